@@ -1,0 +1,51 @@
+"""Wires RSEdit into QGIS: the Processing provider, a menu and toolbar entry, translations."""
+from __future__ import annotations
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .ui.dependencies import add_dependency_folder_to_path
+from .ui.i18n import install_translator, tr
+from .ui.provider import RSEditProvider
+from .ui.provider_icon import ICON
+
+MAIN_ALGORITHM = "rsedit:previewtiles"
+
+
+class RSEditPlugin:
+    def __init__(self, iface) -> None:
+        self.iface = iface
+        self.provider: RSEditProvider | None = None
+        self.actions: list[QAction] = []
+        add_dependency_folder_to_path()
+        install_translator()
+
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS's name)
+        if self.provider is None:
+            self.provider = RSEditProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self) -> None:  # noqa: N802
+        self.initProcessing()
+        if self.iface is None:
+            return
+        action = QAction(QIcon(ICON), tr("RSEdit: edit raster in ROIs…"), self.iface.mainWindow())
+        action.triggered.connect(self.open_main_dialog)
+        self.iface.addPluginToRasterMenu(tr("&RSEdit"), action)
+        self.iface.addRasterToolBarIcon(action)
+        self.actions.append(action)
+
+    def open_main_dialog(self) -> None:
+        from processing import execAlgorithmDialog
+
+        execAlgorithmDialog(MAIN_ALGORITHM, {})
+
+    def unload(self) -> None:
+        for action in self.actions:
+            self.iface.removePluginRasterMenu(tr("&RSEdit"), action)
+            self.iface.removeRasterToolBarIcon(action)
+        self.actions.clear()
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None

@@ -1,0 +1,67 @@
+"""One real QGIS application per test session, with Processing initialised and the rsedit
+provider registered the way the desktop registers it (through the plugin's initProcessing)."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+PLUGINS_DIR = REPO / "build" / "plugins"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# a throw-away QGIS profile, so tests never touch the user's settings
+os.environ.setdefault("QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="rsedit-qgis-profile-"))
+
+
+def _ensure_plugin_link() -> None:
+    """Expose the repository as the package `rsedit`, as QGIS sees the installed plugin."""
+    PLUGINS_DIR.mkdir(parents=True, exist_ok=True)
+    link = PLUGINS_DIR / "rsedit"
+    if not link.exists():
+        link.symlink_to(Path("..", ".."), target_is_directory=True)
+    if str(PLUGINS_DIR) not in sys.path:
+        sys.path.insert(0, str(PLUGINS_DIR))
+
+
+_ensure_plugin_link()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"sample data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def qgis_app():
+    from qgis.core import QgsApplication
+
+    app = QgsApplication([], False)
+    QgsApplication.setPrefixPath("/usr", True)
+    app.initQgis()
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+
+    # register the plugin exactly as QGIS does for a Processing plugin
+    import qgis.utils
+
+    assert qgis.utils.loadPlugin("rsedit"), "the rsedit plugin failed to import"
+    assert qgis.utils.startProcessingPlugin("rsedit"), "rsedit's initProcessing failed"
+    yield app
+
+
+@pytest.fixture(scope="session")
+def provider(qgis_app):
+    from qgis.core import QgsApplication
+
+    found = QgsApplication.processingRegistry().providerById("rsedit")
+    assert found is not None, "the rsedit provider is not registered"
+    return found

@@ -1,0 +1,1 @@
+"""QGIS adapters over rsedit.core: the Processing provider, algorithms and the desktop workflow."""

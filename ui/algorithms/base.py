@@ -1,0 +1,56 @@
+"""What every RSEdit algorithm shares: translation, icon, dependency checks, error mapping."""
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+)
+from qgis.PyQt.QtGui import QIcon
+
+from ...core.errors import CancelledError, RSEditError
+from ..dependencies import require_for_processing
+from ..i18n import tr
+from ..provider_icon import ICON
+
+
+class RSEditAlgorithm(QgsProcessingAlgorithm):
+    """Subclasses implement `perform`; core errors become QgsProcessingExceptions users can act on."""
+
+    #: modules imported by `perform`; checked before it starts so a missing torch is a clear message
+    required_modules: tuple[str, ...] = ()
+
+    def tr(self, text: str) -> str:
+        return tr(text)
+
+    def createInstance(self):  # noqa: N802 (QGIS's name)
+        return type(self)()
+
+    def icon(self) -> QIcon:
+        return QIcon(ICON)
+
+    def groupId(self) -> str:  # noqa: N802
+        return self.group_id
+
+    def group(self) -> str:
+        return tr(self.group_name)
+
+    group_id = "tools"
+    group_name = "Tools"
+
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:  # noqa: N802
+        require_for_processing(self.required_modules)
+        try:
+            return self.perform(parameters, context, feedback)
+        except CancelledError:
+            raise QgsProcessingException(tr("Cancelled: no output was written.")) from None
+        except RSEditError as error:
+            raise QgsProcessingException(str(error)) from None
+
+    def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
+            feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        raise NotImplementedError

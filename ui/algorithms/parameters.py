@@ -1,0 +1,29 @@
+"""Parameter groups that several algorithms share."""
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import QgsProcessingContext, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
+
+from .base import RSEditAlgorithm
+
+
+def add_tiling_parameters(algorithm: RSEditAlgorithm, advanced: bool) -> None:
+    """Tile size, overlap and context margin, shared by every algorithm that walks tiles."""
+    specs = [
+        ("TILE_SIZE", algorithm.tr("Tile size (pixels)"), 512, 64),
+        ("OVERLAP", algorithm.tr("Tile overlap (pixels)"), 64, 0),
+        ("MARGIN", algorithm.tr("Context margin around ROIs (pixels)"), 32, 0),
+    ]
+    for name, label, default, minimum in specs:
+        parameter = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Integer,
+                                                 default, False, minimum, 16384)
+        if advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        algorithm.addParameter(parameter)
+
+
+def tiling_settings(algorithm: RSEditAlgorithm, parameters: dict[str, Any],
+                    context: QgsProcessingContext) -> dict[str, int]:
+    return {key.lower(): algorithm.parameterAsInt(parameters, key, context)
+            for key in ("TILE_SIZE", "OVERLAP", "MARGIN")}

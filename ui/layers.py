@@ -1,0 +1,67 @@
+"""Turning Processing inputs (raster layers, ROI feature sources) into what rsedit.core reads."""
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    QgsFeatureSource,
+    QgsProcessingException,
+    QgsRasterLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.rois import RoiFeature
+from .i18n import tr
+
+
+def raster_path(layer: QgsRasterLayer | None, parameter_name: str) -> str:
+    """The GDAL dataset name behind a raster layer; only GDAL-readable rasters can be edited."""
+    if layer is None:
+        raise QgsProcessingException(tr("Choose a raster layer for '{name}'.").format(name=parameter_name))
+    if layer.providerType() != "gdal":
+        raise QgsProcessingException(
+            tr("The raster '{layer}' comes from the '{provider}' provider. RSEdit reads rasters through GDAL "
+               "files only: export it first (right-click ▸ Export ▸ Save As… GeoTIFF).").format(
+                layer=layer.name(), provider=layer.providerType()))
+    return layer.source()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, QVariant):
+        return None if value.isNull() else value.value()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[list[RoiFeature], str]:
+    """Polygons (selected ones only, when the user asked for that) as RoiFeatures, plus their CRS WKT."""
+    if source is None:
+        raise QgsProcessingException(tr("Choose a polygon layer for '{name}'.").format(name=parameter_name))
+    geometry_type = QgsWkbTypes.geometryType(source.wkbType())
+    if geometry_type != QgsWkbTypes.PolygonGeometry:
+        kind = QgsWkbTypes.geometryDisplayString(geometry_type)
+        raise QgsProcessingException(
+            tr("'{name}' must be a polygon layer, but it holds {kind} geometries. Draw polygons around the "
+               "areas to edit, or buffer the {kind} features first (Vector geometry ▸ Buffer).").format(
+                name=parameter_name, kind=kind.lower()))
+    import shapely.wkb
+
+    names = source.fields().names()
+    features: list[RoiFeature] = []
+    for feature in source.getFeatures():
+        geometry = feature.geometry()
+        if geometry.isNull() or geometry.isEmpty():
+            continue
+        # curves and Z/M values have no place in a pixel mask
+        flat = geometry.constGet().segmentize()
+        flat.dropZValue()
+        flat.dropMValue()
+        properties = {name: _plain(value) for name, value in zip(names, feature.attributes())}
+        features.append(RoiFeature(feature.id(), shapely.wkb.loads(bytes(flat.asWkb())), properties))
+    if not features:
+        raise QgsProcessingException(
+            tr("'{name}' has no polygons to use. If 'Selected features only' is ticked, select at least one "
+               "polygon on the map first.").format(name=parameter_name))
+    return features, source.sourceCrs().toWkt()
