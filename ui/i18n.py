@@ -6,7 +6,8 @@ from pathlib import Path
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 
-CONTEXT = "RSEdit"
+# pylupdate5 files a bare tr("...") call under "@default"; always call this tr(), never self.tr()
+CONTEXT = "@default"
 I18N_DIR = Path(__file__).resolve().parent.parent / "i18n"
 
 _translator: QTranslator | None = None

@@ -17,14 +17,21 @@ from ..i18n import tr
 from ..provider_icon import ICON
 
 
+def group_names() -> dict[str, str]:
+    """Toolbox groups, by task."""
+    return {
+        "tools": tr("Tools"),
+        "models": tr("Scene models"),
+        "edit": tr("Edit rasters"),
+        "datasets": tr("Training data"),
+    }
+
+
 class RSEditAlgorithm(QgsProcessingAlgorithm):
     """Subclasses implement `perform`; core errors become QgsProcessingExceptions users can act on."""
 
     #: modules imported by `perform`; checked before it starts so a missing torch is a clear message
     required_modules: tuple[str, ...] = ()
-
-    def tr(self, text: str) -> str:
-        return tr(text)
 
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return type(self)()
@@ -32,14 +39,14 @@ class RSEditAlgorithm(QgsProcessingAlgorithm):
     def icon(self) -> QIcon:
         return QIcon(ICON)
 
+    #: one of group_names()
+    group_id = "tools"
+
     def groupId(self) -> str:  # noqa: N802
         return self.group_id
 
     def group(self) -> str:
-        return tr(self.group_name)
-
-    group_id = "tools"
-    group_name = "Tools"
+        return group_names()[self.group_id]
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:  # noqa: N802

@@ -5,15 +5,16 @@ from typing import Any
 
 from qgis.core import QgsProcessingContext, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
 
+from ..i18n import tr
 from .base import RSEditAlgorithm
 
 
 def add_tiling_parameters(algorithm: RSEditAlgorithm, advanced: bool) -> None:
     """Tile size, overlap and context margin, shared by every algorithm that walks tiles."""
     specs = [
-        ("TILE_SIZE", algorithm.tr("Tile size (pixels)"), 512, 64),
-        ("OVERLAP", algorithm.tr("Tile overlap (pixels)"), 64, 0),
-        ("MARGIN", algorithm.tr("Context margin around ROIs (pixels)"), 32, 0),
+        ("TILE_SIZE", tr("Tile size (pixels)"), 512, 64),
+        ("OVERLAP", tr("Tile overlap (pixels)"), 64, 0),
+        ("MARGIN", tr("Context margin around ROIs (pixels)"), 32, 0),
     ]
     for name, label, default, minimum in specs:
         parameter = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Integer,

@@ -24,6 +24,7 @@ from ...core.scene import open_scene
 from ...core.tiling import plan_tiles
 from ..feedback import FeedbackBridge
 from ..layers import raster_path, roi_features
+from ..i18n import tr
 from .base import RSEditAlgorithm
 from .parameters import add_tiling_parameters, tiling_settings
 
@@ -37,10 +38,10 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
         return "previewtiles"
 
     def displayName(self) -> str:  # noqa: N802 (QGIS's name)
-        return self.tr("Preview tiles")
+        return tr("Preview tiles")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return self.tr(
+        return tr(
             "Shows which tiles of the raster an edit would read and rewrite for the given regions of "
             "interest, without editing anything. Use it to choose the tile size, overlap and margin "
             "before a long run.\n\n"
@@ -57,17 +58,17 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
             "gives the two to four tiles around the cloud.")
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Raster")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROIS, self.tr("ROI polygons"), [QgsProcessing.TypeVectorPolygon]))
+            self.ROIS, tr("ROI polygons"), [QgsProcessing.TypeVectorPolygon]))
         add_tiling_parameters(self, advanced=False)
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("Tiles"), QgsProcessing.TypeVectorPolygon))
+            self.OUTPUT, tr("Tiles"), QgsProcessing.TypeVectorPolygon))
 
     def perform(self, parameters, context, feedback) -> dict[str, Any]:
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        path = raster_path(layer, self.tr("Raster"))
-        features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), self.tr("ROI polygons"))
+        path = raster_path(layer, tr("Raster"))
+        features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), tr("ROI polygons"))
         bridge = FeedbackBridge(feedback)
 
         with open_scene(path) as scene:
@@ -97,5 +98,5 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
                                    int(w.col_off), int(w.row_off), int(w.width), int(w.height)])
             sink.addFeature(feature, QgsFeatureSink.FastInsert)
             bridge.progress((index + 1) / len(tiles))
-        feedback.pushInfo(self.tr("{count} tiles intersect the ROIs.").format(count=len(tiles)))
+        feedback.pushInfo(tr("{count} tiles intersect the ROIs.").format(count=len(tiles)))
         return {self.OUTPUT: dest_id}

@@ -1,0 +1,37 @@
+"""The real QGIS desktop under Xvfb: the plugin loads, its menu action opens the main dialog."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qgis_helpers import REPO, VENV_SITE
+
+ARTIFACTS = REPO / "build" / "test-artifacts"
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is installed by `make test`'s bootstrap")
+def test_menu_action_opens_the_main_dialog(tmp_path):
+    profiles_root = tmp_path / "qgis"  # --profiles-path takes the folder that holds profiles/
+    settings = profiles_root / "profiles" / "default" / "QGIS"
+    settings.mkdir(parents=True)
+    (settings / "QGIS3.ini").write_text("[PythonPlugins]\nrsedit=true\n\n[qgis]\nshowTips=false\ncheckVersion=false\n")
+    out = tmp_path / "shots"
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "QGIS_CUSTOM_CONFIG_PATH")}
+    env.update(HOME=str(tmp_path), QGIS_PLUGINPATH=str(REPO / "build" / "plugins"),
+               PYTHONPATH=str(VENV_SITE), RSEDIT_SCREENSHOT_DIR=str(out))
+    subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "qgis.bin", "--nologo", "--noversioncheck",
+                    "--profiles-path", str(profiles_root), "--code", str(REPO / "tests" / "desktop_screenshot.py")],
+                   env=env, capture_output=True, text=True, timeout=180)
+    result = (out / "result.txt").read_text()
+    assert "rsedit" in result.split("\n")[0]
+    assert "dialog=" in result, result
+    shot = out / "rsedit_dialog.png"
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for png in out.glob("*.png"):
+        shutil.copy(png, ARTIFACTS / png.name)
