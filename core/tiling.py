@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -35,6 +36,11 @@ def tile_starts(size: int, tile_size: int, stride: int) -> list[int]:
 def plan_tiles(width: int, height: int, rois: Sequence[Roi], tile_size: int = 512,
                overlap: int = 64, margin: int = 32) -> list[Tile]:
     """Tiles (row-major) of the grid with stride tile_size - overlap that meet an ROI grown by margin."""
+    try:
+        tile_size, overlap, margin = (operator.index(v) for v in (tile_size, overlap, margin))
+    except TypeError:
+        raise InputError(f"Tile size, overlap and margin must be whole numbers of pixels (got "
+                         f"{tile_size!r}, {overlap!r}, {margin!r}).") from None
     if tile_size < 1:
         raise InputError(f"The tile size must be at least 1 pixel (got {tile_size}).")
     if not 0 <= overlap < tile_size:

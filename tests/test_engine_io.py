@@ -46,9 +46,12 @@ def test_data_types_and_band_counts(tmp_path, dtype, bands, low, high):
     assert np.array_equal(out[:, mask == 0], data[:, mask == 0])
     deep = mask == 255
     assert deep.sum() > 1000
-    expected = np.clip(data[:, deep].astype(np.float64) + delta, np.iinfo(dtype).min if dtype != "float32" else -np.inf,
-                       np.iinfo(dtype).max if dtype != "float32" else np.inf)
-    assert np.allclose(out[:, deep], expected, atol=1 if dtype != "float32" else 1e-5)
+    expected = data[:, deep].astype(np.float64) + delta
+    if dtype == "float32":
+        assert np.allclose(out[:, deep], expected, atol=1e-5)
+    else:
+        info = np.iinfo(dtype)
+        assert np.allclose(out[:, deep], np.clip(expected, info.min, info.max), atol=1)
     assert 0 < result.tiles_edited <= result.tiles_planned
 
 
@@ -158,3 +161,28 @@ def test_ungeoreferenced_raster_needs_the_opt_in(tmp_path):
         rois = prepare_rois([feature], None, scene)
     with pytest.raises(InputError, match="not georeferenced"):
         edit_raster(str(src), rois, identity_editor, str(tmp_path / "x.tif"))
+
+
+def test_tile_context_describes_the_tile(tmp_path):
+    data = textured((3, 150, 170), "uint8")
+    src = write_raster(tmp_path / "in.tif", data)
+    contexts = []
+
+    def editor(ctx):
+        contexts.append(ctx)
+        return ctx.data
+
+    features = [pixel_box_feature(TRANSFORM, 10, 10, 60, 60, fid="a"),
+                pixel_box_feature(TRANSFORM, 100, 90, 160, 140, fid="b")]
+    run_edit(src, features, editor, tmp_path, **SMALL_GRID)
+    assert contexts
+    for ctx in contexts:
+        rows, cols = ctx.window.toslices()
+        assert np.array_equal(ctx.data, data[:, rows, cols])
+        assert ctx.roi_mask.dtype == np.float32 and ctx.roi_mask.shape == ctx.data.shape[1:]
+        assert 0 <= ctx.roi_mask.min() and ctx.roi_mask.max() <= 1 and ctx.roi_mask.max() > 0
+        assert ctx.valid.dtype == bool and ctx.valid.all()
+        assert ctx.transform == TRANSFORM * Affine.translation(ctx.window.col_off, ctx.window.row_off)
+        assert ctx.crs == rasterio.crs.CRS.from_epsg(32633)
+        assert ctx.tile.window == ctx.window and set(ctx.roi_ids) <= {"a", "b"}
+    assert {roi_id for ctx in contexts for roi_id in ctx.roi_ids} == {"a", "b"}

@@ -37,7 +37,8 @@ def test_grid_has_the_stride_and_shifts_edge_tiles_inside():
 
 def test_raster_smaller_than_a_tile_gives_one_tile_of_its_size():
     [tile] = plan_tiles(300, 200, [whole(300, 200)], tile_size=512, overlap=64, margin=32)
-    assert (tile.window.col_off, tile.window.row_off, tile.window.width, tile.window.height) == (0, 0, 300, 200)
+    w = tile.window
+    assert (w.col_off, w.row_off, w.width, w.height) == (0, 0, 300, 200)
 
 
 def test_tile_is_a_frozen_dataclass_with_roi_ids():
@@ -88,6 +89,7 @@ def test_planning_a_100k_raster_is_cheap_and_covers_every_roi():
     (dict(tile_size=64, overlap=-1), "overlap"),
     (dict(tile_size=0, overlap=0), "tile size"),
     (dict(tile_size=64, overlap=8, margin=-1), "margin"),
+    (dict(tile_size=64.5, overlap=8), "whole numbers"),
 ])
 def test_bad_parameters_are_refused(kwargs, message):
     with pytest.raises(InputError, match=message):

@@ -1,0 +1,382 @@
+"""edit_raster: stream a scene block by block, editing the tiles that cover its ROIs."""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+import rasterio
+from rasterio.enums import ColorInterp, Resampling
+from rasterio.io import DatasetWriter
+from rasterio.windows import Window
+from rasterio.windows import transform as window_transform
+
+from .blocks import BlockSchedule
+from .editor import TileContext, TileEditor, checked_edit
+from .errors import CancelledError, InputError
+from .masks import RoiMask, tile_weights
+from .output import COMPRESSIONS, AtomicGeoTIFF, geotiff_profile
+from .rois import Roi
+from .scene import Scene, open_scene
+from .tiling import Tile, plan_tiles
+
+ProgressCallback = Callable[[float, str], None]
+CancelCheck = Callable[[], bool]
+
+BLOCK_SIZE = 512
+# GDAL's default block cache is 5% of RAM; streaming needs only a few blocks of it.
+GDAL_CACHE_BYTES = 64 * 2**20
+OVERVIEW_MIN_SIZE = 256
+
+
+@dataclass(frozen=True)
+class EditResult:
+    out_path: str
+    mask_path: Optional[str]
+    tiles_planned: int
+    tiles_edited: int
+    seconds: float
+
+
+def edit_raster(src_path: str, rois: Sequence[Roi], editor: TileEditor, out_path: str, *,
+                mask_path: Optional[str] = None, tile_size: int = 512, overlap: int = 64,
+                margin: int = 32, feather: float = 16, compress: str = "DEFLATE",
+                overviews: bool = False, tags: Optional[dict[str, Any]] = None,
+                progress: Optional[ProgressCallback] = None,
+                is_cancelled: Optional[CancelCheck] = None,
+                allow_ungeoreferenced: bool = False, block_size: int = BLOCK_SIZE) -> EditResult:
+    """Edit `rois` (from prepare_rois on this raster) of `src_path` with `editor`, writing a tiled
+    GeoTIFF to `out_path` (and the 0-255 edit mask to `mask_path` if given).
+
+    Pixels outside the ROIs are copied bit for bit; inside, the editor's tiles are blended with
+    cosine weights and mixed in through the feathered ROI mask. Nothing is left at either path
+    if the run fails or is cancelled.
+    """
+    started = time.perf_counter()
+    compress = _checked_compression(compress)
+    if feather < 0:
+        raise InputError(f"The feather width must be at least 0 pixels (got {feather}).")
+    if block_size < 16 or block_size % 16:
+        raise InputError(f"The output block size must be a multiple of 16 pixels (got {block_size}).")
+    _check_output_path(out_path, src_path, "output")
+    if mask_path is not None:
+        _check_output_path(mask_path, src_path, "edit-mask output")
+        if os.path.abspath(mask_path) == os.path.abspath(out_path):
+            raise InputError("The edit-mask output and the edited raster must be different files.")
+    rois = list(rois)
+    if not rois or not all(isinstance(roi, Roi) for roi in rois):
+        raise InputError("Give the ROIs returned by prepare_rois for this raster (at least one).")
+
+    with open_scene(src_path, allow_ungeoreferenced=allow_ungeoreferenced) as scene:
+        _check_rois_fit(rois, scene)
+        tiles = plan_tiles(scene.width, scene.height, rois, tile_size, overlap, margin)
+        # GeoTIFF tiles are multiples of 16; a small raster needs no block larger than itself.
+        block = min(block_size, 16 * math.ceil(max(scene.width, scene.height) / 16))
+        run = _SceneEdit(scene, rois, tiles, editor, overlap, feather, block, progress, is_cancelled)
+        image = AtomicGeoTIFF(out_path, geotiff_profile(
+            scene.width, scene.height, scene.count, scene.dtype.name, scene.crs, scene.transform,
+            scene.nodata, block, compress))
+        edit_mask = None
+        if mask_path is not None:
+            mask_profile = geotiff_profile(scene.width, scene.height, 1, "uint8", scene.crs,
+                                           scene.transform, None, block, compress)
+            mask_profile["SPARSE_OK"] = "TRUE"  # unedited blocks are not stored; they read as 0
+            edit_mask = AtomicGeoTIFF(mask_path, mask_profile)
+        outputs = [output for output in (image, edit_mask) if output is not None]
+
+        with rasterio.Env(GDAL_CACHEMAX=_gdal_cache_bytes(scene, block), GDAL_TIFF_INTERNAL_MASK=True):
+            try:
+                dst = image.open()
+                _describe_like(dst, scene, tags)
+                mask_dst = edit_mask.open() if edit_mask is not None else None
+                if mask_dst is not None:
+                    mask_dst.set_band_description(1, "edit weight (0-255)")
+                    mask_dst.update_tags(**_as_tag_strings(tags or {}))
+                run.write(dst, mask_dst)
+                if overviews:
+                    run.check_cancelled()
+                    run.report(1.0, "Building overviews", force=True)
+                    for output in outputs:
+                        _build_overviews(output.dataset)
+                for output in outputs:
+                    output.close()  # flush both before renaming either
+                for output in outputs:
+                    output.commit()
+            except BaseException:
+                for output in outputs:
+                    output.discard()
+                raise
+        run.report(1.0, "Done", force=True)
+        return EditResult(out_path=image.path, mask_path=edit_mask.path if edit_mask else None,
+                          tiles_planned=len(tiles), tiles_edited=run.tiles_edited,
+                          seconds=time.perf_counter() - started)
+
+
+class _SceneEdit:
+    """One run over the output blocks, with the edited tiles each block needs cached until the
+    last block that uses them has been written."""
+
+    def __init__(self, scene: Scene, rois: Sequence[Roi], tiles: list[Tile], editor: TileEditor,
+                 overlap: int, feather: float, block_size: int,
+                 progress: Optional[ProgressCallback], is_cancelled: Optional[CancelCheck]) -> None:
+        self.scene = scene
+        self.tiles = tiles
+        self.editor = editor
+        self.overlap = overlap
+        self.mask = RoiMask(rois, scene.width, scene.height, feather, cell_size=block_size)
+        self.schedule = BlockSchedule(scene.width, scene.height, block_size, tiles)
+        self.progress = progress
+        self.is_cancelled = is_cancelled
+        self.data_indexes = [band - 1 for band in scene.data_bands]
+        self.edited: dict[int, np.ndarray] = {}
+        self.tiles_edited = 0
+        self._tiles_settled = 0
+        self._blocks_done = 0
+        self._last_fraction = -1.0
+
+    def write(self, dst: DatasetWriter, mask_dst: Optional[DatasetWriter]) -> None:
+        pass_mask = self.scene.has_internal_mask
+        tallest_tile = max((int(t.window.height) for t in self.tiles), default=0)
+        for block_index, window in self.schedule:
+            self.check_cancelled()
+            if int(window.col_off) == 0:
+                # Tiles still to be edited start at most one tile height above this block row.
+                self.mask.release_rows_before(int(window.row_off) - tallest_tile)
+            bands = self.scene.read_all_bands(window)
+            tile_ids = self.schedule.tiles_for_block(block_index)
+            levels = self._edit_levels(window) if tile_ids else None
+            if levels is not None:
+                bands[self.data_indexes] = self._edited_block(window, bands[self.data_indexes],
+                                                              levels, tile_ids)
+            dst.write(bands, window=window)
+            if pass_mask:
+                dst.write_mask(self.scene.read_internal_mask(window), window=window)
+            if mask_dst is not None and levels is not None:
+                mask_dst.write(levels, 1, window=window)  # blocks left out read as 0 (sparse)
+            for tile_id in tile_ids:
+                if self.schedule.last_block_of_tile[tile_id] == block_index:
+                    if self.edited.pop(tile_id, None) is None:
+                        self._tiles_settled += 1  # never needed editing; edited ones counted already
+            self._blocks_done += 1
+            self.report(self._fraction(), f"Writing block {self._blocks_done} of {len(self.schedule)}")
+
+    def check_cancelled(self) -> None:
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise CancelledError("The edit was cancelled; no output was written.")
+
+    def report(self, fraction: float, message: str, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        if force or fraction - self._last_fraction >= 0.002:
+            self._last_fraction = fraction
+            self.progress(min(fraction, 1.0), message)
+
+    def _fraction(self) -> float:
+        # Blocks and tiles each count for half: editing dominates small ROIs, I/O large scenes.
+        blocks = self._blocks_done / max(len(self.schedule), 1)
+        if not self.tiles:
+            return blocks
+        return 0.5 * blocks + 0.5 * self._tiles_settled / len(self.tiles)
+
+    def _edit_levels(self, window: Window) -> Optional[np.ndarray]:
+        """M = soft ROI mask x validity as uint8 levels (M = level / 255), exactly the edit-mask
+        output, so a 0 there means the pixel was copied unchanged. None where M is all 0."""
+        levels = self.mask.window_levels(window)
+        if not levels.any():
+            return None
+        levels *= self.scene.read_valid(window)
+        return levels if levels.any() else None
+
+    def _edited_block(self, window: Window, data: np.ndarray, levels: np.ndarray,
+                      tile_ids: list[int]) -> np.ndarray:
+        """out = in*(1-M) + M*(sum w_i e_i / sum w_i) over the tiles covering each pixel."""
+        # Work on the part of the block that changes; the rest stays bit-identical.
+        rows = np.flatnonzero(levels.any(axis=1))
+        cols = np.flatnonzero(levels.any(axis=0))
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        row0, col0 = int(window.row_off) + r0, int(window.col_off) + c0
+        height, width = r1 - r0, c1 - c0
+        work = _work_dtype(data.dtype)
+        weight = levels[r0:r1, c0:c1].astype(work) / work.type(255)
+        weighted_sum = np.zeros((data.shape[0], height, width), dtype=work)
+        weight_sum = np.zeros((height, width), dtype=work)
+        for tile_id in tile_ids:
+            tw = self.tiles[tile_id].window
+            t_row0, t_col0 = int(tw.row_off), int(tw.col_off)
+            top, bottom = max(row0, t_row0), min(row0 + height, t_row0 + int(tw.height))
+            left, right = max(col0, t_col0), min(col0 + width, t_col0 + int(tw.width))
+            if top >= bottom or left >= right:
+                continue
+            in_block = (slice(top - row0, bottom - row0), slice(left - col0, right - col0))
+            if not weight[in_block].any():
+                continue  # the tile would change nothing here; do not run the editor for it
+            in_tile = (slice(top - t_row0, bottom - t_row0), slice(left - t_col0, right - t_col0))
+            edited = self._edited_tile(tile_id)
+            row_weights, col_weights = tile_weights(tw, self.scene.width, self.scene.height, self.overlap)
+            w = np.outer(row_weights[in_tile[0]], col_weights[in_tile[1]]).astype(work)
+            weighted_sum[:, in_block[0], in_block[1]] += w * edited[:, in_tile[0], in_tile[1]]
+            weight_sum[in_block] += w
+
+        # Pixels no tile covers cannot occur with plan_tiles' plans; keep them unchanged anyway.
+        covered = weight_sum > 0
+        weight[~covered] = 0
+        weight_sum[~covered] = 1
+        part = data[:, r0:r1, c0:c1]
+        weighted_sum /= weight_sum
+        weighted_sum -= part
+        weighted_sum *= weight
+        weighted_sum += part  # in + M * (blend - in)
+        edited_part = _to_dtype(weighted_sum, data.dtype)
+        changed = weight > 0
+        _move_off_nodata(edited_part, changed, self.scene.nodata)
+        out = data.copy()
+        np.copyto(out[:, r0:r1, c0:c1], edited_part, where=changed[np.newaxis])
+        return out
+
+    def _edited_tile(self, tile_id: int) -> np.ndarray:
+        cached = self.edited.get(tile_id)
+        if cached is not None:
+            return cached
+        self.check_cancelled()
+        tile = self.tiles[tile_id]
+        data, valid = self.scene.read(tile.window)
+        context = TileContext(data=data, roi_mask=self.mask.window_mask(tile.window), valid=valid,
+                              window=tile.window,
+                              transform=window_transform(tile.window, self.scene.transform),
+                              crs=self.scene.crs, roi_ids=tile.roi_ids, tile=tile)
+        try:
+            result = self.editor(context)
+        except Exception as exc:
+            exc.add_note(f"(while editing tile row {tile.row}, col {tile.col}, window {tile.window})")
+            raise
+        result = checked_edit(result, context)
+        if result.base is not None:
+            result = result.copy()  # a view into a buffer the editor may reuse
+        self.edited[tile_id] = result
+        self.tiles_edited += 1
+        self._tiles_settled += 1
+        self.report(self._fraction(), f"Edited tile {self.tiles_edited} of at most {len(self.tiles)}",
+                    force=True)
+        return result
+
+
+def _work_dtype(dtype: np.dtype) -> np.dtype:
+    """float32 is exact enough to blend 8/16-bit integers and float32; wider types need float64."""
+    return np.dtype(np.float32) if dtype.itemsize <= 2 or dtype == np.float32 else np.dtype(np.float64)
+
+
+def _to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Round and clip to an integer dtype's range; floats are cast."""
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+    return values.astype(dtype)
+
+
+def _move_off_nodata(out: np.ndarray, changed: np.ndarray, nodata: Optional[float]) -> None:
+    """An edited valid pixel must not become nodata: move it one unit away."""
+    if nodata is None or math.isnan(nodata):
+        return
+    hits = changed[np.newaxis] & (out == nodata)
+    if not hits.any():
+        return
+    dtype = out.dtype
+    if np.issubdtype(dtype, np.integer):
+        away = nodata - 1 if nodata >= np.iinfo(dtype).max else nodata + 1
+    else:
+        away = np.nextafter(dtype.type(nodata), dtype.type(np.inf if nodata < np.finfo(dtype).max else 0))
+    out[hits] = away
+
+
+def _describe_like(dst: DatasetWriter, scene: Scene, tags: Optional[dict[str, Any]]) -> None:
+    """Band descriptions, colour interpretation, scales, units, palette and dataset tags."""
+    src = scene.dataset
+    if src.count >= 1 and ColorInterp.palette in src.colorinterp[:1]:
+        try:
+            dst.write_colormap(1, src.colormap(1))
+        except ValueError:
+            pass  # a palette band without a colour table
+    dst.colorinterp = src.colorinterp
+    for band, description in enumerate(src.descriptions, start=1):
+        if description:
+            dst.set_band_description(band, description)
+    if any(scale != 1.0 for scale in src.scales) or any(offset != 0.0 for offset in src.offsets):
+        dst.scales = src.scales
+        dst.offsets = src.offsets
+    if any(src.units):
+        dst.units = [unit or "" for unit in src.units]
+    # The source's dataset metadata (e.g. AREA_OR_POINT) carries over, except TIFF baseline
+    # tags that describe the file that was read (software, date); then the caller's tags.
+    kept = {key: value for key, value in src.tags().items() if not key.startswith("TIFFTAG_")}
+    kept.update(_as_tag_strings(tags or {}))
+    if kept:
+        dst.update_tags(**kept)
+
+
+def _as_tag_strings(tags: dict[str, Any]) -> dict[str, str]:
+    return {str(key): str(value) for key, value in tags.items()}
+
+
+def _build_overviews(dataset: DatasetWriter) -> None:
+    factors = []
+    factor = 2
+    while max(dataset.width, dataset.height) / factor >= OVERVIEW_MIN_SIZE:
+        factors.append(factor)
+        factor *= 2
+    if factors:
+        dataset.build_overviews(factors, Resampling.average)
+        dataset.update_tags(ns="rio_overview", resampling="average")
+
+
+def _gdal_cache_bytes(scene: Scene, block_size: int) -> int:
+    """64 MB, unless the input is striped: then enough to hold the strips under one row of
+    output blocks, so a strip is not decoded again for every block along the row."""
+    block_height, block_width = scene.dataset.block_shapes[0]
+    if block_width < scene.width:
+        return GDAL_CACHE_BYTES
+    strip_row_bytes = (scene.width * (block_size + block_height) * scene.count
+                       * scene.dtype.itemsize)
+    return max(GDAL_CACHE_BYTES, int(strip_row_bytes * 1.25))
+
+
+def _checked_compression(compress: str) -> str:
+    name = str(compress or "NONE").upper()
+    if name not in COMPRESSIONS:
+        raise InputError(f"Unknown compression {compress!r}; choose one of {', '.join(COMPRESSIONS)}.")
+    return name
+
+
+def _check_output_path(path: str, src_path: str, what: str) -> None:
+    if not path:
+        raise InputError(f"No {what} file was given.")
+    absolute = os.path.abspath(path)
+    folder = os.path.dirname(absolute)
+    if os.path.isdir(absolute):
+        raise InputError(f"The {what} {path!r} is a folder; give a file name such as "
+                         f"{os.path.join(path, 'edited.tif')!r}.")
+    if not os.path.isdir(folder):
+        raise InputError(f"The folder of the {what} {folder!r} does not exist; create it or choose "
+                         "another location.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"The folder {folder!r} is not writable; choose another location for the "
+                         f"{what}.")
+    same = os.path.realpath(absolute) == os.path.realpath(src_path)
+    if not same and os.path.exists(absolute) and os.path.exists(src_path):
+        same = os.path.samefile(absolute, src_path)
+    if same:
+        raise InputError(f"The {what} {path!r} is the input raster; RSEdit never overwrites its "
+                         "input. Choose another file name.")
+    if os.path.exists(absolute) and not os.access(absolute, os.W_OK):
+        raise InputError(f"The {what} {path!r} exists and is read-only; choose another file name.")
+
+
+def _check_rois_fit(rois: Sequence[Roi], scene: Scene) -> None:
+    """ROIs prepared for a different raster would land in the wrong pixels."""
+    for roi in rois:
+        minx, miny, maxx, maxy = roi.pixel_geometry.bounds
+        if minx < -1e-6 or miny < -1e-6 or maxx > scene.width + 1e-6 or maxy > scene.height + 1e-6:
+            raise InputError(f"ROI {roi.id!r} does not fit the raster {scene.path!r}; prepare the "
+                             "ROIs with prepare_rois on this raster.")
