@@ -10,7 +10,7 @@ from .ui.i18n import install_translator, tr
 from .ui.provider import RSEditProvider
 from .ui.provider_icon import ICON
 
-MAIN_ALGORITHM = "rsedit:previewtiles"
+MAIN_ALGORITHM = "rsedit:edittext"
 
 
 class RSEditPlugin:

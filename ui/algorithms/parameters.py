@@ -9,12 +9,13 @@ from ..i18n import tr
 from .base import RSEditAlgorithm
 
 
-def add_tiling_parameters(algorithm: RSEditAlgorithm, advanced: bool) -> None:
+def add_tiling_parameters(algorithm: RSEditAlgorithm, advanced: bool,
+                          defaults: tuple[int, int, int] = (512, 64, 32)) -> None:
     """Tile size, overlap and context margin, shared by every algorithm that walks tiles."""
     specs = [
-        ("TILE_SIZE", tr("Tile size (pixels)"), 512, 64),
-        ("OVERLAP", tr("Tile overlap (pixels)"), 64, 0),
-        ("MARGIN", tr("Context margin around ROIs (pixels)"), 32, 0),
+        ("TILE_SIZE", tr("Tile size (pixels)"), defaults[0], 64),
+        ("OVERLAP", tr("Tile overlap (pixels)"), defaults[1], 0),
+        ("MARGIN", tr("Context margin around ROIs (pixels)"), defaults[2], 0),
     ]
     for name, label, default, minimum in specs:
         parameter = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Integer,

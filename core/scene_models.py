@@ -1,0 +1,198 @@
+"""The scene model an edit samples from: a SinDDM trained on the scene (cached), or the
+training-free patch model built from it in seconds.
+
+Both learn from a context window around the ROIs at the raster's native resolution, so the
+edited content has the scene's own texture, colours and ground sampling distance. torch is
+imported only when a model is needed, so the scene engine runs without it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+from rasterio.windows import Window
+
+from .errors import CancelledError, InputError, RSEditError
+from .rois import Roi
+from .scene import Scene
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("training-free", "trained")
+DEFAULT_CONTEXT_SIZE = 256
+
+
+@dataclass
+class SceneModel:
+    """What the editing modes need: a sampler factory plus the band normalisation."""
+
+    backend: str
+    model: Any  # models.sinddm.SinDDMModel or models.patch_denoiser scene model
+    description: dict = field(default_factory=dict)  # provenance: backend, preset, fingerprint, file
+
+    def sampler(self, device: str = "auto"):
+        return self.model.sampler(device)
+
+    def to_model_units(self, data: np.ndarray):
+        return self.model.to_model_units(data)
+
+    def to_raster(self, values) -> np.ndarray:
+        return self.model.to_raster(values)
+
+
+def default_backend() -> str:
+    """Trained when a GPU makes training quick; otherwise the training-free model."""
+    import torch
+
+    return "trained" if torch.cuda.is_available() else "training-free"
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get("RSEDIT_CACHE_DIR"):
+        return Path(os.environ["RSEDIT_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "rsedit" / "models"
+
+
+def clear_model_cache(cache_dir: Optional[os.PathLike] = None) -> int:
+    """Delete every cached scene model; returns how many files were removed."""
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    if not folder.is_dir():
+        return 0
+    files = list(folder.glob("*.safetensors"))
+    shutil.rmtree(folder)
+    return len(files)
+
+
+def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEXT_SIZE) -> Window:
+    """A size x size window (smaller only where the raster is) centred on the ROIs' bounding box."""
+    if size < 32:
+        raise InputError(f"The training context must be at least 32 pixels across (got {size}).")
+    bounds = np.array([roi.pixel_geometry.bounds for roi in rois], dtype=float)
+    col_c = (bounds[:, 0].min() + bounds[:, 2].max()) / 2
+    row_c = (bounds[:, 1].min() + bounds[:, 3].max()) / 2
+    width, height = min(size, scene.width), min(size, scene.height)
+    col = int(np.clip(round(col_c - width / 2), 0, scene.width - width))
+    row = int(np.clip(round(row_c - height / 2), 0, scene.height - height))
+    return Window(col, row, width, height)
+
+
+def window_fingerprint(scene: Scene, window: Window, data: np.ndarray, valid: np.ndarray) -> dict:
+    """Identifies the training pixels by content, so a renamed copy of a scene still hits the cache."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(data).tobytes())
+    digest.update(np.packbits(valid).tobytes())
+    return {
+        "file": Path(scene.path).name,
+        "window": [int(window.col_off), int(window.row_off), int(window.width), int(window.height)],
+        "bands": int(data.shape[0]),
+        "dtype": str(data.dtype),
+        "sha256": digest.hexdigest(),
+    }
+
+
+def _read_context(scene: Scene, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    data, valid = scene.read(window)
+    if valid.mean() < 0.5:
+        raise InputError("Less than half of the area around the ROIs holds valid pixels (the rest is nodata): "
+                         "move the ROIs into the scene or enlarge the training context.")
+    return data, valid
+
+
+def _stop_adapter(is_cancelled: Optional[Callable[[], bool]]) -> Callable[[], bool]:
+    return is_cancelled or (lambda: False)
+
+
+def load_trained_model(path: os.PathLike, bands: int) -> SceneModel:
+    from ..models.checkpoint import load_checkpoint
+    from ..models.errors import ModelError
+
+    if not Path(path).is_file():
+        raise InputError(f"The scene model file {path} does not exist: train one first "
+                         "(rsedit:trainscenemodel) or leave the checkpoint empty to train or reuse a cached one.")
+    try:
+        model = load_checkpoint(path).model
+        model.check_compatible(bands, source=f"The scene model {path}")
+    except ModelError as error:
+        raise InputError(str(error)) from None
+    return SceneModel("trained", model, {"backend": "trained", "checkpoint": str(path),
+                                         "preset": model.settings.name, "fingerprint": model.fingerprint})
+
+
+def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast", context_size: int = DEFAULT_CONTEXT_SIZE,
+                      cache_dir: Optional[os.PathLike] = None, use_cache: bool = True, device: str = "auto",
+                      seed: int = 0, progress: Optional[Callable[[float, str], None]] = None,
+                      is_cancelled: Optional[Callable[[], bool]] = None) -> tuple[SceneModel, bool]:
+    """A SinDDM for the context window around `rois`: from the cache when one was trained on the same
+    pixels with the same settings, else trained now and cached. Returns (model, came_from_cache).
+    `preset` is a preset name (models/presets.py) or a models.training_settings.TrainingSettings."""
+    from ..models.checkpoint import load_checkpoint, save_checkpoint
+    from ..models.errors import Cancelled, ModelError
+    from ..models.presets import get_preset
+    from ..models.trainer import train_sinddm
+
+    window = context_window(scene, rois, context_size)
+    data, valid = _read_context(scene, window)
+    fingerprint = window_fingerprint(scene, window, data, valid)
+    try:
+        settings = (get_preset(preset) if isinstance(preset, str) else preset).with_changes(seed=seed)
+    except ModelError as error:
+        raise InputError(str(error)) from None
+    key = hashlib.sha256(json.dumps({"fingerprint": fingerprint, "settings": settings.to_dict()},
+                                    sort_keys=True, default=str).encode()).hexdigest()[:32]
+    cached = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"{key}.safetensors"
+    description = {"backend": "trained", "preset": settings.name, "fingerprint": fingerprint, "checkpoint": str(cached)}
+    if use_cache and cached.is_file():
+        try:
+            model = load_checkpoint(cached).model
+            log.info("Reusing the scene model cached in %s: no training needed.", cached)
+            return SceneModel("trained", model, description), True
+        except ModelError:
+            log.warning("The cached scene model %s is unreadable; training a new one.", cached)
+
+    def report(step: int, loss: float, seconds_left: float) -> None:
+        if progress is not None:
+            progress(step / settings.steps,
+                     f"Training step {step}/{settings.steps}, loss {loss:.4f}, about {seconds_left:.0f} s left")
+
+    try:
+        result = train_sinddm(data, valid=valid, settings=settings, device=device, fingerprint=fingerprint,
+                              progress=report, should_stop=_stop_adapter(is_cancelled))
+    except Cancelled:
+        raise CancelledError("Training was cancelled.") from None
+    except ModelError as error:
+        raise RSEditError(str(error)) from None
+    if not result.completed:
+        raise CancelledError("Training was cancelled.")
+    if use_cache:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(cached, result.model)
+    return SceneModel("trained", result.model, description), False
+
+
+def build_training_free_model(scene: Scene, rois: Sequence[Roi], *, context_size: int = DEFAULT_CONTEXT_SIZE,
+                              device: str = "auto") -> SceneModel:
+    """The closed-form patch model of the context window: no training, ready in seconds."""
+    from ..models.patch_scene_model import PatchSceneModel
+
+    window = context_window(scene, rois, context_size)
+    data, valid = _read_context(scene, window)
+    fingerprint = window_fingerprint(scene, window, data, valid)
+    model = PatchSceneModel.from_image(data, valid=valid, fingerprint=fingerprint)
+    return SceneModel("training-free", model, {"backend": "training-free", "fingerprint": fingerprint})
+
+
+def save_scene_model(model: SceneModel, path: os.PathLike) -> Path:
+    """Write a trained scene model as safetensors + JSON config (written atomically)."""
+    from ..models.checkpoint import save_checkpoint
+
+    if model.backend != "trained":
+        raise InputError("Only trained scene models can be saved; the training-free model is rebuilt in seconds.")
+    return save_checkpoint(path, model.model)

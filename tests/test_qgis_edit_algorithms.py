@@ -1,0 +1,103 @@
+"""The editing algorithms through processing.run in real QGIS, with small, fast settings."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+CRS = "EPSG:32633"
+TRANSFORM = from_origin(500000, 5000000, 10, 10)
+# training-free, one 48-px tile of a 40-px context: a few seconds per run
+SMALL = {"TILE_SIZE": 48, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 4, "BACKEND": 1}
+
+
+@pytest.fixture(scope="module")
+def raster(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    rows, cols = np.mgrid[0:64, 0:64]
+    base = 110 + 50 * np.sin(cols / 4.0) + 20 * np.cos(rows / 6.0)
+    data = np.stack([base, base * 0.7 + 30, 250 - base]) + rng.normal(0, 5, (3, 64, 64))
+    path = tmp_path_factory.mktemp("raster") / "scene.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8", crs=CRS,
+                       transform=TRANSFORM) as dst:
+        dst.write(np.clip(data, 0, 255).astype(np.uint8))
+    return path
+
+
+def polygons(boxes_px: list[tuple[int, int, int, int]], prompts: list[str] | None = None):
+    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsRectangle, QgsVectorLayer
+    from qgis.PyQt.QtCore import QVariant
+
+    layer = QgsVectorLayer(f"Polygon?crs={CRS}", "rois", "memory")
+    layer.dataProvider().addAttributes([QgsField("prompt", QVariant.String)])
+    layer.updateFields()
+    features = []
+    for index, (c0, r0, c1, r1) in enumerate(boxes_px):
+        x0, y0 = TRANSFORM * (c0, r1)
+        x1, y1 = TRANSFORM * (c1, r0)
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0, y0, x1, y1)))
+        feature.setAttributes([prompts[index] if prompts else None])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def test_regenerate_writes_a_georeferenced_edit_with_provenance(raster, tmp_path):
+    import processing
+    from qgis.core import QgsRasterLayer
+
+    out, mask = tmp_path / "edited.tif", tmp_path / "mask.tif"
+    result = processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(22, 22, 40, 38)]),
+                                                  "OUTPUT": str(out), "OUTPUT_MASK": str(mask), **SMALL})
+    layer = QgsRasterLayer(result["OUTPUT"], "edited")
+    assert layer.isValid() and layer.crs().authid() == CRS
+    with rasterio.open(out) as edited, rasterio.open(raster) as source, rasterio.open(mask) as weights:
+        assert edited.transform == source.transform
+        tags = edited.tags()
+        assert tags["RSEDIT_MODE"] == "regenerate" and tags["RSEDIT_VERSION"]
+        changed = weights.read(1) > 0
+        assert np.array_equal(edited.read()[:, ~changed], source.read()[:, ~changed])
+        assert changed.any() and not np.array_equal(edited.read()[:, changed], source.read()[:, changed])
+
+
+def test_cancelling_during_sampling_leaves_no_output(raster, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    import threading
+    import time
+
+    feedback = QgsProcessingFeedback()
+    out = tmp_path / "cancelled.tif"
+    timer = threading.Timer(1.5, feedback.cancel)  # like the Cancel button, while a tile is being sampled
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(QgsProcessingException, match="(?i)cancel"):
+        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(4, 4, 60, 60)]),
+                                             "OUTPUT": str(out), **SMALL, "TILE_SIZE": 64, "CONTEXT_SIZE": 64},
+                       feedback=feedback)
+    assert time.monotonic() - started < 30
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_torch_names_the_packages_to_install(raster, tmp_path, monkeypatch):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(QgsProcessingException, match="pip install"):
+        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(22, 22, 40, 38)]),
+                                             "OUTPUT": str(tmp_path / "x.tif"), **SMALL})
+
+
+def test_an_unwritable_output_gets_a_clear_error(raster, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="(?i)writ|folder|director"):
+        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(22, 22, 40, 38)]),
+                                             "OUTPUT": "/proc/rsedit/edited.tif", **SMALL})

@@ -1,0 +1,127 @@
+"""Training: the loss falls, runs are seeded and resumable, cancel is prompt, devices and threads."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from rsedit.models import ModelError, TrainingSettings, load_checkpoint, save_checkpoint, train_sinddm
+from rsedit.models.device import select_device, set_cpu_threads
+
+
+@pytest.fixture(autouse=True)
+def one_cpu_thread():
+    """Tiny tensors run faster on one thread, and a busy CI machine cannot stall a thread barrier."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def textured_image(bands: int = 3, height: int = 48, width: int = 56, seed: int = 0) -> np.ndarray:
+    """Stripes and blobs: structure a tiny net can learn in a few dozen steps."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = [np.sin(xx / (2.0 + b)) * np.cos(yy / (3.0 + b)) for b in range(bands)]
+    noise = rng.normal(0, 0.15, (bands, height, width))
+    return ((np.stack(base) + noise + 1.5) * 80).clip(0, 255).astype(np.uint8)
+
+
+def tiny(**changes) -> TrainingSettings:
+    base = TrainingSettings(
+        name="test", width=16, steps=40, batch_size=4, crop_size=24, learning_rate=3e-3, lr_milestones=(),
+        ema_decay=0.9, ema_every=1, ema_start=10, max_pixels=None, micro_batch_pixels=None,
+    )
+    return base.with_changes(**changes)
+
+
+def test_loss_falls_on_a_tiny_image():
+    result = train_sinddm(textured_image(), settings=tiny(steps=60), device="cpu")
+    losses = np.array(result.losses)
+    assert result.completed and len(losses) == 60 and result.state.step == 60
+    assert losses[-20:].mean() < 0.75 * losses[:10].mean()
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    image = textured_image()
+    a = train_sinddm(image, settings=tiny(steps=5), device="cpu").model.net.state_dict()
+    b = train_sinddm(image, settings=tiny(steps=5), device="cpu").model.net.state_dict()
+    c = train_sinddm(image, settings=tiny(steps=5, seed=1), device="cpu").model.net.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_resuming_from_a_checkpoint_continues_exactly(tmp_path):
+    image = textured_image()
+    straight = train_sinddm(image, settings=tiny(steps=12), device="cpu", fingerprint="scene-a")
+    first = train_sinddm(image, settings=tiny(steps=6), device="cpu", fingerprint="scene-a")
+    path = save_checkpoint(tmp_path / "half.safetensors", first.model, first.state)
+    loaded = load_checkpoint(path)
+    assert loaded.training_state is not None and loaded.training_state.step == 6
+    resumed = train_sinddm(
+        image, settings=tiny(steps=12), device="cpu", fingerprint="scene-a", resume=(loaded.model, loaded.training_state)
+    )
+    assert resumed.state.step == 12 and len(resumed.losses) == 6
+    assert resumed.losses == straight.losses[6:]
+    for key, value in straight.model.net.state_dict().items():
+        assert torch.equal(value, resumed.model.net.state_dict()[key])
+    with pytest.raises(ModelError, match="another scene"):
+        train_sinddm(image, settings=tiny(steps=12), device="cpu", fingerprint="scene-b", resume=(loaded.model, loaded.training_state))
+
+
+def test_cancel_stops_within_a_second_and_leaves_a_resumable_state():
+    # the flag is raised from another thread, as a QGIS task's cancel button does, after a few steps
+    cancel = threading.Event()
+    flipped_at: list[float] = []
+    polls = 0
+
+    def raise_flag() -> None:
+        flipped_at.append(time.perf_counter())
+        cancel.set()
+
+    def should_stop() -> bool:
+        nonlocal polls
+        polls += 1
+        if polls == 30:  # polled before every micro-batch: 8 per step here
+            threading.Timer(0.2, raise_flag).start()
+        return cancel.is_set()
+
+    reports: list[tuple[int, float, float]] = []
+    result = train_sinddm(
+        textured_image(height=64, width=64),
+        settings=tiny(steps=100_000, width=48, batch_size=8, crop_size=48, micro_batch_pixels=48 * 48),
+        device="cpu",
+        should_stop=should_stop,
+        progress=lambda step, loss, left: reports.append((step, loss, left)),
+    )
+    stopped_after = time.perf_counter() - flipped_at[0]
+    assert not result.completed
+    assert 3 <= result.state.step < 100_000
+    assert stopped_after < 1.5
+    assert reports and reports[-1][2] > 0  # an estimate of the time left was reported
+
+
+def test_valid_mask_and_float_input_train():
+    image = textured_image(bands=1).astype(np.float32) * 0.01
+    image[0, :10, :10] = np.nan  # nodata holes are left out of the loss
+    valid = np.ones(image.shape[1:], bool)
+    valid[-5:, :] = False
+    result = train_sinddm(image, valid=valid, settings=tiny(steps=8), device="cpu")
+    assert np.isfinite(result.losses).all() and result.model.bands == 1
+
+
+def test_device_choice_and_threads():
+    assert select_device("cpu") == torch.device("cpu")
+    assert select_device("auto").type in ("cuda", "mps", "cpu")
+    with pytest.raises(ModelError, match="Unknown device"):
+        select_device("tpu")
+    before = torch.get_num_threads()
+    try:
+        assert set_cpu_threads(1) == 1
+    finally:
+        set_cpu_threads(before)
+    with pytest.raises(ModelError):
+        set_cpu_threads(0)
