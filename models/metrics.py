@@ -67,12 +67,13 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, directions: int, genera
     """Mean over random unit directions of the 1-D Wasserstein-1 distance between projections."""
     projections = torch.randn(a.shape[1], directions, generator=generator, dtype=a.dtype)
     projections /= projections.norm(dim=0, keepdim=True)
-    pa, _ = torch.sort(a @ projections, dim=0)
-    pb, _ = torch.sort(b @ projections, dim=0)
-    if pa.shape[0] != pb.shape[0]:  # compare quantiles when the sets differ in size
-        n = min(pa.shape[0], pb.shape[0])
-        pa = pa[torch.linspace(0, pa.shape[0] - 1, n).round().long()]
-        pb = pb[torch.linspace(0, pb.shape[0] - 1, n).round().long()]
+    # [directions, N]: sorting along the contiguous axis is ~10x faster than along the first
+    pa, _ = torch.sort((projections.T @ a.T).contiguous(), dim=1)
+    pb, _ = torch.sort((projections.T @ b.T).contiguous(), dim=1)
+    if pa.shape[1] != pb.shape[1]:  # compare quantiles when the sets differ in size
+        n = min(pa.shape[1], pb.shape[1])
+        pa = pa[:, torch.linspace(0, pa.shape[1] - 1, n).round().long()]
+        pb = pb[:, torch.linspace(0, pb.shape[1] - 1, n).round().long()]
     return float((pa - pb).abs().mean())
 
 

@@ -2,6 +2,7 @@
 element, L1 loss on the noise, Adam with step decay, EMA; seeded, cancellable and resumable."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import math
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 
 from .denoiser_net import SinDDMNet, SinDDMNetConfig
-from .device import prefers_channels_last, select_device, set_cpu_threads
+from .device import autocast_dtype, prefers_channels_last, select_device, set_cpu_threads
 from .ema import copy_weights, update_ema
 from .errors import ModelError
 from .normalization import BandNormalization
@@ -60,6 +61,8 @@ def _prepare_image(
     if data.ndim != 3:
         raise ModelError(f"Expected the training image as [bands, height, width], got shape {data.shape}.")
     mask = None if valid is None else np.asarray(valid, dtype=bool)
+    if mask is not None and mask.shape != data.shape[1:]:
+        raise ModelError(f"The validity mask is {mask.shape} but the image is {data.shape[1:]}.")
     if np.issubdtype(data.dtype, np.floating):
         finite = np.isfinite(data).all(axis=0)
         mask = finite if mask is None else mask & finite
@@ -77,6 +80,202 @@ def _new_net(config: SinDDMNetConfig, seed: int) -> SinDDMNet:
         return SinDDMNet(config)
 
 
+class SinDDMTrainer:
+    """One training run: the image pyramid, the net and its EMA copy, Adam and the seeded RNG."""
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        *,
+        valid: np.ndarray | None = None,
+        settings: TrainingSettings | str | None = "standard",
+        device: torch.device | str | None = "auto",
+        fingerprint: Any = None,
+        resume: tuple[SinDDMModel, TrainingState] | None = None,
+    ) -> None:
+        from .presets import get_preset  # presets import TrainingSettings only; avoids an import cycle
+
+        self.device = select_device(device)
+        self.fingerprint = fingerprint
+        if resume is not None:
+            previous, state = resume
+            if settings is None or isinstance(settings, str):
+                settings = previous.settings
+            elif settings.width != previous.settings.width:
+                raise ModelError("A run can only be resumed with the network width it started with.")
+            bands = np.asarray(image).shape[0] if np.ndim(image) == 3 else 1
+            previous.check_compatible(bands, fingerprint, source="The checkpoint")
+        if settings is None:
+            raise ModelError("No training settings given: pass a preset name or TrainingSettings.")
+        self.settings = get_preset(settings) if isinstance(settings, str) else settings
+
+        tensor, valid_tensor, self.normalization = _prepare_image(image, valid, resume[0].normalization if resume else None)
+        self.schedule = DiffusionSchedule.cosine()
+        self.plan = resume[0].pyramid if resume else plan_pyramid(*tensor.shape[1:], max_pixels=self.settings.max_pixels)
+        self.pyramid = TrainingPyramid(tensor, self.plan, valid_tensor).to(self.device)
+        self.scales = (
+            resume[0].scales
+            if resume
+            else ScaleSchedule.from_blur_levels(self.pyramid.blur_levels, self.schedule, self.settings.blur_factor)
+        )
+        self.net = _new_net(SinDDMNetConfig(channels=self.pyramid.channels, width=self.settings.width), self.settings.seed)
+        self.ema = copy.deepcopy(self.net)
+        self.generator = torch.Generator().manual_seed(self.settings.seed)
+        self.step_count, self.elapsed_before, self.loss = 0, 0.0, float("nan")
+        if resume is not None:
+            self.net.load_state_dict(state.net_weights)
+            self.ema.load_state_dict(resume[0].net.state_dict())
+            self.generator.set_state(state.rng_state.clone())
+            self.step_count, self.elapsed_before, self.loss = state.step, state.elapsed_seconds, state.loss
+
+        self.channels_last = prefers_channels_last(self.device)
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        self.net.to(device=self.device, memory_format=memory_format).train()
+        self.ema.to(device=self.device, memory_format=memory_format).eval()
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.settings.learning_rate)
+        if resume is not None:
+            self.optimizer.load_state_dict(state.optimizer)
+        self.forward = _maybe_compile(self.net, self.settings.compile)
+        # bf16 only: it needs no loss scaling; fp16-only GPUs and plain CPUs train in fp32
+        self.autocast = autocast_dtype(self.device) if autocast_dtype(self.device) == torch.bfloat16 else None
+        self.gammas = torch.tensor(
+            np.stack([self.scales.gammas(s, self.schedule) for s in range(self.plan.num_scales)]), dtype=torch.float32
+        )
+        # on CPU, batches are split into micro-batches (same gradient): caches hold the activations,
+        # and a cancel request is seen between them instead of after a whole (possibly 10 s) step
+        self.micro_batch_pixels = self.settings.micro_batch_pixels if self.device.type == "cpu" else None
+
+    def step(self, should_stop: Callable[[], bool] = lambda: False, scale: int | None = None) -> float | None:
+        """One optimizer step (at a random scale unless `scale` is given); its loss, or None if stopped.
+
+        A stopped step leaves no trace: the RNG is rewound so a resumed run redoes the same step.
+        """
+        rng_at_step = self.generator.get_state()
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.settings.learning_rate_at(self.step_count)
+        loss = self._compute_gradients(should_stop, scale)
+        if loss is None:
+            self.generator.set_state(rng_at_step)
+            self.optimizer.zero_grad(set_to_none=True)
+            return None
+        if math.isfinite(loss):
+            self.optimizer.step()
+        self.step_count += 1
+        if self.step_count % self.settings.ema_every == 0:
+            if self.step_count < self.settings.ema_start:
+                copy_weights(self.ema, self.net)
+            else:
+                update_ema(self.ema, self.net, self.settings.ema_decay)
+        return loss
+
+    def batch_pixels(self, scale: int) -> int:
+        height, width = self.plan.sizes[scale]
+        crop = self.settings.crop_size
+        if crop is not None:
+            height, width = min(height, crop), min(width, crop)
+        return self.settings.batch_size * height * width
+
+    def _compute_gradients(self, should_stop: Callable[[], bool], fixed_scale: int | None) -> float | None:
+        generator, device = self.generator, self.device
+        scale = int(torch.randint(0, self.plan.num_scales, (1,), generator=generator))
+        if fixed_scale is not None:
+            scale = fixed_scale
+        sharp, blurry, weight = self.pyramid.batch(scale, self.settings.batch_size, self.settings.crop_size, generator)
+        batch = sharp.shape[0]
+        t = torch.randint(0, self.schedule.num_timesteps, (batch,), generator=generator)
+        noise = torch.randn(sharp.shape, generator=generator).to(device)
+        clean = sharp
+        if blurry is not None:
+            gamma = self.gammas[scale, t].to(device).view(-1, 1, 1, 1)
+            clean = gamma * blurry + (1.0 - gamma) * sharp
+        x_t = self.schedule.add_noise(clean, t, noise)
+        denominator = float(noise.numel()) if weight is None else float(weight.sum()) * noise.shape[1]
+        if denominator == 0:
+            return float("nan")  # the crops fell on nodata only: nothing to learn from this draw
+        pixels = sharp.shape[-1] * sharp.shape[-2]
+        chunk = batch if self.micro_batch_pixels is None else max(1, min(batch, self.micro_batch_pixels // pixels))
+        self.optimizer.zero_grad(set_to_none=True)
+        total = 0.0
+        t_device = t.to(device)
+        scales = torch.full((batch,), float(scale), device=device)  # a tensor: compiled code is not specialised per scale
+        for first in range(0, batch, chunk):
+            if should_stop():
+                return None
+            part = slice(first, first + chunk)
+            inputs = x_t[part]
+            if self.channels_last:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
+            with self._precision():
+                prediction = self.forward(inputs, t_device[part], scales[part])
+            error = (prediction.float() - noise[part]).abs()
+            if weight is not None:
+                error = error * weight[part]
+            loss = error.sum() / denominator  # micro-batch losses add up to the full batch's mean
+            loss.backward()
+            total += float(loss.detach())
+        return total
+
+    def _precision(self) -> contextlib.AbstractContextManager:
+        if self.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast)
+
+    def run(
+        self, progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> TrainingResult:
+        started = time.perf_counter()
+        stop = should_stop or (lambda: False)
+        first_step, last_report = self.step_count, 0.0
+        smoothed = self.loss
+        losses: list[float] = []
+        completed = True
+        while self.step_count < self.settings.steps:
+            loss = self.step(stop)
+            if loss is None:
+                completed = False
+                break
+            losses.append(loss)
+            if math.isfinite(loss):
+                self.loss = loss
+                smoothed = loss if not math.isfinite(smoothed) else 0.98 * smoothed + 0.02 * loss
+            now = time.perf_counter()
+            if progress is not None and (now - last_report >= _PROGRESS_INTERVAL_S or self.step_count == self.settings.steps):
+                per_step = (now - started) / max(1, self.step_count - first_step)
+                progress(self.step_count, smoothed, per_step * (self.settings.steps - self.step_count))
+                last_report = now
+            if self.step_count < self.settings.steps and stop():
+                completed = False
+                break
+        seconds = time.perf_counter() - started
+        return TrainingResult(self.model(), self.state(seconds, smoothed), completed, seconds, losses)
+
+    def model(self) -> SinDDMModel:
+        """The trained model so far (EMA weights; the raw weights while the EMA has not started)."""
+        source = self.ema if self.step_count >= self.settings.ema_start and self.settings.ema_decay > 0 else self.net
+        net = SinDDMNet(self.net.config)
+        net.load_state_dict({k: v.detach().cpu().contiguous() for k, v in source.state_dict().items()})
+        return SinDDMModel(
+            net=net.eval(),
+            normalization=self.normalization,
+            pyramid=self.plan,
+            scales=self.scales,
+            settings=self.settings,
+            steps_trained=self.step_count,
+            fingerprint=self.fingerprint,
+            schedule=self.schedule,
+        )
+
+    def state(self, seconds: float = 0.0, loss: float | None = None) -> TrainingState:
+        return TrainingState(
+            step=self.step_count,
+            net_weights={k: v.detach().cpu().contiguous().clone() for k, v in self.net.state_dict().items()},
+            optimizer=_to_cpu(self.optimizer.state_dict()),
+            rng_state=self.generator.get_state(),
+            elapsed_seconds=self.elapsed_before + seconds,
+            loss=self.loss if loss is None else loss,
+        )
+
+
 def train_sinddm(
     image: np.ndarray,
     *,
@@ -91,169 +290,20 @@ def train_sinddm(
 ) -> TrainingResult:
     """Train a SinDDM on `image` [bands, H, W] (any int/float dtype); `valid` [H, W] marks usable pixels.
 
-    `settings` is a TrainingSettings or a preset name (see presets.py). `progress(step, loss,
-    seconds_left)` is called a few times per second at most. `should_stop()` is polled between
-    micro-batches; when it returns True training stops within about a second and the result has
-    completed=False and a state to resume from: pass (result.model, result.state) as `resume`.
+    `settings` is a TrainingSettings or a preset name (see presets.py); with `resume` it defaults
+    to the checkpoint's. `progress(step, loss, seconds_left)` is called at most 4 times a second.
+    `should_stop()` is polled between micro-batches: when it returns True, training stops within
+    about a second and the result has completed=False and a state to resume from: pass
+    (result.model, result.state), or what load_checkpoint returns, as `resume`.
     """
-    from .presets import get_preset  # presets import TrainingSettings only; avoids a cycle at import
-
-    started = time.perf_counter()
     set_cpu_threads(threads)
-    run_device = select_device(device)
-    if resume is not None:
-        model_in, state_in = resume
-        if settings is None or isinstance(settings, str):
-            settings = model_in.settings
-        elif settings.width != model_in.settings.width:
-            raise ModelError("A run can only be resumed with the same network width it started with.")
-        model_in.check_compatible(np.asarray(image).shape[0] if np.ndim(image) == 3 else 1, fingerprint, source="The checkpoint")
-    settings = get_preset(settings) if isinstance(settings, str) else settings
-    if settings is None:
-        raise ModelError("No training settings given: pass a preset name or TrainingSettings.")
-
-    tensor, valid_tensor, normalization = _prepare_image(image, valid, resume[0].normalization if resume else None)
-    schedule = DiffusionSchedule.cosine()
-    plan = resume[0].pyramid if resume else plan_pyramid(tensor.shape[1], tensor.shape[2], max_pixels=settings.max_pixels)
-    pyramid = TrainingPyramid(tensor, plan, valid_tensor).to(run_device)
-    scales = resume[0].scales if resume else ScaleSchedule.from_blur_levels(pyramid.blur_levels, schedule, settings.blur_factor)
-    config = SinDDMNetConfig(channels=pyramid.channels, width=settings.width)
-
-    net = _new_net(config, settings.seed)
-    ema = copy.deepcopy(net)
-    generator = torch.Generator().manual_seed(settings.seed)
-    step, elapsed_before, loss_value = 0, 0.0, float("nan")
-    if resume is not None:
-        net.load_state_dict(state_in.net_weights)
-        ema.load_state_dict(resume[0].net.state_dict())
-        generator.set_state(state_in.rng_state.clone())
-        step, elapsed_before, loss_value = state_in.step, state_in.elapsed_seconds, state_in.loss
-
-    channels_last = prefers_channels_last(run_device)
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    net.to(device=run_device, memory_format=memory_format).train()
-    ema.to(device=run_device, memory_format=memory_format).eval()
-    optimizer = torch.optim.Adam(net.parameters(), lr=settings.learning_rate)
-    if resume is not None:
-        optimizer.load_state_dict(state_in.optimizer)
-    forward = _maybe_compile(net, settings.compile, run_device)
-
-    gammas = torch.tensor(
-        np.stack([scales.gammas(s, schedule) for s in range(plan.num_scales)]), dtype=torch.float32
-    )
-    micro_pixels = settings.micro_batch_pixels if run_device.type == "cpu" else None
-    stop = should_stop or (lambda: False)
-    smoothed = loss_value
-    first_step, last_report = step, 0.0
-    completed = True
-    losses: list[float] = []
-
-    while step < settings.steps:
-        rng_at_step = generator.get_state()
-        for group in optimizer.param_groups:
-            group["lr"] = settings.learning_rate_at(step)
-        step_loss = _train_step(
-            forward, optimizer, pyramid, schedule, gammas, settings, generator, run_device, channels_last, micro_pixels, stop
-        )
-        if step_loss is None:  # cancelled mid-step: redo this step on resume
-            generator.set_state(rng_at_step)
-            optimizer.zero_grad(set_to_none=True)
-            completed = False
-            break
-        step += 1
-        losses.append(step_loss)
-        if step % settings.ema_every == 0:
-            if step < settings.ema_start:
-                copy_weights(ema, net)
-            else:
-                update_ema(ema, net, settings.ema_decay)
-        if math.isfinite(step_loss):
-            loss_value = step_loss
-            smoothed = step_loss if not math.isfinite(smoothed) else 0.98 * smoothed + 0.02 * step_loss
-        now = time.perf_counter()
-        if progress is not None and (now - last_report >= _PROGRESS_INTERVAL_S or step == settings.steps):
-            per_step = (now - started) / max(1, step - first_step)
-            progress(step, smoothed, per_step * (settings.steps - step))
-            last_report = now
-        if step < settings.steps and stop():
-            completed = False
-            break
-
-    if step < settings.ema_start or settings.ema_decay == 0.0:
-        copy_weights(ema, net)  # a short run has no meaningful average yet: use the weights themselves
-    seconds = time.perf_counter() - started
-    model = SinDDMModel(
-        net=_to_cpu_copy(ema),
-        normalization=normalization,
-        pyramid=plan,
-        scales=scales,
-        settings=settings,
-        steps_trained=step,
-        fingerprint=fingerprint,
-        schedule=schedule,
-    )
-    state = TrainingState(
-        step=step,
-        net_weights={k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()},
-        optimizer=_optimizer_state_to_cpu(optimizer.state_dict()),
-        rng_state=generator.get_state(),
-        elapsed_seconds=elapsed_before + seconds,
-        loss=smoothed,
-    )
-    return TrainingResult(model=model, state=state, completed=completed, seconds=seconds, losses=losses)
+    if resume is not None and isinstance(settings, str) and settings == "standard":
+        settings = None  # the default: continue with the checkpoint's own settings
+    trainer = SinDDMTrainer(image, valid=valid, settings=settings, device=device, fingerprint=fingerprint, resume=resume)
+    return trainer.run(progress, should_stop)
 
 
-def _train_step(
-    forward: Callable[..., torch.Tensor],
-    optimizer: torch.optim.Optimizer,
-    pyramid: TrainingPyramid,
-    schedule: DiffusionSchedule,
-    gammas: torch.Tensor,
-    settings: TrainingSettings,
-    generator: torch.Generator,
-    device: torch.device,
-    channels_last: bool,
-    micro_pixels: int | None,
-    stop: Callable[[], bool],
-) -> float | None:
-    """One optimizer step; returns its loss, or None when `stop()` interrupted it."""
-    scale = int(torch.randint(0, pyramid.plan.num_scales, (1,), generator=generator))
-    sharp, blurry, weight = pyramid.batch(scale, settings.batch_size, settings.crop_size, generator)
-    batch = sharp.shape[0]
-    t = torch.randint(0, schedule.num_timesteps, (batch,), generator=generator)
-    noise = torch.randn(sharp.shape, generator=generator).to(device)
-    clean = sharp
-    if blurry is not None:
-        gamma = gammas[scale, t].to(device).view(-1, 1, 1, 1)
-        clean = gamma * blurry + (1.0 - gamma) * sharp
-    x_t = schedule.add_noise(clean, t, noise)
-    denominator = float(noise.numel()) if weight is None else float(weight.sum()) * noise.shape[1]
-    if denominator == 0:
-        return float("nan")  # the crops fell on nodata only: nothing to learn from this draw
-    pixels = sharp.shape[-1] * sharp.shape[-2]
-    chunk = batch if micro_pixels is None else max(1, min(batch, micro_pixels // pixels))
-    optimizer.zero_grad(set_to_none=True)
-    total = 0.0
-    t_device = t.to(device)
-    scales = torch.full((batch,), float(scale), device=device)  # a tensor, so compiled code is not specialised per scale
-    for first in range(0, batch, chunk):
-        if stop():
-            return None
-        part = slice(first, first + chunk)
-        inputs = x_t[part]
-        if channels_last:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        error = (forward(inputs, t_device[part], scales[part]) - noise[part]).abs()
-        if weight is not None:
-            error = error * weight[part]
-        loss = error.sum() / denominator
-        loss.backward()
-        total += float(loss.detach())
-    optimizer.step()
-    return total
-
-
-def _maybe_compile(net: SinDDMNet, wanted: bool, device: torch.device) -> Callable[..., torch.Tensor]:
+def _maybe_compile(net: SinDDMNet, wanted: bool) -> Callable[..., torch.Tensor]:
     if not wanted:
         return net
     try:
@@ -261,34 +311,25 @@ def _maybe_compile(net: SinDDMNet, wanted: bool, device: torch.device) -> Callab
     except Exception as error:  # no compiler / unsupported platform: eager is always correct
         log.warning("torch.compile is unavailable (%s); training eagerly.", error)
         return net
+    state = {"compiled": compiled}
 
     def forward(x: torch.Tensor, t: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        nonlocal compiled
-        if compiled is not net:
+        if state["compiled"] is not net:
             try:
-                return compiled(x, t, scale)
+                return state["compiled"](x, t, scale)
             except Exception as error:  # compilation happens on the first call
                 log.warning("torch.compile failed (%s); training eagerly.", error)
-                compiled = net
+                state["compiled"] = net
         return net(x, t, scale)
 
     return forward
 
 
-def _to_cpu_copy(net: SinDDMNet) -> SinDDMNet:
-    cpu = SinDDMNet(net.config)
-    cpu.load_state_dict({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()})
-    return cpu.eval()
-
-
-def _optimizer_state_to_cpu(state: dict) -> dict:
-    def move(value: Any) -> Any:
-        if torch.is_tensor(value):
-            return value.detach().cpu().contiguous().clone()
-        if isinstance(value, dict):
-            return {k: move(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [move(v) for v in value]
-        return value
-
-    return move(state)
+def _to_cpu(value: Any) -> Any:
+    if torch.is_tensor(value):
+        return value.detach().cpu().contiguous().clone()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_cpu(v) for v in value]
+    return value

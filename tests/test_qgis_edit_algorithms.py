@@ -10,8 +10,9 @@ from rasterio.transform import from_origin
 
 CRS = "EPSG:32633"
 TRANSFORM = from_origin(500000, 5000000, 10, 10)
-# training-free, one 48-px tile of a 40-px context: a few seconds per run
-SMALL = {"TILE_SIZE": 48, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 4, "BACKEND": 1}
+# training-free, one 64-px tile, a 40-px context and 61 sampling steps: seconds per run
+SMALL = {"TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 4, "BACKEND": 1,
+         "START_STEP": 60}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_cancelling_during_sampling_leaves_no_output(raster, tmp_path):
     started = time.monotonic()
     with pytest.raises(QgsProcessingException, match="(?i)cancel"):
         processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(4, 4, 60, 60)]),
-                                             "OUTPUT": str(out), **SMALL, "TILE_SIZE": 64, "CONTEXT_SIZE": 64},
+                                             "OUTPUT": str(out), **SMALL, "CONTEXT_SIZE": 64, "START_STEP": -1},
                        feedback=feedback)
     assert time.monotonic() - started < 30
     assert list(tmp_path.iterdir()) == []
