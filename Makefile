@@ -10,7 +10,7 @@ VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 # QGIS runs the plugin in its own Python: the venv's packages reach it through PYTHONPATH.
 QGIS_ENV := QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH=$(PLUGINS) PYTHONPATH=$(SITE)
 
-.PHONY: bootstrap test demo package translations clean-cache clean
+.PHONY: bootstrap test demo package translations i18n-update clean
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -31,3 +31,8 @@ package: translations
 
 clean:
 	rm -rf build dist
+
+# regenerate the translation sources from the code (pylupdate5), then fill in the German strings
+i18n-update:
+	pylupdate5 plugin.py ui/*.py ui/algorithms/*.py -ts i18n/rsedit_de.ts
+	python3 scripts/translate_de.py i18n/rsedit_de.ts

@@ -6,7 +6,7 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from .ui.dependencies import add_dependency_folder_to_path
-from .ui.i18n import install_translator, tr
+from .ui.i18n import install_translator, remove_translator, tr
 from .ui.provider import RSEditProvider
 from .ui.provider_icon import ICON
 
@@ -49,3 +49,4 @@ class RSEditPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        remove_translator()

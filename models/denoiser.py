@@ -8,6 +8,7 @@ The trained SinDDM net is one denoiser; a training-free closed-form patch denois
 from __future__ import annotations
 
 import contextlib
+import copy
 from typing import Literal, Protocol, runtime_checkable
 
 import torch
@@ -36,7 +37,8 @@ class NetDenoiser:
         self.device = device
         self.channels_last = prefers_channels_last(device)
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
-        self.net = net.to(device=device, memory_format=memory_format).eval()
+        # a private copy: moving it to the GPU or to NHWC must not change the caller's model
+        self.net = copy.deepcopy(net).to(device=device, memory_format=memory_format).eval()
         self.autocast = autocast_dtype(device) if use_autocast else None
 
     def _precision(self) -> contextlib.AbstractContextManager:

@@ -7,6 +7,8 @@ a replacement: mask / NGDM blending with the source noised to step t-1 (`state.n
 `scale_hook(state) -> Tensor | None` runs once per scale on the upsampled start image x~^s
 (state.blurry) before it is noised, e.g. to paste the source outside a mask.
 Returning None keeps the sampler's value. All tensors are [B, C, H, W] in model units ([-1, 1]).
+The sampler runs under torch.no_grad(): a hook that needs gradients (CLIP guidance) wraps its
+work in torch.enable_grad() and differentiates with respect to a detached copy of x0_hat.
 """
 from __future__ import annotations
 

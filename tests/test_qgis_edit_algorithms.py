@@ -6,10 +6,9 @@ import sys
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
 
-CRS = "EPSG:32633"
-TRANSFORM = from_origin(500000, 5000000, 10, 10)
+from textured_scene import CRS, TRANSFORM, write_textured_scene
+
 # training-free, one 64-px tile, a 40-px context and 61 sampling steps: seconds per run
 SMALL = {"TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 4, "BACKEND": 1,
          "START_STEP": 60}
@@ -17,15 +16,7 @@ SMALL = {"TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHE
 
 @pytest.fixture(scope="module")
 def raster(tmp_path_factory):
-    rng = np.random.default_rng(3)
-    rows, cols = np.mgrid[0:64, 0:64]
-    base = 110 + 50 * np.sin(cols / 4.0) + 20 * np.cos(rows / 6.0)
-    data = np.stack([base, base * 0.7 + 30, 250 - base]) + rng.normal(0, 5, (3, 64, 64))
-    path = tmp_path_factory.mktemp("raster") / "scene.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8", crs=CRS,
-                       transform=TRANSFORM) as dst:
-        dst.write(np.clip(data, 0, 255).astype(np.uint8))
-    return path
+    return write_textured_scene(tmp_path_factory.mktemp("raster") / "scene.tif", 64, seed=3)
 
 
 def polygons(boxes_px: list[tuple[int, int, int, int]], prompts: list[str] | None = None):

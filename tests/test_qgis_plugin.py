@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qgis_helpers import REPO, raster_layer, vector_layer
+from qgis_helpers import ALGORITHM_IDS, REPO, raster_layer, vector_layer
 
 
 def test_provider_is_registered_with_its_algorithms(provider):
     assert provider.id() == "rsedit"
     ids = {alg.id() for alg in provider.algorithms()}
-    assert "rsedit:previewtiles" in ids
+    assert ids == set(ALGORITHM_IDS)
+    for algorithm in provider.algorithms():
+        assert algorithm.shortHelpString().strip() and algorithm.group()
     assert Path(provider.svgIconPath()).is_file()
 
 
@@ -157,3 +159,19 @@ def test_missing_model_packages_give_the_install_command(monkeypatch):
     message = str(raised.value)
     assert "torch==2.14.1" in message and "pip install" in message and "--target" in message
     assert "safetensors" not in message.split("Install")[0]  # only the missing one is named
+
+
+def test_the_german_translation_is_compiled_and_loaded():
+    from rsedit.ui.i18n import install_translator, remove_translator, tr
+
+    assert (REPO / "i18n" / "rsedit_de.qm").is_file(), "make test compiles i18n/*.ts with lrelease"
+    try:
+        assert install_translator("de").endswith("rsedit_de.qm")
+        assert tr("Edit with text prompt in ROIs") == "Mit Textvorgabe in ROIs bearbeiten"
+        from qgis.core import QgsApplication
+
+        algorithm = QgsApplication.processingRegistry().createAlgorithmById("rsedit:regenerate")
+        assert algorithm.displayName() == "ROIs neu erzeugen (Wolken oder Objekte entfernen)"
+    finally:
+        remove_translator()
+    assert tr("Edit with text prompt in ROIs") == "Edit with text prompt in ROIs"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qgis_helpers import REPO, qgis_process, qgis_process_json
+from qgis_helpers import ALGORITHM_IDS, REPO, qgis_process, qgis_process_json
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_zip_installs_and_runs_previewtiles_through_qgis_process(installed_plugi
     enabled = qgis_process(["plugins", "enable", "rsedit"], installed_plugins, home)
     assert enabled.returncode == 0, enabled.stderr
     listing = qgis_process_json(["list"], installed_plugins, home)
-    assert "rsedit:previewtiles" in listing["providers"]["rsedit"]["algorithms"]
+    assert set(listing["providers"]["rsedit"]["algorithms"]) == set(ALGORITHM_IDS)
 
     out = tmp_path / "tiles.gpkg"
     result = qgis_process_json(["run", "rsedit:previewtiles", "--",
@@ -58,4 +58,4 @@ def test_plugin_loads_without_the_model_packages(installed_plugins, tmp_path):
     probe = subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True)
     assert probe.returncode != 0, "this check needs a system Python without torch"
     listing = qgis_process_json(["list"], installed_plugins, home, with_venv=False)
-    assert "rsedit:previewtiles" in listing["providers"]["rsedit"]["algorithms"]
+    assert set(listing["providers"]["rsedit"]["algorithms"]) == set(ALGORITHM_IDS)

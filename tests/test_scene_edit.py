@@ -4,14 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from rsedit.core.errors import InputError
 from rsedit.core.scene_edit import edit_scene
 
-CRS = "EPSG:32633"
-TRANSFORM = from_origin(500000, 5000000, 10, 10)
+from textured_scene import CRS, TRANSFORM, write_textured_scene
+
 # one 96-px tile and a tiny trained net (trained once per module, then cached): seconds per edit
 TILING = dict(tile_size=96, overlap=16, margin=8, feather=4)
 FAST = dict(TILING, context_size=64)
@@ -32,16 +31,7 @@ def tiny_trained(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scene_path(tmp_path_factory):
-    """96x96 RGB with stripes and noise, so patches have structure to copy and regenerate."""
-    rng = np.random.default_rng(0)
-    rows, cols = np.mgrid[0:96, 0:96]
-    base = 100 + 60 * np.sin(cols / 5.0) + 30 * np.cos(rows / 7.0)
-    data = np.stack([base, base * 0.8 + 20, 255 - base]) + rng.normal(0, 6, (3, 96, 96))
-    path = tmp_path_factory.mktemp("scene") / "scene.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=96, height=96, count=3, dtype="uint8", crs=CRS,
-                       transform=TRANSFORM, nodata=0) as dst:
-        dst.write(np.clip(data, 1, 255).astype(np.uint8))
-    return path
+    return write_textured_scene(tmp_path_factory.mktemp("scene") / "scene.tif", 96, nodata=0)
 
 
 def roi_in_pixels(col0, row0, col1, row1):

@@ -41,3 +41,10 @@ def install_translator(locale: str | None = None) -> str | None:
     QCoreApplication.installTranslator(translator)
     _translator = translator
     return str(qm)
+
+
+def remove_translator() -> None:
+    global _translator
+    if _translator is not None:
+        QCoreApplication.removeTranslator(_translator)
+        _translator = None
