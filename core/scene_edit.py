@@ -275,13 +275,16 @@ def obtain_scene_model(scene: Scene, rois: list[Roi], settings: EditSettings,
     if settings.checkpoint:
         return load_trained_model(settings.checkpoint, len(scene.data_bands)), False
     backend = settings.backend or default_backend()
+    # what regeneration removes (clouds, objects) must not be learnt: the model sees the surroundings only
+    leave_out = settings.mode == "regenerate"
     if backend == "trained":
         model, cached = train_scene_model(scene, rois, preset=settings.preset, context_size=settings.context_size,
                                           cache_dir=settings.cache_dir, use_cache=settings.use_cache,
-                                          device=settings.device, seed=settings.seed, progress=progress,
-                                          is_cancelled=is_cancelled)
+                                          device=settings.device, seed=settings.seed, leave_out_rois=leave_out,
+                                          progress=progress, is_cancelled=is_cancelled)
         return model, not cached
-    return build_training_free_model(scene, rois, context_size=settings.context_size, device=settings.device), False
+    return build_training_free_model(scene, rois, context_size=settings.context_size, device=settings.device,
+                                     leave_out_rois=leave_out), False
 
 
 def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, os.PathLike], *,

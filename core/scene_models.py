@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("training-free", "trained")
 DEFAULT_CONTEXT_SIZE = 256
+MAX_CONTEXT_SIZE = 768
+SURROUND = 48  # pixels of surroundings kept on each side when the ROIs themselves are left out
 
 
 @dataclass
@@ -71,14 +73,19 @@ def clear_model_cache(cache_dir: Optional[os.PathLike] = None) -> int:
     return len(files)
 
 
-def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEXT_SIZE) -> Window:
-    """A size x size window (smaller only where the raster is) centred on the ROIs' bounding box."""
+def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEXT_SIZE,
+                   surround: int = 0) -> Window:
+    """A window centred on the ROIs' bounding box: `size` pixels square, or larger where the box
+    plus `surround` pixels on each side needs it (capped at MAX_CONTEXT_SIZE), within the raster."""
     if size < 32:
         raise InputError(f"The training context must be at least 32 pixels across (got {size}).")
     bounds = np.array([roi.pixel_geometry.bounds for roi in rois], dtype=float)
     col_c = (bounds[:, 0].min() + bounds[:, 2].max()) / 2
     row_c = (bounds[:, 1].min() + bounds[:, 3].max()) / 2
-    width, height = min(size, scene.width), min(size, scene.height)
+    need_w = bounds[:, 2].max() - bounds[:, 0].min() + 2 * surround if surround else 0
+    need_h = bounds[:, 3].max() - bounds[:, 1].min() + 2 * surround if surround else 0
+    width = min(max(size, min(int(np.ceil(need_w)), MAX_CONTEXT_SIZE)), scene.width)
+    height = min(max(size, min(int(np.ceil(need_h)), MAX_CONTEXT_SIZE)), scene.height)
     col = int(np.clip(round(col_c - width / 2), 0, scene.width - width))
     row = int(np.clip(round(row_c - height / 2), 0, scene.height - height))
     return Window(col, row, width, height)
@@ -98,11 +105,20 @@ def window_fingerprint(scene: Scene, window: Window, data: np.ndarray, valid: np
     }
 
 
-def _read_context(scene: Scene, window: Window) -> tuple[np.ndarray, np.ndarray]:
+def _read_context(scene: Scene, window: Window, leave_out: Sequence[Roi] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """The context pixels; those inside `leave_out` count as invalid, so a model that must replace
+    them (clouds, objects) never learns them."""
     data, valid = scene.read(window)
-    if valid.mean() < 0.5:
-        raise InputError("Less than half of the area around the ROIs holds valid pixels (the rest is nodata): "
-                         "move the ROIs into the scene or enlarge the training context.")
+    if leave_out:
+        from rasterio.features import rasterize
+        from shapely.affinity import translate
+
+        shapes = [(translate(roi.pixel_geometry, -window.col_off, -window.row_off), 1) for roi in leave_out]
+        inside = rasterize(shapes, out_shape=valid.shape, fill=0, dtype="uint8", all_touched=True).astype(bool)
+        valid = valid & ~inside
+    if valid.mean() < 0.25:
+        raise InputError("Less than a quarter of the area around the ROIs holds usable pixels (the rest is nodata "
+                         "or the ROIs themselves): move the ROIs into the scene or enlarge the training context.")
     return data, valid
 
 
@@ -128,18 +144,20 @@ def load_trained_model(path: os.PathLike, bands: int) -> SceneModel:
 
 def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast", context_size: int = DEFAULT_CONTEXT_SIZE,
                       cache_dir: Optional[os.PathLike] = None, use_cache: bool = True, device: str = "auto",
-                      seed: int = 0, progress: Optional[Callable[[float, str], None]] = None,
+                      seed: int = 0, leave_out_rois: bool = False,
+                      progress: Optional[Callable[[float, str], None]] = None,
                       is_cancelled: Optional[Callable[[], bool]] = None) -> tuple[SceneModel, bool]:
     """A SinDDM for the context window around `rois`: from the cache when one was trained on the same
     pixels with the same settings, else trained now and cached. Returns (model, came_from_cache).
-    `preset` is a preset name (models/presets.py) or a models.training_settings.TrainingSettings."""
+    `preset` is a preset name (models/presets.py) or a models.training_settings.TrainingSettings.
+    `leave_out_rois` trains on the surroundings only (for removing what the ROIs contain)."""
     from ..models.checkpoint import load_checkpoint, save_checkpoint
     from ..models.errors import Cancelled, ModelError
     from ..models.presets import get_preset
     from ..models.trainer import train_sinddm
 
-    window = context_window(scene, rois, context_size)
-    data, valid = _read_context(scene, window)
+    window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
+    data, valid = _read_context(scene, window, rois if leave_out_rois else ())
     fingerprint = window_fingerprint(scene, window, data, valid)
     try:
         settings = (get_preset(preset) if isinstance(preset, str) else preset).with_changes(seed=seed)
@@ -178,12 +196,12 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
 
 
 def build_training_free_model(scene: Scene, rois: Sequence[Roi], *, context_size: int = DEFAULT_CONTEXT_SIZE,
-                              device: str = "auto") -> SceneModel:
+                              device: str = "auto", leave_out_rois: bool = False) -> SceneModel:
     """The closed-form patch model of the context window: no training, ready in seconds."""
     from ..models.patch_scene_model import PatchSceneModel
 
-    window = context_window(scene, rois, context_size)
-    data, valid = _read_context(scene, window)
+    window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
+    data, valid = _read_context(scene, window, rois if leave_out_rois else ())
     fingerprint = window_fingerprint(scene, window, data, valid)
     model = PatchSceneModel.from_image(data, valid=valid, fingerprint=fingerprint)
     return SceneModel("training-free", model, {"backend": "training-free", "fingerprint": fingerprint})

@@ -58,16 +58,37 @@ def exact_posterior_mean(
         patches = patches[patch_valid.reshape(-1)]
     bias = -(sqrt_abar**2) * (patches * patches).sum(dim=1)
     queries = extract_patches(noisy, patch_size)  # [Q, D]
-    means = torch.empty_like(queries)
+    averaging = aggregation == "average"
+    # "center" needs whole estimated patches only for the queries at the image border
+    border = torch.ones(queries.shape[0], dtype=torch.bool, device=queries.device) if averaging else _border_queries(height, width, patch_size, queries.device)
+    half = patch_size // 2
+    centre = patches.reshape(-1, channels, patch_size, patch_size)[:, :, half, half]  # [N, C]
+    means = torch.zeros_like(queries)
     for start in range(0, queries.shape[0], chunk_size):
-        y = queries[start : start + chunk_size]
+        stop = min(start + chunk_size, queries.shape[0])
         # -||y - s p||^2 up to the per-query constant ||y||^2, which softmax ignores
-        logits = torch.addmm(bias, y, patches.T, alpha=2.0 * sqrt_abar) / (2.0 * noise_variance)
-        means[start : start + chunk_size] = torch.softmax(logits, dim=1) @ patches
-    if aggregation == "average":
+        logits = torch.addmm(bias, queries[start:stop], patches.T, alpha=2.0 * sqrt_abar) / (2.0 * noise_variance)
+        weights = torch.softmax(logits, dim=1)
+        whole = border[start:stop]
+        if not averaging:
+            part = means[start:stop].view(stop - start, channels, patch_size, patch_size)
+            part[:, :, half, half] = weights @ centre
+        if bool(whole.any()):
+            means[start:stop][whole] = weights[whole] @ patches
+    if averaging:
         coverage = F.fold(torch.ones_like(means).T[None], (height, width), patch_size)
         return (F.fold(means.T[None], (height, width), patch_size) / coverage)[0]
     return _patch_pixels(means, channels, height, width, patch_size)
+
+
+def _border_queries(height: int, width: int, patch_size: int, device: torch.device) -> torch.Tensor:
+    """[Q] True for query patches on the image border, whose off-centre pixels are used too."""
+    rows, cols = patch_grid(height, width, patch_size)
+    edge_r = torch.zeros(rows, dtype=torch.bool, device=device)
+    edge_c = torch.zeros(cols, dtype=torch.bool, device=device)
+    edge_r[[0, -1]] = True
+    edge_c[[0, -1]] = True
+    return (edge_r[:, None] | edge_c[None, :]).reshape(-1)
 
 
 def _patch_pixels(means: torch.Tensor, channels: int, height: int, width: int, patch_size: int) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """Maps QgsProcessingFeedback onto the plain callables rsedit.core takes."""
 from __future__ import annotations
 
-from typing import Callable
+import time
 
 from qgis.core import QgsProcessingFeedback
 
@@ -9,28 +9,27 @@ from qgis.core import QgsProcessingFeedback
 class FeedbackBridge:
     """progress(fraction, message) and is_cancelled() for core, reporting to a Processing feedback."""
 
+    #: progress messages (training steps, tiles) reach the log at most this often
+    LOG_INTERVAL_S = 10.0
+
     def __init__(self, feedback: QgsProcessingFeedback | None, start: float = 0.0, end: float = 1.0) -> None:
         self.feedback = feedback
         self.start = start
         self.end = end
         self._last_message = ""
+        self._last_logged = float("-inf")
 
     def progress(self, fraction: float, message: str = "") -> None:
         if self.feedback is None:
             return
         self.feedback.setProgress(100.0 * (self.start + (self.end - self.start) * min(max(fraction, 0.0), 1.0)))
-        if message and message != self._last_message:
+        now = time.monotonic()
+        if message and message != self._last_message and (now - self._last_logged >= self.LOG_INTERVAL_S or fraction >= 1.0):
             self.feedback.pushInfo(message)
             self._last_message = message
+            self._last_logged = now
+        elif message:
+            self.feedback.setProgressText(message)
 
     def is_cancelled(self) -> bool:
         return self.feedback is not None and self.feedback.isCanceled()
-
-    def phase(self, start: float, end: float) -> "FeedbackBridge":
-        """A bridge reporting into the [start, end] share of this one's progress bar."""
-        span = self.end - self.start
-        return FeedbackBridge(self.feedback, self.start + span * start, self.start + span * end)
-
-    @property
-    def callbacks(self) -> tuple[Callable[[float, str], None], Callable[[], bool]]:
-        return self.progress, self.is_cancelled
