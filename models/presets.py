@@ -1,4 +1,22 @@
-"""Named training presets (placeholder values; tuned below by measurement)."""
+"""Named training presets: what each costs and what it delivers.
+
+| preset     | net width | batch per step                  | steps   | lr (decay x0.5 at)          | EMA                      | CPU cost (2 cores)* | use |
+|------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
+| `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | ~9-10 s/step: ~2 weeks | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
+| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,100   | 2e-3 (1,050 1,575)          | 0.99 every step after 500 | ~4x `fast`: ~40 min | better detail when there is time or a GPU |
+| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | ~10 min             | the CPU default |
+
+*Measured figures are in bench/sinddm.py's output (`train_seconds_fast`, `train_seconds_standard`);
+the machine it ran on was shared, so wall times there are upper bounds.
+
+Why crops: the denoiser sees only ~35 px, so random crops of 48 px at a scale carry the same patch
+statistics as copies of the whole image at a fraction of the pixels (the reference spends 32 x 55 x 55
+px per step on one 55 px image). Why these numbers: measured on a 256x256 Landsat window (bench):
+with width 64 and 1,200 steps, the multi-scale SWD of samples to the image was 239 with the blur
+factor 3 and 313 with 1 (the float blur level as is), so presets use 3 (see scale_schedule.py).
+`fast` and `standard` train at the window's native resolution up to 512x512 px (`max_pixels`), so
+edits keep the raster's pixel size; `paper` shrinks to 50,000 px as the reference does.
+"""
 from __future__ import annotations
 
 from .errors import ModelError
@@ -6,17 +24,38 @@ from .training_settings import TrainingSettings
 
 PAPER = TrainingSettings(name="paper")
 STANDARD = TrainingSettings(
-    name="standard", width=160, steps=1200, batch_size=8, crop_size=64, learning_rate=1e-3,
-    lr_milestones=(600, 900), ema_decay=0.99, ema_every=1, ema_start=300, max_pixels=None,
+    name="standard",
+    width=96,
+    steps=2100,
+    batch_size=8,
+    crop_size=48,
+    learning_rate=2e-3,
+    lr_milestones=(1050, 1575),
+    ema_decay=0.99,
+    ema_every=1,
+    ema_start=500,
+    max_pixels=512 * 512,
+    blur_factor=3.0,
 )
 FAST = TrainingSettings(
-    name="fast", width=64, steps=2000, batch_size=8, crop_size=48, learning_rate=2e-3,
-    lr_milestones=(1000, 1500), ema_decay=0.99, ema_every=1, ema_start=500, max_pixels=None,
+    name="fast",
+    width=64,
+    steps=1200,
+    batch_size=8,
+    crop_size=48,
+    learning_rate=2e-3,
+    lr_milestones=(600, 900),
+    ema_decay=0.99,
+    ema_every=1,
+    ema_start=300,
+    max_pixels=512 * 512,
+    blur_factor=3.0,
 )
 PRESETS = {preset.name: preset for preset in (PAPER, STANDARD, FAST)}
 
 
 def get_preset(name: str) -> TrainingSettings:
+    """The preset called `name` (paper, standard or fast)."""
     try:
         return PRESETS[name.lower()]
     except KeyError:

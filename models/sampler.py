@@ -76,13 +76,15 @@ class MultiScaleSampler:
         progress: Callable[[int, int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> torch.Tensor:
-        """`count` samples [count, C, h, w] in model units; output_size defaults to the training size."""
+        """`count` samples [count, C, h, w] in model units. output_size defaults to the start image's
+        size, or else to the training size."""
         hooks = hooks or SamplingHooks()
-        size = tuple(output_size) if output_size is not None else self.pyramid.finest_size
-        sizes = self.pyramid.sizes_for(size)
+        first_scale = 0 if start is None else self._check_start(start)
+        if output_size is None:
+            output_size = tuple(start.image.shape[-2:]) if start is not None else self.pyramid.finest_size
+        sizes = self.pyramid.sizes_for(tuple(output_size))
         generator = torch.Generator().manual_seed(int(seed))
         total, done = self.total_steps(start), 0
-        first_scale = 0 if start is None else self._check_start(start)
 
         def tick() -> None:
             nonlocal done

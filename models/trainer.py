@@ -88,7 +88,7 @@ class SinDDMTrainer:
         image: np.ndarray,
         *,
         valid: np.ndarray | None = None,
-        settings: TrainingSettings | str | None = "standard",
+        settings: TrainingSettings | str | None = None,
         device: torch.device | str | None = "auto",
         fingerprint: Any = None,
         resume: tuple[SinDDMModel, TrainingState] | None = None,
@@ -99,14 +99,16 @@ class SinDDMTrainer:
         self.fingerprint = fingerprint
         if resume is not None:
             previous, state = resume
-            if settings is None or isinstance(settings, str):
+            if settings is None:
                 settings = previous.settings
+            elif isinstance(settings, str):
+                raise ModelError("Resume with the checkpoint's own settings (settings=None) or with TrainingSettings.")
             elif settings.width != previous.settings.width:
                 raise ModelError("A run can only be resumed with the network width it started with.")
             bands = np.asarray(image).shape[0] if np.ndim(image) == 3 else 1
             previous.check_compatible(bands, fingerprint, source="The checkpoint")
         if settings is None:
-            raise ModelError("No training settings given: pass a preset name or TrainingSettings.")
+            settings = "standard"
         self.settings = get_preset(settings) if isinstance(settings, str) else settings
 
         tensor, valid_tensor, self.normalization = _prepare_image(image, valid, resume[0].normalization if resume else None)
@@ -280,7 +282,7 @@ def train_sinddm(
     image: np.ndarray,
     *,
     valid: np.ndarray | None = None,
-    settings: TrainingSettings | str | None = "standard",
+    settings: TrainingSettings | str | None = None,
     device: torch.device | str | None = "auto",
     threads: int | None = None,
     fingerprint: Any = None,
@@ -290,15 +292,13 @@ def train_sinddm(
 ) -> TrainingResult:
     """Train a SinDDM on `image` [bands, H, W] (any int/float dtype); `valid` [H, W] marks usable pixels.
 
-    `settings` is a TrainingSettings or a preset name (see presets.py); with `resume` it defaults
-    to the checkpoint's. `progress(step, loss, seconds_left)` is called at most 4 times a second.
+    `settings` is a TrainingSettings or a preset name (see presets.py); None means "standard", or
+    the checkpoint's own settings when resuming (then only TrainingSettings may change, e.g. steps). `progress(step, loss, seconds_left)` is called at most 4 times a second.
     `should_stop()` is polled between micro-batches: when it returns True, training stops within
     about a second and the result has completed=False and a state to resume from: pass
     (result.model, result.state), or what load_checkpoint returns, as `resume`.
     """
     set_cpu_threads(threads)
-    if resume is not None and isinstance(settings, str) and settings == "standard":
-        settings = None  # the default: continue with the checkpoint's own settings
     trainer = SinDDMTrainer(image, valid=valid, settings=settings, device=device, fingerprint=fingerprint, resume=resume)
     return trainer.run(progress, should_stop)
 
