@@ -144,7 +144,7 @@ def main() -> None:
         "seam_ratio_hard_mask": round(hard_ring / hard_core, 3),
         "clip_gain": round(gain, 4),
         "seconds_second_edit": round(second_seconds, 2),
-        "trained_in_second_edit": second.trained_now or hard.trained_now or text.trained_now or plain.trained_now,
+        "trained_in_second_edit": second.trained_now,
     }))
 
 

@@ -69,6 +69,7 @@ class PatchDenoiser:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         mixing: Mixing = "sampling",
         aggregation: Aggregation = "center",
+        propagate: bool = True,
     ) -> None:
         if len(scales_data) != scales.num_scales:
             raise ModelError(f"Got patch data for {len(scales_data)} scales but the schedule has {scales.num_scales}.")
@@ -88,6 +89,7 @@ class PatchDenoiser:
         self.chunk_size = int(chunk_size)
         self.mixing = mixing
         self.aggregation = aggregation
+        self.propagate = bool(propagate)
         self._gammas = [scales.gammas(s, schedule, sampling=mixing == "sampling") for s in range(scales.num_scales)]
 
     @classmethod
@@ -192,5 +194,5 @@ class PatchDenoiser:
         return tiled_posterior_mean(
             noisy, clean, data.patch_size, sqrt_abar, noise_variance, search,
             patch_valid=data.patch_valid, tile=self.tile, anchors_per_side=self.anchors_per_side,
-            chunk_size=self.chunk_size, aggregation=self.aggregation,
+            chunk_size=self.chunk_size, aggregation=self.aggregation, propagate=self.propagate,
         )

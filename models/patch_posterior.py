@@ -137,6 +137,7 @@ def tiled_posterior_mean(
     anchors_per_side: int = 2,
     chunk_size: int = 4096,
     aggregation: Aggregation = "center",
+    propagate: bool = True,
 ) -> torch.Tensor:
     """Posterior mean over the clean patches proposed by each tile's anchors (see module doc)."""
     channels, height, width = noisy.shape
@@ -156,8 +157,11 @@ def tiled_posterior_mean(
     anchor_c = (tile_c[:, None] + anchors[None, :, 1]).reshape(-1)
     found = search(gather_patches(noisy, anchor_r, anchor_c, patch_size))  # [T * A, k]
     found = found.reshape(num_tiles, anchors.shape[0], -1)
-    win_r = (found // clean_cols - anchors[None, :, 0, None]).clamp(0, clean_rows - tile).reshape(num_tiles, -1)
-    win_c = (found % clean_cols - anchors[None, :, 1, None]).clamp(0, clean_cols - tile).reshape(num_tiles, -1)
+    win_r = (found // clean_cols - anchors[None, :, 0, None]).reshape(num_tiles, -1)
+    win_c = (found % clean_cols - anchors[None, :, 1, None]).reshape(num_tiles, -1)
+    if propagate:
+        win_r, win_c = _with_neighbour_proposals(win_r, win_c, tops, lefts)
+    win_r, win_c = win_r.clamp(0, clean_rows - tile), win_c.clamp(0, clean_cols - tile)
     # two anchors of one coherent region propose the same window: count it once
     key, order = (win_r * clean_cols + win_c).sort(dim=1)
     win_r, win_c = win_r.gather(1, order), win_c.gather(1, order)
@@ -221,6 +225,30 @@ def tiled_posterior_mean(
     tile_index = (out_r[0][:, None] * lefts.numel() + out_c[0][None, :]).to(device)
     result = blended[tile_index, :, out_r[1][:, None].to(device), out_c[1][None, :].to(device)]  # [H, W, C]
     return result.permute(2, 0, 1).contiguous()
+
+
+def _with_neighbour_proposals(
+    win_r: torch.Tensor, win_c: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Add to each tile the windows of its 4 neighbours, continued into it ([T, K] -> [T, 5K]).
+
+    Without them a tile only sees its own anchors' matches, and two neighbours that chose
+    different clean regions meet at a hard seam; with them the patch that continues the
+    neighbour's region is always among the candidates, as in PatchMatch's propagation."""
+    rows, cols = tops.numel(), lefts.numel()
+    grid_r = win_r.reshape(rows, cols, -1)
+    grid_c = win_c.reshape(rows, cols, -1)
+    index_r = torch.arange(rows, device=tops.device)
+    index_c = torch.arange(cols, device=lefts.device)
+    parts_r, parts_c = [grid_r], [grid_c]
+    for step in (-1, 1):
+        source = (index_r + step).clamp(0, rows - 1)  # the tile above / below (itself at the border)
+        parts_r.append(grid_r[source] + (tops - tops[source])[:, None, None])
+        parts_c.append(grid_c[source])
+        source = (index_c + step).clamp(0, cols - 1)  # the tile left / right
+        parts_r.append(grid_r[:, source])
+        parts_c.append(grid_c[:, source] + (lefts - lefts[source])[None, :, None])
+    return torch.cat(parts_r, dim=2).reshape(rows * cols, -1), torch.cat(parts_c, dim=2).reshape(rows * cols, -1)
 
 
 def _owned_positions(tops: torch.Tensor, lefts: torch.Tensor, tile: int) -> torch.Tensor:
