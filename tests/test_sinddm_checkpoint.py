@@ -25,13 +25,7 @@ SETTINGS = TrainingSettings(
 FINGERPRINT = {"scene": "landsat.tif", "window": [10, 20, 64, 72], "bands": [1, 2, 3]}
 
 
-@pytest.fixture(autouse=True)
-def one_cpu_thread():
-    """Tiny tensors run faster on one thread, and a busy CI machine cannot stall a thread barrier."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,7 @@ from rsedit.models.scale_schedule import SAMPLING_GAMMA_MAX, ScaleSchedule
 from rsedit.models.schedule import DiffusionSchedule
 
 
-@pytest.fixture(autouse=True)
-def one_cpu_thread():
-    """Tiny tensors run faster on one thread, and a busy CI machine cannot stall a thread barrier."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)
 
 
 def test_pyramid_250x188_has_five_scales_from_64x48():

@@ -12,13 +12,7 @@ from rsedit.models import ModelError, TrainingSettings, load_checkpoint, save_ch
 from rsedit.models.device import select_device, set_cpu_threads
 
 
-@pytest.fixture(autouse=True)
-def one_cpu_thread():
-    """Tiny tensors run faster on one thread, and a busy CI machine cannot stall a thread barrier."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)
 
 
 def textured_image(bands: int = 3, height: int = 48, width: int = 56, seed: int = 0) -> np.ndarray:
