@@ -103,8 +103,9 @@ def run_patch(samples: int, sizes: list[int], blur_factor: float, devices: list[
                 out["samples"] = count
     out["settings"] = {
         "patch_sizes": list(denoiser.patch_sizes), "k": denoiser.k, "tile": denoiser.tile,
-        "anchors_per_side": denoiser.anchors_per_side, "exact_max_patches": denoiser.exact_max_patches,
-        "mixing": denoiser.mixing, "aggregation": denoiser.aggregation, "plan": [list(s) for s in plan.sizes],
+        "anchors_per_side": denoiser.anchors_per_side, "propagate": denoiser.propagate,
+        "exact_max_pairs": denoiser.exact_max_pairs, "mixing": denoiser.mixing,
+        "aggregation": list(denoiser.aggregations), "plan": [list(s) for s in plan.sizes],
         "start_steps": list(denoiser.scales.start_steps),
     }
     out["peak_rss_mb"] = round(_peak_rss_mb(), 1)

@@ -36,6 +36,11 @@ LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
 WINDOW = (231, 178, 256, 256)  # row, col, height, width: the fully valid 256 px window nearest the centre
 
 
+def log(message: str) -> None:
+    """Progress on stderr, so that stdout stays one JSON line."""
+    print(f"[bench/sinddm {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def _import_models():
     plugins = REPO / "build" / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
@@ -178,12 +183,14 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
 def evaluate_preset(models, image: np.ndarray, preset: str, samples: int, seed: int) -> dict:
     from rsedit.models.resample import lanczos_resize
 
+    log(f"training the {preset} preset")
     cpu_start, wall_start = time.process_time(), time.perf_counter()
     result = models.train_sinddm(image, settings=preset, device="cpu")
     train_seconds = time.perf_counter() - wall_start
     train_cpu = time.process_time() - cpu_start
     model = result.model
     reference = lanczos_resize(torch.from_numpy(model.normalization.normalize(image)), model.training_size)
+    log(f"{preset}: trained in {train_seconds:.0f} s; sampling {samples} images")
     tick = time.perf_counter()
     generated = model.sample(count=samples, seed=seed, device="cpu")
     sample_seconds = time.perf_counter() - tick
@@ -224,6 +231,7 @@ def main() -> None:
     started = time.perf_counter()
     image = load_window()
     out: dict = {"bench": "sinddm", "quick": args.quick, "device": "cpu", "threads": threads, "torch": torch.__version__}
+    log("timing training steps (project vs reference)")
     out.update(measure_throughput(models, image, budget_s=45.0 if args.quick else 120.0))
     out["target_speedup_3x_met"] = out["speedup"] >= 3.0
     if not args.quick:

@@ -2,21 +2,23 @@
 
 For x_t = sqrt(abar) x0 + sqrt(1 - abar) eps with x0's patches drawn from a finite set {p_i}, the
 MMSE estimate of a noisy patch y is the posterior mean sum_i w_i p_i with
-w_i = softmax_i(-||y - sqrt(abar) p_i||^2 / (2 (1 - abar))). Each output pixel is the pixel at its
-place in the posterior-mean patch of one query patch: the patch centred on it, or for pixels
-within p//2 of the border, the nearest patch that fits inside the image (so an image that is its
-own dataset is returned unchanged as t -> 0, borders included). Outputs are convex combinations of
-clean pixels, so they stay within the data range.
+w_i = softmax_i(-||y - sqrt(abar) p_i||^2 / (2 (1 - abar))). With "center" aggregation each output
+pixel is the pixel at its place in the posterior-mean patch of one query patch: the patch centred
+on it, or for pixels within p//2 of the border, the nearest patch that fits inside the image (so
+an image that is its own dataset is returned unchanged as t -> 0, borders included). "average"
+averages the estimates of every patch covering the pixel. Either way outputs are convex
+combinations of clean pixels, so they stay within the data range.
 
 Two ways to get the weights:
 - `exact_posterior_mean`: every clean patch is a candidate (cost ~ pixels x patches x p^2 C).
-- `tiled_posterior_mean`: query patches are grouped in b x b tiles; a few anchor queries per tile
+- `tiled_posterior_mean`: query patches are grouped in b x b tiles; anchor queries of each tile
   look up their k nearest clean patches (a `search` callable), and each match at position n for an
-  anchor at tile offset a proposes the clean window starting at n - a for the whole tile. Every
-  query of the tile then weighs the patch at its own offset in each proposed window. Coherent
-  neighbours (query q + d matching clean patch n + d) are what patch-based sampling produces, so
-  the proposals contain each query's best matches; distances over a window are a box filter of
-  pixel differences, ~p^2/(1 + (p-1)/b)^2 times cheaper than comparing whole patches.
+  anchor at tile offset a proposes the clean window starting at n - a for the whole tile, and, moved
+  along, for its 4 neighbouring tiles. Every query of the tile then weighs the patch at its own
+  offset in each proposed window. Coherent neighbours (query q + d matching clean patch n + d) are
+  what patch-based sampling produces, so the proposals contain each query's best matches; distances
+  over a window are box filters of pixel products, far cheaper than comparing whole patches.
+  Queries whose every proposal touches nodata are redone exactly (`exact_posterior_pixels`).
 Both process a bounded number of queries at a time; chunking does not change the result.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .patch_index import extract_patches, gather_patches, patch_grid
 
 Search = Callable[[torch.Tensor], torch.Tensor]  # noisy query patches [A, D] -> clean positions [A, k]
 Aggregation = Literal["center", "average"]
+_MAX_CHUNK_PAIRS = 1 << 24  # (query, clean patch) weights held at once by the exact posterior: 64 MB
 
 
 def query_positions(size: int, patch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,8 +67,9 @@ def exact_posterior_mean(
     half = patch_size // 2
     centre = patches.reshape(-1, channels, patch_size, patch_size)[:, :, half, half]  # [N, C]
     means = torch.zeros_like(queries)
-    for start in range(0, queries.shape[0], chunk_size):
-        stop = min(start + chunk_size, queries.shape[0])
+    step = _exact_chunk(chunk_size, patches.shape[0])
+    for start in range(0, queries.shape[0], step):
+        stop = min(start + step, queries.shape[0])
         # -||y - s p||^2 up to the per-query constant ||y||^2, which softmax ignores
         logits = torch.addmm(bias, queries[start:stop], patches.T, alpha=2.0 * sqrt_abar) / (2.0 * noise_variance)
         weights = torch.softmax(logits, dim=1)
@@ -79,6 +83,45 @@ def exact_posterior_mean(
         coverage = F.fold(torch.ones_like(means).T[None], (height, width), patch_size)
         return (F.fold(means.T[None], (height, width), patch_size) / coverage)[0]
     return _patch_pixels(means, channels, height, width, patch_size)
+
+
+def exact_posterior_pixels(
+    noisy: torch.Tensor,
+    clean: torch.Tensor,
+    patch_size: int,
+    sqrt_abar: float,
+    noise_variance: float,
+    rows: torch.Tensor,
+    cols: torch.Tensor,
+    *,
+    patch_valid: torch.Tensor | None = None,
+    chunk_size: int = 4096,
+) -> torch.Tensor:
+    """exact_posterior_mean ("center") at the pixels (rows, cols) [M] only: [C, M]."""
+    channels, height, width = noisy.shape
+    patches = extract_patches(clean, patch_size)
+    if patch_valid is not None:
+        patches = patches[patch_valid.reshape(-1)]
+    bias = -(sqrt_abar**2) * (patches * patches).sum(dim=1)
+    start_r, offset_r = (t.to(noisy.device) for t in query_positions(height, patch_size))
+    start_c, offset_c = (t.to(noisy.device) for t in query_positions(width, patch_size))
+    out = torch.empty(channels, rows.numel(), dtype=noisy.dtype, device=noisy.device)
+    step = _exact_chunk(chunk_size, patches.shape[0])
+    channel_start = patch_size * patch_size * torch.arange(channels, device=noisy.device)
+    for first in range(0, rows.numel(), step):
+        r, c = rows[first : first + step], cols[first : first + step]
+        queries = gather_patches(noisy, start_r[r], start_c[c], patch_size)
+        logits = torch.addmm(bias, queries, patches.T, alpha=2.0 * sqrt_abar) / (2.0 * noise_variance)
+        means = torch.softmax(logits, dim=1) @ patches  # [m, D]
+        # the pixel's column in the flattened (channel, row, column) patch, for every channel
+        column = (offset_r[r] * patch_size + offset_c[c])[:, None] + channel_start[None, :]
+        out[:, first : first + step] = means.gather(1, column).T
+    return out
+
+
+def _exact_chunk(chunk_size: int, num_patches: int) -> int:
+    """Queries per chunk of an exact posterior: at most chunk_size, and at most _MAX_CHUNK_PAIRS weights."""
+    return max(1, min(chunk_size, _MAX_CHUNK_PAIRS // max(1, num_patches)))
 
 
 def _border_queries(height: int, width: int, patch_size: int, device: torch.device) -> torch.Tensor:
@@ -184,6 +227,7 @@ def tiled_posterior_mean(
         coverage = torch.zeros(height * width, dtype=noisy.dtype, device=device)
     else:
         blended = torch.empty(num_tiles, channels, window, window, dtype=noisy.dtype, device=device)
+    hopeless = torch.zeros(num_tiles, tile, tile, dtype=torch.bool, device=device)
     tiles_per_chunk = max(1, chunk_size // (tile * tile))
     for start in range(0, num_tiles, tiles_per_chunk):
         part = slice(start, min(start + tiles_per_chunk, num_tiles))
@@ -196,18 +240,21 @@ def tiled_posterior_mean(
         proposed = _window_indices(win_r[part], win_c[part], tile, clean_cols)  # [n, K, b, b] clean patches
         logits = (correlation * (2.0 * sqrt_abar * patch_size**2) - patch_energy[proposed]) / (2.0 * noise_variance)
         logits = logits + repeated_penalty[part, :, None, None]
+        used = owned[part] if averaging else None
         if valid_flat is not None:
             unusable = ~valid_flat[proposed]
-            # a query whose every proposal touches nodata keeps them rather than having no estimate
-            unusable &= ~unusable.all(dim=1, keepdim=True)
-            logits = logits.masked_fill(unusable, float("-inf"))
+            # queries whose every proposal touches nodata are redone over all valid patches below
+            hopeless[part] = unusable.all(dim=1)
+            logits = logits.masked_fill(unusable & ~hopeless[part, None], float("-inf"))
+            if averaging:
+                used = used * (~hopeless[part, None]).to(used.dtype)
         weights = torch.softmax(logits, dim=1)  # [n, K, b, b]
         if averaging:
             # a proposal's pixel is the same in every patch of its window that covers it, so the
             # average over covering patches weighs it by the p x p box sum of its weights
-            weights = weights * owned[part]
+            weights = weights * used
             spread = F.avg_pool2d(F.pad(weights, (patch_size - 1,) * 4), patch_size, stride=1) * patch_size**2
-            covered = F.avg_pool2d(F.pad(owned[part], (patch_size - 1,) * 4), patch_size, stride=1) * patch_size**2
+            covered = F.avg_pool2d(F.pad(used, (patch_size - 1,) * 4), patch_size, stride=1) * patch_size**2
             where = _window_indices(tile_r[part], tile_c[part], window, width).reshape(-1)
             total.index_add_(1, where, torch.einsum("cnkij,nkij->cnij", windows, spread).reshape(channels, -1))
             coverage.index_add_(0, where, covered.reshape(-1))
@@ -216,15 +263,28 @@ def tiled_posterior_mean(
         weights = F.pad(weights, pad, mode="replicate")
         blended[part] = torch.einsum("cnkij,nkij->ncij", windows, weights)
 
+    exact = dict(patch_valid=patch_valid, chunk_size=chunk_size)
     if averaging:
-        return (total / coverage).reshape(channels, height, width)
+        result = (total / coverage.clamp_min(1e-12)).reshape(channels, height, width)
+        redo = (coverage == 0).reshape(height, width)
+        if bool(redo.any()):
+            rows, cols = redo.nonzero(as_tuple=True)
+            result[:, rows, cols] = exact_posterior_pixels(noisy, clean, patch_size, sqrt_abar, noise_variance, rows, cols, **exact)
+        return result
 
     # pixel -> the tile that owns its query patch, and its place in that tile's window
     out_r = _owner_map(height, patch_size, tile, tops.cpu())
     out_c = _owner_map(width, patch_size, tile, lefts.cpu())
     tile_index = (out_r[0][:, None] * lefts.numel() + out_c[0][None, :]).to(device)
-    result = blended[tile_index, :, out_r[1][:, None].to(device), out_c[1][None, :].to(device)]  # [H, W, C]
-    return result.permute(2, 0, 1).contiguous()
+    place_r, place_c = out_r[1].to(device), out_c[1].to(device)
+    result = blended[tile_index, :, place_r[:, None], place_c[None, :]].permute(2, 0, 1).contiguous()  # [C, H, W]
+    if patch_valid is not None:
+        query_r, query_c = (place_r - half).clamp(0, tile - 1), (place_c - half).clamp(0, tile - 1)
+        redo = hopeless[tile_index, query_r[:, None], query_c[None, :]]
+        if bool(redo.any()):
+            rows, cols = redo.nonzero(as_tuple=True)
+            result[:, rows, cols] = exact_posterior_pixels(noisy, clean, patch_size, sqrt_abar, noise_variance, rows, cols, **exact)
+    return result
 
 
 def _with_neighbour_proposals(

@@ -1,7 +1,7 @@
 """What a training run does: network width, steps, batches, learning rate, EMA, pyramid limits."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 from .errors import ModelError
 from .scale_schedule import DEFAULT_BLUR_FACTOR
@@ -25,7 +25,6 @@ class TrainingSettings:
     compile: bool = False  # torch.compile the training step (needs a C++ compiler on CPU)
     seed: int = 0
     name: str = "custom"
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
