@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -91,6 +92,7 @@ def roi_similarity(clip_name: str, clip_path: str, image: np.ndarray, box: tuple
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--keep", type=Path, help="copy the edited rasters and the mask into this folder")
     args = parser.parse_args()
 
     import rasterio
@@ -114,20 +116,30 @@ def main() -> None:
         started = time.perf_counter()
         second = edit_scene(scene, roi, folder / "soft.tif", mask_out=folder / "mask.tif", **common)
         second_seconds = time.perf_counter() - started
-        hard = edit_scene(scene, roi, folder / "hard.tif", soft_mask=False, **common)
+        edit_scene(scene, roi, folder / "hard.tif", soft_mask=False, **common)
+        free = {key: value for key, value in common.items() if key != "preset"} | {"backend": "training-free"}
+        started = time.perf_counter()
+        edit_scene(scene, roi, folder / "free.tif", **free)
+        free_seconds = time.perf_counter() - started
 
         clip_name, clip_path = tiny_clip_weights(folder)
-        text = edit_scene(scene, roi, folder / "text.tif", mode="text", prompt=prompt, clip_model=clip_name,
-                          clip_weights=clip_path, guidance_strength=1.0, start_scale=1, **common)
-        plain = edit_scene(scene, roi, folder / "plain.tif", start_scale=1, **common)
+        edit_scene(scene, roi, folder / "text.tif", mode="text", prompt=prompt, clip_model=clip_name,
+                   clip_weights=clip_path, guidance_strength=1.0, start_scale=1, **common)
+        edit_scene(scene, roi, folder / "plain.tif", start_scale=1, **common)
 
         with rasterio.open(scene) as src, rasterio.open(folder / "mask.tif") as mask_ds:
             source, weights = src.read(), mask_ds.read(1)
-        read = {name: rasterio.open(folder / f"{name}.tif").read() for name in ("soft", "hard", "text", "plain")}
+        read = {name: rasterio.open(folder / f"{name}.tif").read() for name in ("soft", "hard", "text", "plain", "free")}
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for name in ("crop", "mask", "soft", "hard", "text", "plain", "free"):
+                shutil.copy(folder / f"{name}.tif", args.keep / f"{name}.tif")
         outside = weights == 0
         identical = all(np.array_equal(image[:, outside], source[:, outside]) for image in read.values())
         soft_ring, soft_core = border_gradients(read["soft"], weights)
         hard_ring, hard_core = border_gradients(read["hard"], weights)
+        source_ring, source_core = border_gradients(source, weights)
+        free_ring, free_core = border_gradients(read["free"], weights)
         rows, cols = np.nonzero(weights > 0)
         box = (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
         gain = roi_similarity(clip_name, clip_path, read["text"], box, prompt) - \
@@ -142,6 +154,13 @@ def main() -> None:
         "outside_roi_identical": identical,
         "seam_ratio": round(soft_ring / soft_core, 3),
         "seam_ratio_hard_mask": round(hard_ring / hard_core, 3),
+        # what drives seam_ratio: the border ring against the source's own ring (1 = no seam), and
+        # the ROI interior's texture against the source's interior (< 1 = smoother than the scene)
+        "seam_ratio_source": round(source_ring / source_core, 3),
+        "ring_gradient_vs_source": round(soft_ring / source_ring, 3),
+        "interior_gradient_vs_source": round(soft_core / source_core, 3),
+        "seam_ratio_training_free": round(free_ring / free_core, 3),
+        "edit_seconds_training_free": round(free_seconds, 2),
         "clip_gain": round(gain, 4),
         "seconds_second_edit": round(second_seconds, 2),
         "trained_in_second_edit": second.trained_now,

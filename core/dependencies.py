@@ -18,6 +18,11 @@ MODEL_PACKAGES: dict[str, str] = {
     "diffusers": "diffusers==0.42.1",
     "safetensors": "safetensors==0.8.0",
 }
+# the pretrained latent-diffusion backend also needs these (lpips only for perceptual guidance)
+LATENT_PACKAGES: dict[str, str] = {
+    "transformers": "transformers==5.23.0",
+    "lpips": "lpips==0.1.4",
+}
 
 
 def is_importable(module: str) -> bool:
@@ -51,7 +56,7 @@ class MissingDependencies(Exception):
 
     @property
     def requirements(self) -> list[str]:
-        return [MODEL_PACKAGES.get(m, m) for m in self.modules]
+        return [MODEL_PACKAGES.get(m, LATENT_PACKAGES.get(m, m)) for m in self.modules]
 
     def install_command(self) -> str:
         target = f' --target "{self.target_dir}"' if self.target_dir else ""

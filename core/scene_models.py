@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -63,14 +62,40 @@ def default_cache_dir() -> Path:
     return base / "rsedit" / "models"
 
 
-def clear_model_cache(cache_dir: Optional[os.PathLike] = None) -> int:
-    """Delete every cached scene model; returns how many files were removed."""
+@dataclass(frozen=True)
+class CacheCleared:
+    folder: str
+    models: int  # scene model files removed
+    bytes: int  # bytes freed, leftovers of interrupted saves included
+
+
+def clear_model_cache_report(cache_dir: Optional[os.PathLike] = None) -> CacheCleared:
+    """Delete every cached scene model (and leftovers of interrupted saves); other files in the
+    folder are left alone, since $RSEDIT_CACHE_DIR may point at a folder that holds more."""
     folder = Path(cache_dir) if cache_dir else default_cache_dir()
     if not folder.is_dir():
-        return 0
-    files = list(folder.glob("*.safetensors"))
-    shutil.rmtree(folder)
-    return len(files)
+        return CacheCleared(str(folder), 0, 0)
+    models = list(folder.glob("*.safetensors"))
+    leftovers = list(folder.glob("*.safetensors*.tmp"))
+    freed = 0
+    for path in models + leftovers:
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue  # removed meanwhile by another process
+        except OSError as error:
+            raise RSEditError(f"Cannot delete the cached scene model {path}: {error.strerror}. Check the "
+                              "folder's permissions.") from None
+        freed += size
+    if not any(folder.iterdir()):
+        folder.rmdir()
+    return CacheCleared(str(folder), len(models), freed)
+
+
+def clear_model_cache(cache_dir: Optional[os.PathLike] = None) -> int:
+    """Delete every cached scene model; returns how many models were removed."""
+    return clear_model_cache_report(cache_dir).models
 
 
 def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEXT_SIZE,

@@ -33,6 +33,7 @@ ROI border, or a normalised CLIP-gradient map), so its defaults are a = 1/12, b 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,21 +45,37 @@ DEFAULT_B = -6.0
 COSINE_OFFSET = 0.008  # diffusers' squaredcos_cap_v2 uses s = 0.008
 
 
-def noise_weights(weight_map: torch.Tensor, a: float = DEFAULT_A, b: float = DEFAULT_B) -> torch.Tensor:
-    """Λ = sigmoid(A / a + b). Exact zeros stay zero so pixels outside every ROI are never touched."""
+def noise_weights(weight_map: torch.Tensor, a: float = DEFAULT_A, b: float = DEFAULT_B,
+                  exact_zeros: bool = True) -> torch.Tensor:
+    """Λ = sigmoid(A / a + b). With `exact_zeros` (ROI maps), exact zeros stay zero so pixels outside
+    every ROI are never touched; a DiffEdit map, whose minimum is 0 somewhere, passes False."""
     if a <= 0:
         raise ValueError(f"NGDM 'a' must be positive, got {a}")
     weights = torch.sigmoid(weight_map / a + b)
+    if not exact_zeros:
+        return weights
     return torch.where(weight_map <= 0, torch.zeros_like(weights), weights)
 
 
-def start_steps(weights: torch.Tensor, schedule: DiffusionSchedule, t_max: int) -> torch.Tensor:
+def _alphas_cumprod(schedule: Any) -> np.ndarray:
+    """ᾱ_t as float64 numpy from a DiffusionSchedule, a diffusers scheduler or the table itself."""
+    values = getattr(schedule, "alphas_cumprod", schedule)
+    if torch.is_tensor(values):
+        values = values.detach().cpu().double().numpy()
+    return np.asarray(values, dtype=np.float64)
+
+
+def start_steps(weights: torch.Tensor, schedule: Any, t_max: int) -> torch.Tensor:
     """Per-pixel start step T_k (int64, −1 … t_max) for noise weights Λ in [0, 1]: eq. 8 on the
-    tabulated schedule, rounded to the nearest step (so Λ just below 1 still starts at t_max)."""
-    if not 0 <= t_max < schedule.num_timesteps:
-        raise ValueError(f"t_max must be in [0, {schedule.num_timesteps - 1}], got {t_max}")
+    tabulated schedule, rounded to the nearest step (so Λ just below 1 still starts at t_max).
+
+    `schedule` is a DiffusionSchedule, any diffusers scheduler (its `alphas_cumprod`, e.g. the
+    1000-step table of a pretrained latent model) or the ᾱ table; steps are that table's indices."""
+    alphas_cumprod = _alphas_cumprod(schedule)
+    if not 0 <= t_max < alphas_cumprod.shape[0]:
+        raise ValueError(f"t_max must be in [0, {alphas_cumprod.shape[0] - 1}], got {t_max}")
     # log ᾱ at steps −1 … t_max, with ᾱ = 1 at the virtual step −1
-    log_abar = torch.log(torch.as_tensor(np.append(1.0, schedule.alphas_cumprod[: t_max + 1]),
+    log_abar = torch.log(torch.as_tensor(np.append(1.0, alphas_cumprod[: t_max + 1]),
                                          dtype=torch.float64, device=weights.device))
     lam = weights.to(torch.float64).clamp(0.0, 1.0)
     target = lam * log_abar[-1]  # log ᾱ(τ) = λ · log ᾱ(T)

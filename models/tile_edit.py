@@ -11,6 +11,7 @@ import torch
 
 from .errors import ModelError
 from .ngdm import DEFAULT_A, DEFAULT_B, NgdmBlend, noise_weights
+from .roi_fill import fill_from_surroundings
 from .sampler import MultiScaleSampler, SamplingStart
 from .sampling_hooks import Hook, SamplingHooks, StepState
 
@@ -29,6 +30,9 @@ class EditSchedule:
     soft_mask: bool = True  # NGDM soft weights; False: a hard 0/1 mask (for comparison)
     ngdm_a: float = DEFAULT_A
     ngdm_b: float = DEFAULT_B
+    # start the ROI from a smooth fill of its surroundings instead of its own pixels (regeneration:
+    # the ROI holds what is to disappear, so only the colours around it are a useful start)
+    fill_roi: bool = False
 
     def start_step(self, sampler: MultiScaleSampler) -> int:
         if not 0 <= self.start_scale < sampler.pyramid.num_scales:
@@ -72,18 +76,26 @@ def edit_image(
     schedule: EditSchedule = EditSchedule(),
     *,
     x0_hook: Hook | None = None,
+    weight_map: torch.Tensor | None = None,
     seed: int = 0,
     count: int = 1,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> torch.Tensor:
     """Edited versions [count, C, H, W] of `source` ([C, H, W], model units) inside `roi_weight`
-    ([H, W] in [0, 1], 0 = keep). Pixels with weight 0 come back exactly as the source."""
+    ([H, W] in [0, 1], 0 = keep). Pixels with weight 0 come back exactly as the source.
+    `weight_map` ([H, W] in [0, 1], 0 wherever roi_weight is 0) replaces roi_weight as NGDM's map A,
+    e.g. a CLIP weight map (clip_weight_map.py)."""
     if source.dim() != 3:
         raise ModelError(f"Expected a source image [bands, height, width], got shape {tuple(source.shape)}.")
     if tuple(roi_weight.shape) != tuple(source.shape[-2:]):
         raise ModelError(f"The ROI weight {tuple(roi_weight.shape)} does not match the image {tuple(source.shape[-2:])}.")
+    if schedule.fill_roi:
+        source = fill_from_surroundings(source.float(), roi_weight <= 0)
     start = SamplingStart(source, schedule.start_scale, schedule.start_step(sampler))
-    hooks = SamplingHooks(x0_hook=x0_hook, x_prev_hook=NgdmBlend(source, schedule.weights(roi_weight.float()), seed))
+    if weight_map is not None and tuple(weight_map.shape) != tuple(roi_weight.shape):
+        raise ModelError(f"The weight map {tuple(weight_map.shape)} does not match the image {tuple(roi_weight.shape)}.")
+    weights = schedule.weights((roi_weight if weight_map is None else weight_map).float())
+    hooks = SamplingHooks(x0_hook=x0_hook, x_prev_hook=NgdmBlend(source, weights, seed))
     return sampler.sample(tuple(source.shape[-2:]), count=count, seed=seed, start=start, hooks=hooks,
                           progress=progress, should_stop=should_stop)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 GERMAN = {
     "Tools": "Werkzeuge",
@@ -42,6 +41,24 @@ GERMAN = {
     "Context (pixels)": "Kontext (Pixel)",
     "Cancelled: no output was written.": "Abgebrochen: Es wurde keine Ausgabe geschrieben.",
     "RSEdit: edit raster in ROIs…": "RSEdit: Raster in ROIs bearbeiten…",
+    "Generate before/after pairs": "Vorher/Nachher-Paare erzeugen",
+    "Clear the scene-model cache": "Zwischenspeicher der Szenenmodelle leeren",
+    "Workflows": "Arbeitsabläufe",
+    "Buffer ROIs, regenerate them and clip to their extent": "ROIs puffern, neu erzeugen und auf ihre Ausdehnung zuschneiden",
+    "Mode": "Modus",
+    "Text prompts": "Textvorgaben",
+    "Regenerate (no prompt)": "Neu erzeugen (ohne Textvorgabe)",
+    "Prompts (one per line)": "Textvorgaben (eine pro Zeile)",
+    "Prompt file (one prompt per line)": "Datei mit Textvorgaben (eine pro Zeile)",
+    "Variants per polygon and prompt": "Varianten je Polygon und Textvorgabe",
+    "Random seed of the first variant": "Zufallswert der ersten Variante",
+    "Output folder": "Ausgabeordner",
+    "Before/after pair index": "Index der Vorher/Nachher-Paare",
+    "Before/after pairs": "Vorher/Nachher-Paare",
+    "Number of pairs written": "Anzahl geschriebener Paare",
+    "Scene models removed": "Entfernte Szenenmodelle",
+    "Bytes freed": "Freigegebene Bytes",
+    "Cache folder": "Zwischenspeicher-Ordner",
     "&RSEdit": "&RSEdit",
 }
 

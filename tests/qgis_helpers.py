@@ -9,7 +9,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 VENV_SITE = REPO / ".venv" / "lib" / "python3.11" / "site-packages"
 ALGORITHM_IDS = ("rsedit:edittext", "rsedit:regenerate", "rsedit:copyroi", "rsedit:trainscenemodel",
-                 "rsedit:previewtiles")
+                 "rsedit:previewtiles") + (
+    "rsedit:beforeafterpairs", "rsedit:clearcache", "rsedit:bufferregenerateclip") + ("rsedit:editpretrained",)
 
 
 def vector_layer(path: Path | str, name: str = "rois"):

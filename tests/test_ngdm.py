@@ -1,7 +1,6 @@
 """NGDM soft masks: start times by eq. 8 on the cosine schedule, and the replacement rule."""
 from __future__ import annotations
 
-import math
 
 import pytest
 import torch

@@ -1,7 +1,6 @@
 """The plugin as users install it: the zip from `make package`, driven through qgis_process."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile

@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 from .algorithms import ALGORITHMS
 from .i18n import tr
 from .provider_icon import ICON
+from .shipped_models import shipped_models
 
 
 class RSEditProvider(QgsProcessingProvider):
@@ -28,3 +29,5 @@ class RSEditProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:  # noqa: N802
         for algorithm_class in ALGORITHMS:
             self.addAlgorithm(algorithm_class())
+        for model in shipped_models():
+            self.addAlgorithm(model)

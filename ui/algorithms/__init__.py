@@ -1,5 +1,8 @@
 """Every algorithm the provider offers."""
+from .before_after_pairs import BeforeAfterPairsAlgorithm
+from .clear_cache import ClearCacheAlgorithm
 from .copy_roi import CopyRoiAlgorithm
+from .edit_pretrained import EditPretrainedAlgorithm
 from .edit_text import EditTextAlgorithm
 from .preview_tiles import PreviewTilesAlgorithm
 from .regenerate import RegenerateAlgorithm
@@ -7,3 +10,5 @@ from .train_model import TrainSceneModelAlgorithm
 
 ALGORITHMS = [EditTextAlgorithm, RegenerateAlgorithm, CopyRoiAlgorithm, TrainSceneModelAlgorithm,
               PreviewTilesAlgorithm]
+ALGORITHMS += [BeforeAfterPairsAlgorithm, ClearCacheAlgorithm]
+ALGORITHMS += [EditPretrainedAlgorithm]

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import shlex
+from pathlib import Path
+
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -13,6 +17,12 @@ from qgis.core import (
 
 from ..i18n import tr
 from .edit_base import SceneEditAlgorithm, advanced
+
+
+def weight_map_choices() -> list[tuple[str, str]]:
+    """(core name, label) of NGDM's weight maps, in the order of the WEIGHT_MAP parameter."""
+    return [("roi", tr("ROI: fade in from the polygon border")),
+            ("clip", tr("CLIP: strongest where the image disagrees with the prompt"))]
 
 
 class EditTextAlgorithm(SceneEditAlgorithm):
@@ -36,7 +46,12 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "paraphrases. The prompts used are listed in the log and stored in the output's metadata.\n"
             "<b>CLIP model / weights</b>: an open_clip architecture (ViT-B-32, ViT-L-14, RN50) and a weights file, "
             "e.g. RemoteCLIP-ViT-B-32.pt, or an open_clip pretrained tag such as 'openai' (downloaded once).\n"
-            "<b>Guidance strength</b>: how hard each step moves towards the prompt.\n\n"
+            "<b>Guidance strength</b>: how hard each step moves towards the prompt.\n"
+            "<b>Paraphrases file</b>: more paraphrases, one per line. <b>External paraphrase command</b> (advanced, "
+            "off unless set): a program such as a local LLM client that reads the prompt on standard input and "
+            "prints paraphrases, one per line.\n"
+            "<b>Soft-mask weight map</b> (advanced): ROI fades the edit in from the polygon border; CLIP makes "
+            "pixels change most where CLIP finds the image furthest from the prompt.\n\n"
             "Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', RemoteCLIP-ViT-B-32.pt.")
 
     def add_mode_parameters(self) -> None:
@@ -46,6 +61,11 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             type=QgsProcessingParameterField.String, optional=True))
         self.addParameter(QgsProcessingParameterString(
             "PARAPHRASES", tr("Paraphrases (one per line)"), multiLine=True, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            "PARAPHRASE_FILE", tr("Paraphrases file (text, one per line)"), optional=True))
+        self.addParameter(advanced(QgsProcessingParameterString(
+            "PARAPHRASE_COMMAND", tr("External paraphrase command (reads the prompt on stdin, prints one per line)"),
+            optional=True)))
         self.addParameter(QgsProcessingParameterString("CLIP_MODEL", tr("CLIP architecture"), "ViT-B-32"))
         self.addParameter(QgsProcessingParameterFile(
             "CLIP_WEIGHTS", tr("CLIP weights file (e.g. RemoteCLIP-ViT-B-32.pt)"), optional=True))
@@ -53,6 +73,8 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "CLIP_PRETRAINED", tr("…or an open_clip pretrained tag (downloads once)"), optional=True)))
         self.addParameter(QgsProcessingParameterNumber(
             "GUIDANCE_STRENGTH", tr("Guidance strength"), QgsProcessingParameterNumber.Double, 0.5, False, 0.0, 5.0))
+        self.addParameter(advanced(QgsProcessingParameterEnum(
+            "WEIGHT_MAP", tr("Soft-mask weight map"), [label for _, label in weight_map_choices()], defaultValue=0)))
 
     def mode_settings(self, parameters, context, features, crs_wkt) -> tuple[dict[str, Any], dict[str, Any]]:
         prompt = self.parameterAsString(parameters, "PROMPT", context).strip()
@@ -61,9 +83,24 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             raise QgsProcessingException(tr("Give a prompt (e.g. 'a forest on fire') or a prompt field."))
         weights = self.parameterAsFile(parameters, "CLIP_WEIGHTS", context) or \
             self.parameterAsString(parameters, "CLIP_PRETRAINED", context).strip() or None
-        paraphrases = [line.strip() for line in self.parameterAsString(parameters, "PARAPHRASES", context).splitlines()
-                       if line.strip()]
+        lines = self.parameterAsString(parameters, "PARAPHRASES", context).splitlines()
+        paraphrase_file = self.parameterAsFile(parameters, "PARAPHRASE_FILE", context)
+        if paraphrase_file:
+            try:
+                lines += Path(paraphrase_file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as error:
+                raise QgsProcessingException(tr("Cannot read the paraphrases file {0}: {1}. Give a UTF-8 text file "
+                                                "with one paraphrase per line.").format(paraphrase_file, error)) from None
+        paraphrases = [line.strip() for line in lines if line.strip()]
+        command = self.parameterAsString(parameters, "PARAPHRASE_COMMAND", context).strip()
+        try:
+            command_argv = shlex.split(command) if command else None
+        except ValueError as error:
+            raise QgsProcessingException(tr("The paraphrase command cannot be parsed ({0}): check its quotes.").format(
+                error)) from None
+        weight_map = weight_map_choices()[self.parameterAsEnum(parameters, "WEIGHT_MAP", context)][0]
         return dict(prompt=prompt or None, prompt_field=field, paraphrases=paraphrases,
+                    paraphrase_command=command_argv, weight_map=weight_map,
                     clip_model=self.parameterAsString(parameters, "CLIP_MODEL", context).strip() or "ViT-B-32",
                     clip_weights=weights,
                     guidance_strength=self.parameterAsDouble(parameters, "GUIDANCE_STRENGTH", context)), {}

@@ -39,6 +39,8 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
             "trained backend is chosen; use this algorithm to train once, ahead of many edits or batch runs.\n\n"
             "<b>Preset</b>: fast (minutes on a CPU), standard, or paper (the reference settings, GPU hours).\n"
             "<b>Context</b>: the side of the square window around the polygons the model learns from.\n"
+            "<b>Device</b>: auto trains on a GPU when there is one, else on the CPU. <b>Random seed</b>: seeds the "
+            "training, for repeatable runs.\n"
             "Cancel stops training within a second or two and writes nothing.\n\n"
             "Example: a drone orthophoto and the field polygon, preset fast, output field_model.safetensors.")
 

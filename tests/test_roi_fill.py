@@ -1,0 +1,26 @@
+"""The smooth fill that regeneration starts from: known pixels stay, unknown ones interpolate."""
+from __future__ import annotations
+
+import torch
+
+from rsedit.models.roi_fill import fill_from_surroundings
+
+
+def test_known_pixels_stay_and_the_hole_takes_the_colours_around_it():
+    image = torch.zeros(2, 24, 30)
+    image[:, :, 15:] = 1.0  # dark left half, bright right half
+    image[:, 8:16, 10:20] = 5.0  # the "cloud" to be replaced
+    known = torch.ones(24, 30, dtype=torch.bool)
+    known[8:16, 10:20] = False
+    filled = fill_from_surroundings(image, known)
+    assert torch.equal(filled[:, known], image[:, known])
+    hole = filled[:, ~known]
+    assert float(hole.min()) >= 0.0 and float(hole.max()) <= 1.0  # nothing of the cloud's 5.0 survives
+    assert float(filled[0, 12, 10]) < float(filled[0, 12, 19])  # darker on the dark side, brighter on the bright
+    assert float(filled[0, 12, 10]) < 0.5 < float(filled[0, 12, 19])
+
+
+def test_nothing_known_or_everything_known_returns_the_image():
+    image = torch.rand(3, 9, 7, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(fill_from_surroundings(image, torch.zeros(9, 7, dtype=torch.bool)), image)
+    assert torch.equal(fill_from_surroundings(image, torch.ones(9, 7, dtype=torch.bool)), image)

@@ -1,0 +1,161 @@
+"""rsedit:beforeafterpairs: pre/post GeoTIFF pairs per ROI x prompt x variant, plus a GeoPackage index."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..feedback import FeedbackBridge
+from ..i18n import tr
+from ..layers import raster_path, roi_features
+from .edit_base import BACKENDS, DEVICES, PRESETS, SceneEditAlgorithm, advanced
+
+PAIR_MODES = ["text", "regenerate"]
+
+
+class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
+    rois_label = "Regions to edit (polygons)"
+
+    def name(self) -> str:
+        return "beforeafterpairs"
+
+    def displayName(self) -> str:  # noqa: N802
+        return tr("Generate before/after pairs")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return tr(
+            "Builds training data for change-detection and damage-assessment models. For every polygon, every "
+            "prompt and every variant it writes a pair of GeoTIFFs of the polygon's chip (a square of tile size "
+            "pixels centred on it; larger polygons get several chips): <i>pre</i> holds the untouched source "
+            "pixels, <i>post</i> the same window with the polygon edited, and <i>mask</i> the edit weight "
+            "(0 = unchanged, 255 = fully synthetic), which is the change label. One scene model is trained or "
+            "taken from the cache for the whole batch. A GeoPackage index (pairs.gpkg) holds one chip footprint "
+            "per pair with roi_id, prompt, seed, variant, mode, the model fingerprint and the file names "
+            "(relative to the folder). Pairs appear only when complete; Cancel keeps the complete ones.\n\n"
+            "<b>Mode</b>: text prompts (CLIP-guided edits) or regenerate (no prompt: the polygon's content is "
+            "replaced from the scene model, e.g. buildings removed).\n"
+            "<b>Prompts</b>: one per line, and/or a text file with one per line. <b>Prompt field</b>: a field "
+            "of the polygon layer; a polygon with a value there is edited with that prompt only, the others "
+            "with every prompt of the list.\n"
+            "<b>Variants</b>: how many versions of each pair, with seeds seed, seed+1, ...\n"
+            "<b>CLIP architecture / weights</b>: as in 'Edit with text prompt in ROIs' (e.g. ViT-B-32 and "
+            "RemoteCLIP-ViT-B-32.pt).\n"
+            "<b>Tile size</b> (advanced) is the chip size (256 by default; much smaller chips leave the scene "
+            "model too little room); <b>context margin</b> the least distance in pixels between a polygon and "
+            "its chip's border. The other advanced settings are those of the editing algorithms.\n\n"
+            "Example: a post-event orthophoto, 50 building polygons, prompts 'a damaged house' and 'a "
+            "collapsed roof', 3 variants: 300 pairs and their index.")
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.ROIS, tr(self.rois_label), [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterEnum(
+            "MODE", tr("Mode"), [tr("Text prompts"), tr("Regenerate (no prompt)")], defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            "PROMPTS", tr("Prompts (one per line)"), multiLine=True, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            "PROMPTS_FILE", tr("Prompt file (one prompt per line)"), extension="txt", optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            "PROMPT_FIELD", tr("Prompt field (one prompt per polygon)"), parentLayerParameterName=self.ROIS,
+            type=QgsProcessingParameterField.String, optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "VARIANTS", tr("Variants per polygon and prompt"), QgsProcessingParameterNumber.Integer, 2, False, 1, 1000))
+        self.addParameter(QgsProcessingParameterNumber(
+            "SEED", tr("Random seed of the first variant"), QgsProcessingParameterNumber.Integer, 0, False, 0))
+        self.addParameter(QgsProcessingParameterString("CLIP_MODEL", tr("CLIP architecture"), "ViT-B-32"))
+        self.addParameter(QgsProcessingParameterFile(
+            "CLIP_WEIGHTS", tr("CLIP weights file (e.g. RemoteCLIP-ViT-B-32.pt)"), optional=True))
+        self.addParameter(advanced(QgsProcessingParameterString(
+            "CLIP_PRETRAINED", tr("…or an open_clip pretrained tag (downloads once)"), optional=True)))
+        self.addParameter(QgsProcessingParameterNumber(
+            "GUIDANCE_STRENGTH", tr("Guidance strength"), QgsProcessingParameterNumber.Double, 0.5, False, 0.0, 5.0))
+        self.add_model_parameters()
+        self.removeParameter("OVERLAP")  # one chip is one tile: nothing overlaps
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", tr("Output folder")))
+        self.addOutput(QgsProcessingOutputVectorLayer("INDEX", tr("Before/after pair index"),
+                                                      QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputNumber("PAIRS", tr("Number of pairs written")))
+
+    def _prompts(self, parameters: dict[str, Any], context: QgsProcessingContext) -> list[str]:
+        lines = self.parameterAsString(parameters, "PROMPTS", context).splitlines()
+        prompt_file = self.parameterAsFile(parameters, "PROMPTS_FILE", context)
+        if prompt_file:
+            try:
+                lines += Path(prompt_file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as error:
+                raise QgsProcessingException(tr("Cannot read the prompt file {path}: {error}. Give a UTF-8 text "
+                                                "file with one prompt per line.").format(path=prompt_file,
+                                                                                           error=error)) from None
+        return [line.strip() for line in lines if line.strip()]
+
+    def perform(self, parameters, context, feedback) -> dict[str, Any]:
+        from ...core.before_after_pairs import PairsCancelledError, generate_pairs
+
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        path = raster_path(layer, tr("Raster"))
+        source = self.parameterAsSource(parameters, self.ROIS, context)
+        features, crs_wkt = roi_features(source, tr(self.rois_label))
+        folder = self.parameterAsFileOutput(parameters, "OUTPUT_FOLDER", context)
+        mode = PAIR_MODES[self.parameterAsEnum(parameters, "MODE", context)]
+        prompts = self._prompts(parameters, context)
+        field = self.parameterAsString(parameters, "PROMPT_FIELD", context) or None
+        if mode == "text" and not prompts and not field:
+            raise QgsProcessingException(tr("Give at least one prompt (e.g. 'a damaged house'), a prompt file or a "
+                                            "prompt field, or choose the regenerate mode."))
+        if mode == "regenerate" and (prompts or field):
+            feedback.pushWarning(tr("The regenerate mode uses no prompt: the prompts given are ignored."))
+        backend = BACKENDS[self.parameterAsEnum(parameters, "BACKEND", context)]
+        start_scale = self.parameterAsInt(parameters, "START_SCALE", context)
+        start_step = self.parameterAsInt(parameters, "START_STEP", context)
+        weights = self.parameterAsFile(parameters, "CLIP_WEIGHTS", context) or \
+            self.parameterAsString(parameters, "CLIP_PRETRAINED", context).strip() or None
+        bridge = FeedbackBridge(feedback)
+        try:
+            result = generate_pairs(
+                path, features, folder, rois_crs=crs_wkt, prompts=prompts, prompt_field=field,
+                variants=self.parameterAsInt(parameters, "VARIANTS", context),
+                progress=bridge.progress, is_cancelled=bridge.is_cancelled,
+                mode=mode, seed=self.parameterAsInt(parameters, "SEED", context),
+                clip_model=self.parameterAsString(parameters, "CLIP_MODEL", context).strip() or "ViT-B-32",
+                clip_weights=weights,
+                guidance_strength=self.parameterAsDouble(parameters, "GUIDANCE_STRENGTH", context),
+                backend=None if backend == "auto" else backend,
+                preset=PRESETS[self.parameterAsEnum(parameters, "PRESET", context)],
+                checkpoint=self.parameterAsFile(parameters, "CHECKPOINT", context) or None,
+                start_scale=None if start_scale < 0 else start_scale,
+                start_t=None if start_step < 0 else start_step,
+                soft_mask=self.parameterAsBool(parameters, "SOFT_MASK", context),
+                context_size=self.parameterAsInt(parameters, "CONTEXT_SIZE", context),
+                feather=self.parameterAsInt(parameters, "FEATHER", context),
+                device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
+                tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
+                margin=self.parameterAsInt(parameters, "MARGIN", context),
+                extra_tags={"RSEDIT_ROI_SOURCE": source.sourceName()})
+        except PairsCancelledError as cancelled:
+            if not cancelled.pairs_done:
+                raise
+            raise QgsProcessingException(tr(
+                "Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair "
+                "was left.").format(count=cancelled.pairs_done, index=cancelled.index_path)) from None
+        feedback.pushInfo(tr("{count} before/after pairs written to {folder}; index: {index}").format(
+            count=len(result.pairs), folder=result.folder, index=result.index_path))
+        feedback.pushInfo(tr("Scene model: {model}").format(model=result.model.get("backend")))
+        context.addLayerToLoadOnCompletion(result.index_path, QgsProcessingContext.LayerDetails(
+            tr("Before/after pairs"), context.project(), "INDEX"))
+        return {"OUTPUT_FOLDER": result.folder, "INDEX": result.index_path, "PAIRS": len(result.pairs)}
