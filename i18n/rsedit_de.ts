@@ -1,5 +1,5 @@
 <?xml version='1.0' encoding='utf-8'?>
-<TS version="2.1">
+<TS version="2.1" language="de_DE">
 <context>
     <name>@default</name>
     <message>
@@ -17,37 +17,39 @@
         <source>RSEdit needs the Python package(s) {packages}, which QGIS's Python cannot import. Install them with:
     {command}
 then restart QGIS.</source>
-        <translation type="unfinished" />
+        <translation>RSEdit benötigt Python-Pakete, die sich im Python von QGIS nicht importieren lassen: {packages}. Installieren Sie sie mit:
+    {command}
+und starten Sie QGIS anschließend neu.</translation>
     </message>
     <message>
         <location filename="../ui/layers.py" line="21" />
         <source>Choose a raster layer for '{name}'.</source>
-        <translation type="unfinished" />
+        <translation>Wählen Sie einen Rasterlayer für „{name}“.</translation>
     </message>
     <message>
         <location filename="../ui/layers.py" line="23" />
         <source>The raster '{layer}' comes from the '{provider}' provider. RSEdit reads rasters through GDAL files only: export it first (right-click ▸ Export ▸ Save As… GeoTIFF).</source>
-        <translation type="unfinished" />
+        <translation>Das Raster „{layer}“ stammt vom Datenanbieter „{provider}“. RSEdit liest Raster nur aus GDAL-Dateien: Exportieren Sie es zuerst (Rechtsklick ▸ Exportieren ▸ Speichern als… GeoTIFF).</translation>
     </message>
     <message>
         <location filename="../ui/layers.py" line="41" />
         <source>Choose a polygon layer for '{name}'.</source>
-        <translation type="unfinished" />
+        <translation>Wählen Sie einen Polygonlayer für „{name}“.</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="45" />
+        <location filename="../ui/layers.py" line="46" />
         <source>'{name}' must be a polygon layer, but it holds {kind} geometries. Draw polygons around the areas to edit, or buffer the {kind} features first (Vector geometry ▸ Buffer).</source>
-        <translation type="unfinished" />
+        <translation>„{name}“ muss ein Polygonlayer sein, enthält aber Geometrien vom Typ „{kind_name}“. Zeichnen Sie Polygone um die zu bearbeitenden Bereiche oder puffern Sie die Objekte zuerst (Vektorgeometrie ▸ Puffer).</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="64" />
+        <location filename="../ui/layers.py" line="65" />
         <source>'{name}' has no polygons to use. If 'Selected features only' is ticked, select at least one polygon on the map first.</source>
-        <translation type="unfinished" />
+        <translation>„{name}“ enthält keine verwendbaren Polygone. Wenn „Nur gewählte Objekte“ angehakt ist, wählen Sie zuerst mindestens ein Polygon in der Karte aus.</translation>
     </message>
     <message>
-        <location filename="../ui/provider.py" line="20" />
+        <location filename="../ui/provider.py" line="21" />
         <source>RSEdit: diffusion-based editing of remote-sensing rasters</source>
-        <translation type="unfinished" />
+        <translation>RSEdit: Diffusionsbasierte Bearbeitung von Fernerkundungsrastern</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/base.py" line="23" />
@@ -75,12 +77,12 @@ then restart QGIS.</source>
         <translation>Abgebrochen: Es wurde keine Ausgabe geschrieben.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/copy_roi.py" line="21" />
+        <location filename="../ui/algorithms/copy_roi.py" line="23" />
         <source>Copy ROI content to target ROIs</source>
         <translation>ROI-Inhalt in Ziel-ROIs kopieren</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/copy_roi.py" line="24" />
+        <location filename="../ui/algorithms/copy_roi.py" line="26" />
         <source>Places the content of a source polygon (oil tanks, PV panels, a wind turbine, a ship) into every target polygon, resampled to each target's size, and lets the scene model blend it into its new surroundings. Pixels outside the targets are unchanged.
 
 &lt;b&gt;Source polygon&lt;/b&gt;: a polygon layer; its first feature (or the selected one, with 'Selected features only') marks the content to copy.
@@ -88,184 +90,178 @@ then restart QGIS.</source>
 &lt;b&gt;Copy strength&lt;/b&gt;: 0.8 copies closely; lower values keep more of the target's own content.
 
 Example: a port orthophoto, one polygon around an oil tank as source, five empty lots as targets.</source>
-        <translation type="unfinished" />
+        <translation>Setzt den Inhalt eines Quellpolygons (Öltanks, PV-Module, eine Windenergieanlage, ein Schiff) in jedes Zielpolygon ein, neu abgetastet auf die Größe des jeweiligen Ziels, und lässt das Szenenmodell ihn in seine neue Umgebung einpassen. Pixel außerhalb der Ziele bleiben unverändert.
+
+&lt;b&gt;Quellpolygon&lt;/b&gt;: ein Polygonlayer; sein erstes Objekt (oder das gewählte, mit „Nur gewählte Objekte“) markiert den zu kopierenden Inhalt.
+&lt;b&gt;Zielpolygone&lt;/b&gt;: wohin der Inhalt kommt; jedes mindestens 4 Pixel breit.
+&lt;b&gt;Kopierstärke&lt;/b&gt;: 0,8 kopiert genau; kleinere Werte erhalten mehr vom eigenen Inhalt des Ziels.
+
+Beispiel: ein Hafen-Orthofoto, ein Polygon um einen Öltank als Quelle, fünf leere Grundstücke als Ziele.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/copy_roi.py" line="41" />
+        <location filename="../ui/algorithms/copy_roi.py" line="43" />
         <source>Source polygon (content to copy)</source>
         <translation>Quellpolygon (zu kopierender Inhalt)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/copy_roi.py" line="37" />
+        <location filename="../ui/algorithms/copy_roi.py" line="39" />
         <source>Copy strength</source>
         <translation>Kopierstärke</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="35" />
         <source>Automatic (trained with a GPU, training-free without)</source>
-        <translation type="unfinished" />
+        <translation>Automatisch (mit GPU trainiert, ohne GPU trainingsfrei)</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="35" />
         <source>Training-free (no training)</source>
-        <translation type="unfinished" />
+        <translation>Trainingsfrei (ohne Training)</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="36" />
         <source>Trained SinDDM (trains once per scene, cached)</source>
-        <translation type="unfinished" />
+        <translation>Trainiertes SinDDM (einmal je Szene trainiert, zwischengespeichert)</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="40" />
         <source>Fast (CPU-friendly)</source>
-        <translation type="unfinished" />
+        <translation>Schnell (CPU-tauglich)</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="40" />
         <source>Standard</source>
-        <translation type="unfinished" />
+        <translation>Standard</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="40" />
         <source>Paper (reference settings, GPU hours)</source>
-        <translation type="unfinished" />
+        <translation>Publikation (Referenzeinstellungen, GPU-Stunden)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="63" />
+        <location filename="../ui/algorithms/train_model.py" line="65" />
         <source>Raster</source>
         <translation>Raster</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="63" />
+        <location filename="../ui/algorithms/edit_base.py" line="70" />
         <source>Random seed (same seed, same edit)</source>
         <translation>Zufallswert (gleicher Wert, gleiche Bearbeitung)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="66" />
+        <location filename="../ui/algorithms/edit_base.py" line="73" />
         <source>Edited raster</source>
         <translation>Bearbeitetes Raster</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="67" />
+        <location filename="../ui/algorithms/edit_base.py" line="74" />
         <source>Edit mask (0 = original pixel, 255 = fully synthetic)</source>
         <translation>Bearbeitungsmaske (0 = Originalpixel, 255 = vollständig synthetisch)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="55" />
+        <location filename="../ui/algorithms/train_model.py" line="57" />
         <source>Scene model</source>
         <translation>Szenenmodell</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="76" />
-        <source>Training preset (trained scene model)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../ui/algorithms/edit_base.py" line="78" />
-        <source>Trained scene model to reuse (.safetensors)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../ui/algorithms/edit_base.py" line="80" />
-        <source>Start scale (0 = re-create the ROI from scratch; higher keeps more of the layout)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <location filename="../ui/algorithms/edit_base.py" line="83" />
+        <source>Training preset (trained scene model)</source>
+        <translation>Trainingsvoreinstellung (trainiertes Szenenmodell)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_base.py" line="85" />
+        <source>Trained scene model to reuse (.safetensors)</source>
+        <translation>Trainiertes Szenenmodell zur Wiederverwendung (.safetensors)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_base.py" line="87" />
+        <source>Start scale (0 = re-create the ROI from scratch; higher keeps more of the layout)</source>
+        <translation>Startskala (0 = ROI von Grund auf neu erzeugen; höhere Werte erhalten mehr vom Aufbau)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_base.py" line="90" />
         <source>Start step at the start scale (0-99; -1 = from pure noise)</source>
-        <translation type="unfinished" />
+        <translation>Startschritt auf der Startskala (0-99; -1 = aus reinem Rauschen)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="86" />
+        <location filename="../ui/algorithms/edit_base.py" line="93" />
         <source>Soft ROI edges (NGDM); untick for a hard mask</source>
-        <translation type="unfinished" />
+        <translation>Weiche ROI-Ränder (NGDM); Haken entfernen für eine harte Maske</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="88" />
+        <location filename="../ui/algorithms/edit_base.py" line="95" />
         <source>Context the scene model learns from (pixels around the ROIs)</source>
-        <translation type="unfinished" />
+        <translation>Kontext, aus dem das Szenenmodell lernt (Pixel um die ROIs)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="91" />
+        <location filename="../ui/algorithms/edit_pretrained.py" line="106" />
         <source>Feather width of ROI borders (pixels)</source>
-        <translation type="unfinished" />
+        <translation>Übergangsbreite der ROI-Ränder (Pixel)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="52" />
+        <location filename="../ui/algorithms/train_model.py" line="54" />
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="111" />
+        <location filename="../ui/algorithms/edit_base.py" line="119" />
         <source>RSEdit writes GeoTIFF: give the edited raster a .tif file name.</source>
-        <translation type="unfinished" />
+        <translation>RSEdit schreibt GeoTIFF: Geben Sie dem bearbeiteten Raster einen Dateinamen mit der Endung .tif.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="134" />
+        <location filename="../ui/algorithms/edit_base.py" line="153" />
         <source>Prompts used for '{prompt}': {used}</source>
-        <translation type="unfinished" />
+        <translation>Verwendete Textvorgaben für „{prompt}“: {used}</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="135" />
+        <location filename="../ui/algorithms/edit_base.py" line="154" />
         <source>Scene model: {model}</source>
-        <translation type="unfinished" />
+        <translation>Szenenmodell: {model}</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="25" />
+        <location filename="../ui/algorithms/edit_text.py" line="35" />
         <source>Edit with text prompt in ROIs</source>
         <translation>Mit Textvorgabe in ROIs bearbeiten</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="28" />
-        <source>Edits each polygon towards a text prompt, e.g. 'a forest on fire', 'a flooded river' or 'a damaged house', while keeping the scene's own look. A CLIP model (RemoteCLIP recommended for remote sensing) steers a diffusion model of the scene; the prompt is averaged with paraphrases (prompt ensembling) so that one wording does not drag in unrelated content. Pixels outside the polygons are unchanged.
-
-&lt;b&gt;Prompt&lt;/b&gt;: what the polygons should show. &lt;b&gt;Prompt field&lt;/b&gt;: optionally, a field of the ROI layer holding each polygon's own prompt (empty values fall back to the prompt).
-&lt;b&gt;Paraphrases&lt;/b&gt;: optional, one per line; without them RSEdit uses built-in remote-sensing paraphrases. The prompts used are listed in the log and stored in the output's metadata.
-&lt;b&gt;CLIP model / weights&lt;/b&gt;: an open_clip architecture (ViT-B-32, ViT-L-14, RN50) and a weights file, e.g. RemoteCLIP-ViT-B-32.pt, or an open_clip pretrained tag such as 'openai' (downloaded once).
-&lt;b&gt;Guidance strength&lt;/b&gt;: how hard each step moves towards the prompt.
-
-Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', RemoteCLIP-ViT-B-32.pt.</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../ui/algorithms/edit_text.py" line="43" />
+        <location filename="../ui/algorithms/edit_text.py" line="58" />
         <source>Prompt</source>
         <translation>Textvorgabe</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="44" />
+        <location filename="../ui/algorithms/edit_text.py" line="59" />
         <source>Prompt field (one prompt per polygon)</source>
         <translation>Feld mit Textvorgabe (eine pro Polygon)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="47" />
+        <location filename="../ui/algorithms/edit_text.py" line="62" />
         <source>Paraphrases (one per line)</source>
         <translation>Umschreibungen (eine pro Zeile)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="49" />
+        <location filename="../ui/algorithms/clip_parameters.py" line="20" />
         <source>CLIP architecture</source>
         <translation>CLIP-Architektur</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="50" />
+        <location filename="../ui/algorithms/clip_parameters.py" line="21" />
         <source>CLIP weights file (e.g. RemoteCLIP-ViT-B-32.pt)</source>
         <translation>CLIP-Gewichtsdatei (z. B. RemoteCLIP-ViT-B-32.pt)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="52" />
+        <location filename="../ui/algorithms/clip_parameters.py" line="23" />
         <source>…or an open_clip pretrained tag (downloads once)</source>
-        <translation type="unfinished" />
+        <translation>…oder eine open_clip-Kennung vortrainierter Gewichte (einmaliger Download)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="54" />
+        <location filename="../ui/algorithms/clip_parameters.py" line="25" />
         <source>Guidance strength</source>
         <translation>Führungsstärke</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="61" />
+        <location filename="../ui/algorithms/edit_text.py" line="77" />
         <source>Give a prompt (e.g. 'a forest on fire') or a prompt field.</source>
-        <translation type="unfinished" />
+        <translation>Geben Sie eine Textvorgabe (z. B. 'a forest on fire') oder ein Feld mit Textvorgaben an.</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/parameters.py" line="16" />
@@ -283,12 +279,12 @@ Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', Remote
         <translation>Kontextrand um die ROIs (Pixel)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/preview_tiles.py" line="41" />
+        <location filename="../ui/algorithms/preview_tiles.py" line="40" />
         <source>Preview tiles</source>
         <translation>Kachelvorschau</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/preview_tiles.py" line="44" />
+        <location filename="../ui/algorithms/preview_tiles.py" line="43" />
         <source>Shows which tiles of the raster an edit would read and rewrite for the given regions of interest, without editing anything. Use it to choose the tile size, overlap and margin before a long run.
 
 &lt;b&gt;Raster&lt;/b&gt;: any GDAL raster with georeferencing.
@@ -299,22 +295,31 @@ Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', Remote
 Output: one polygon per tile with its grid row and column, the ids of the ROIs it touches and its pixel window.
 
 Example: a 791×718 Landsat scene with one cloud polygon, tile size 256, overlap 32, margin 16 gives the two to four tiles around the cloud.</source>
-        <translation type="unfinished" />
+        <translation>Zeigt, welche Kacheln des Rasters eine Bearbeitung für die angegebenen Interessensbereiche (ROIs) lesen und neu schreiben würde, ohne etwas zu bearbeiten. Damit wählen Sie Kachelgröße, Überlappung und Rand vor einem langen Lauf.
+
+&lt;b&gt;Raster&lt;/b&gt;: ein beliebiges georeferenziertes GDAL-Raster.
+&lt;b&gt;ROI-Polygone&lt;/b&gt;: die zu bearbeitenden Bereiche; liegen sie in einem anderen KBS vor, werden sie umprojiziert. Haken Sie „Nur gewählte Objekte“ an, um nur die in der Karte gewählten Polygone zu verwenden.
+&lt;b&gt;Kachelgröße / Überlappung&lt;/b&gt;: Kacheln sind Quadrate mit der Kachelgröße als Seitenlänge in Pixeln und überlappen sich um so viele Pixel; Überlappungen werden überblendet, sodass an Kachelgrenzen keine Naht bleibt.
+&lt;b&gt;Kontextrand&lt;/b&gt;: Kacheln, die höchstens so viele Pixel von einer ROI entfernt liegen, werden ebenfalls verarbeitet, damit die Bearbeitung ihre Umgebung sieht.
+
+Ausgabe: ein Polygon je Kachel mit Zeile und Spalte im Kachelgitter, den IDs der berührten ROIs und dem Pixelfenster der Kachel.
+
+Beispiel: Eine Landsat-Szene mit 791×718 Pixeln und einem Wolkenpolygon ergibt bei Kachelgröße 256, Überlappung 32 und Rand 16 die zwei bis vier Kacheln um die Wolke.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/preview_tiles.py" line="71" />
+        <location filename="../ui/algorithms/preview_tiles.py" line="70" />
         <source>ROI polygons</source>
         <translation>ROI-Polygone</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/preview_tiles.py" line="65" />
+        <location filename="../ui/algorithms/preview_tiles.py" line="64" />
         <source>Tiles</source>
         <translation>Kacheln</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/preview_tiles.py" line="101" />
+        <location filename="../ui/algorithms/preview_tiles.py" line="100" />
         <source>{count} tiles intersect the ROIs.</source>
-        <translation type="unfinished" />
+        <translation>{count} Kacheln schneiden die ROIs.</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/regenerate.py" line="15" />
@@ -333,7 +338,16 @@ Example: a 791×718 Landsat scene with one cloud polygon, tile size 256, overlap
 Outputs: the edited GeoTIFF (same CRS, grid, data type and nodata as the input, with provenance tags) and an optional edit mask.
 
 Example: Landsat scene + three cloud polygons → a cloud-free version of the scene.</source>
-        <translation type="unfinished" />
+        <translation>Ersetzt den Inhalt jedes Polygons durch neuen Inhalt, der aus einem Modell der Szene selbst erzeugt wird und zu seiner Umgebung passt: Wolken, ihre Schatten, Fahrzeuge oder Gebäude verschwinden in der umgebenden Landbedeckung. Pixel außerhalb der Polygone werden unverändert übernommen, NoData bleibt NoData.
+
+&lt;b&gt;Raster&lt;/b&gt;: ein beliebiges georeferenziertes GDAL-Raster (RGB, multispektral, uint8/uint16/float).
+&lt;b&gt;Zu bearbeitende Bereiche&lt;/b&gt;: Polygone in beliebigem KBS; haken Sie „Nur gewählte Objekte“ an, um die Auswahl zu verwenden.
+&lt;b&gt;Zufallswert&lt;/b&gt;: derselbe Wert ergibt dasselbe Ergebnis; ändern Sie ihn für eine andere Variante.
+&lt;b&gt;Szenenmodell&lt;/b&gt; (erweitert): Trainingsfrei braucht kein Training und ist ohne GPU die Vorgabe; ein trainiertes SinDDM wird einmal je Szene trainiert und zwischengespeichert. &lt;b&gt;Startskala&lt;/b&gt; 0 erzeugt die ROI von Grund auf neu; höhere Werte erhalten mehr von ihrem Aufbau. &lt;b&gt;Weiche ROI-Ränder&lt;/b&gt; blenden die Bearbeitung über die Übergangsbreite ein (NGDM).
+
+Ausgaben: das bearbeitete GeoTIFF (KBS, Pixelraster, Datentyp und NoData-Wert wie die Eingabe, mit Herkunfts-Tags) und eine optionale Bearbeitungsmaske.
+
+Beispiel: Landsat-Szene + drei Wolkenpolygone → eine wolkenfreie Version der Szene.</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/train_model.py" line="32" />
@@ -341,45 +355,474 @@ Example: Landsat scene + three cloud polygons → a cloud-free version of the sc
         <translation>Szenenmodell trainieren</translation>
     </message>
     <message>
+        <location filename="../ui/algorithms/train_model.py" line="66" />
+        <source>Area to learn (polygons)</source>
+        <translation>Zu lernender Bereich (Polygone)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/train_model.py" line="51" />
+        <source>Training preset</source>
+        <translation>Trainingsvoreinstellung</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/train_model.py" line="52" />
+        <source>Context (pixels)</source>
+        <translation>Kontext (Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/train_model.py" line="55" />
+        <source>Random seed</source>
+        <translation>Zufallswert</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/train_model.py" line="57" />
+        <source>Scene model (*.safetensors)</source>
+        <translation>Szenenmodell (*.safetensors)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/train_model.py" line="69" />
+        <source>Scene models are saved as .safetensors files: change the output name.</source>
+        <translation>Szenenmodelle werden als .safetensors-Dateien gespeichert: Ändern Sie den Ausgabenamen.</translation>
+    </message>
+    <message>
+        <location filename="../ui/shipped_models.py" line="19" />
+        <source>Buffer ROIs, regenerate them and clip to their extent</source>
+        <translation>ROIs puffern, neu erzeugen und auf ihre Ausdehnung zuschneiden</translation>
+    </message>
+    <message>
+        <location filename="../ui/shipped_models.py" line="19" />
+        <source>A graphical-modeler model (open it in the modeler to adapt it): it buffers the polygons (native:buffer), regenerates the buffered polygons with 'Regenerate ROIs' (rsedit:regenerate, default settings: the automatic scene model) and clips the edited raster to the buffered polygons' extent (gdal:cliprasterbyextent), giving a small raster of just the edited area.
+
+&lt;b&gt;Raster&lt;/b&gt;: any georeferenced GDAL raster. &lt;b&gt;Regions to edit&lt;/b&gt;: polygons around clouds or objects; 'Selected features only' is honoured. &lt;b&gt;Buffer&lt;/b&gt;: the distance added around each polygon, in the polygon layer's units, so that edges of clouds and their halos are included. &lt;b&gt;Random seed&lt;/b&gt;: the same seed gives the same result.
+Output: the edited raster clipped to the buffered polygons, with the provenance tags of the edit.
+
+Example: a Landsat scene, cloud polygons, buffer 60 m → a cloud-free cut-out of the cloudy area.</source>
+        <translation>Ein Modell der grafischen Modellierung (zum Anpassen im Modelleditor öffnen): Es puffert die Polygone (native:buffer), erzeugt die gepufferten Polygone mit „ROIs neu erzeugen“ neu (rsedit:regenerate, Standardeinstellungen: das automatische Szenenmodell) und schneidet das bearbeitete Raster auf die Ausdehnung der gepufferten Polygone zu (gdal:cliprasterbyextent). So entsteht ein kleines Raster nur des bearbeiteten Bereichs.
+
+&lt;b&gt;Raster&lt;/b&gt;: ein beliebiges georeferenziertes GDAL-Raster. &lt;b&gt;Zu bearbeitende Bereiche&lt;/b&gt;: Polygone um Wolken oder Objekte; „Nur gewählte Objekte“ wird berücksichtigt. &lt;b&gt;Puffer&lt;/b&gt;: der Abstand, der um jedes Polygon hinzugefügt wird, in den Einheiten des Polygonlayers, damit Wolkenränder und ihre Säume mit erfasst werden. &lt;b&gt;Zufallswert&lt;/b&gt;: derselbe Wert ergibt dasselbe Ergebnis.
+Ausgabe: das auf die gepufferten Polygone zugeschnittene bearbeitete Raster, mit den Herkunfts-Tags der Bearbeitung.
+
+Beispiel: eine Landsat-Szene, Wolkenpolygone, Puffer 60 m → ein wolkenfreier Ausschnitt des bewölkten Bereichs.</translation>
+    </message>
+    <message>
+        <location filename="../ui/shipped_models.py" line="71" />
+        <source>Workflows</source>
+        <translation>Arbeitsabläufe</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="37" />
+        <source>Generate before/after pairs</source>
+        <translation>Vorher/Nachher-Paare erzeugen</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="40" />
+        <source>Builds training data for change-detection and damage-assessment models. For every polygon, every prompt and every variant it writes a pair of GeoTIFFs of the polygon's chip (a square of tile size pixels centred on it; larger polygons get several chips): &lt;i&gt;pre&lt;/i&gt; holds the untouched source pixels, &lt;i&gt;post&lt;/i&gt; the same window with the polygon edited, and &lt;i&gt;mask&lt;/i&gt; the edit weight (0 = unchanged, 255 = fully synthetic), which is the change label. One scene model is trained or taken from the cache for the whole batch. A GeoPackage index (pairs.gpkg) holds one chip footprint per pair with roi_id, prompt, seed, variant, mode, the model fingerprint and the file names (relative to the folder). Pairs appear only when complete; Cancel keeps the complete ones.
+
+&lt;b&gt;Mode&lt;/b&gt;: text prompts (CLIP-guided edits) or regenerate (no prompt: the polygon's content is replaced from the scene model, e.g. buildings removed).
+&lt;b&gt;Prompts&lt;/b&gt;: one per line, and/or a text file with one per line. &lt;b&gt;Prompt field&lt;/b&gt;: a field of the polygon layer; a polygon with a value there is edited with that prompt only, the others with every prompt of the list.
+&lt;b&gt;Variants&lt;/b&gt;: how many versions of each pair, with seeds seed, seed+1, ...
+&lt;b&gt;CLIP architecture / weights&lt;/b&gt;: as in 'Edit with text prompt in ROIs' (e.g. ViT-B-32 and RemoteCLIP-ViT-B-32.pt).
+&lt;b&gt;Tile size&lt;/b&gt; (advanced) is the chip size (256 by default; much smaller chips leave the scene model too little room); &lt;b&gt;context margin&lt;/b&gt; the least distance in pixels between a polygon and its chip's border. The other advanced settings are those of the editing algorithms.
+
+Example: a post-event orthophoto, 50 building polygons, prompts 'a damaged house' and 'a collapsed roof', 3 variants: 300 pairs and their index.</source>
+        <translation>Erzeugt Trainingsdaten für Modelle zur Änderungserkennung und Schadensbewertung. Für jedes Polygon, jede Textvorgabe und jede Variante schreibt der Algorithmus ein GeoTIFF-Paar des Bildausschnitts (Chip) um das Polygon (ein Quadrat mit der Kachelgröße als Seitenlänge in Pixeln, auf das Polygon zentriert; größere Polygone erhalten mehrere Chips): &lt;i&gt;pre&lt;/i&gt; enthält die unveränderten Quellpixel, &lt;i&gt;post&lt;/i&gt; dasselbe Fenster mit bearbeitetem Polygon und &lt;i&gt;mask&lt;/i&gt; das Bearbeitungsgewicht (0 = unverändert, 255 = vollständig synthetisch), also das Änderungslabel. Für den gesamten Stapel wird ein einziges Szenenmodell trainiert oder aus dem Zwischenspeicher genommen. Ein GeoPackage-Index (pairs.gpkg) enthält je Paar einen Chip-Umriss mit roi_id, prompt, seed, variant, mode, dem Fingerabdruck des Modells und den Dateinamen (relativ zum Ordner). Paare erscheinen erst, wenn sie vollständig sind; beim Abbrechen bleiben die vollständigen erhalten.
+
+&lt;b&gt;Modus&lt;/b&gt;: Textvorgaben (CLIP-geführte Bearbeitung) oder Neu erzeugen (ohne Textvorgabe: Der Inhalt des Polygons wird aus dem Szenenmodell ersetzt, z. B. werden Gebäude entfernt).
+&lt;b&gt;Textvorgaben&lt;/b&gt;: eine pro Zeile und/oder eine Textdatei mit einer pro Zeile. &lt;b&gt;Feld mit Textvorgabe&lt;/b&gt;: ein Feld des Polygonlayers; ein Polygon mit einem Wert darin wird nur mit dieser Textvorgabe bearbeitet, die übrigen mit jeder Textvorgabe der Liste.
+&lt;b&gt;Varianten&lt;/b&gt;: wie viele Versionen jedes Paars entstehen, mit den Zufallswerten seed, seed+1, ...
+&lt;b&gt;CLIP-Architektur / Gewichte&lt;/b&gt;: wie in „Mit Textvorgabe in ROIs bearbeiten“ (z. B. ViT-B-32 und RemoteCLIP-ViT-B-32.pt).
+&lt;b&gt;Kachelgröße&lt;/b&gt; (erweitert) ist die Chipgröße (standardmäßig 256; viel kleinere Chips lassen dem Szenenmodell zu wenig Raum); &lt;b&gt;Kontextrand&lt;/b&gt; der kleinste Abstand in Pixeln zwischen einem Polygon und dem Rand seines Chips. Die übrigen erweiterten Einstellungen sind die der Bearbeitungsalgorithmen.
+
+Beispiel: ein Orthofoto nach dem Ereignis, 50 Gebäudepolygone, Textvorgaben 'a damaged house' und 'a collapsed roof', 3 Varianten: 300 Paare und ihr Index.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="67" />
+        <source>Mode</source>
+        <translation>Modus</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="67" />
+        <source>Text prompts</source>
+        <translation>Textvorgaben</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="67" />
+        <source>Regenerate (no prompt)</source>
+        <translation>Neu erzeugen (ohne Textvorgabe)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="69" />
+        <source>Prompts (one per line)</source>
+        <translation>Textvorgaben (eine pro Zeile)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="71" />
+        <source>Prompt file (one prompt per line)</source>
+        <translation>Datei mit Textvorgaben (eine pro Zeile)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="76" />
+        <source>Variants per polygon and prompt</source>
+        <translation>Varianten je Polygon und Textvorgabe</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="78" />
+        <source>Random seed of the first variant</source>
+        <translation>Zufallswert der ersten Variante</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="83" />
+        <source>Output folder</source>
+        <translation>Ausgabeordner</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="84" />
+        <source>Before/after pair index</source>
+        <translation>Index der Vorher/Nachher-Paare</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="86" />
+        <source>Number of pairs written</source>
+        <translation>Anzahl geschriebener Paare</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="95" />
+        <source>Cannot read the prompt file {path}: {error}. Give a UTF-8 text file with one prompt per line.</source>
+        <translation>Die Datei mit Textvorgaben {path} kann nicht gelesen werden: {error}. Geben Sie eine UTF-8-Textdatei mit einer Textvorgabe pro Zeile an.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="112" />
+        <source>Give at least one prompt (e.g. 'a damaged house'), a prompt file or a prompt field, or choose the regenerate mode.</source>
+        <translation>Geben Sie mindestens eine Textvorgabe (z. B. 'a damaged house'), eine Datei mit Textvorgaben oder ein Feld mit Textvorgaben an, oder wählen Sie den Modus „Neu erzeugen“.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="115" />
+        <source>The regenerate mode uses no prompt: the prompts given are ignored.</source>
+        <translation>Der Modus „Neu erzeugen“ verwendet keine Textvorgabe: Die angegebenen Textvorgaben werden ignoriert.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="129" />
+        <source>Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair was left.</source>
+        <translation>Abgebrochen nach {count} vollständigen Paaren: Diese und ihr Index {index} wurden behalten; kein unvollständiges Paar ist zurückgeblieben.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="132" />
+        <source>{count} before/after pairs written to {folder}; index: {index}</source>
+        <translation>{count} Vorher/Nachher-Paare nach {folder} geschrieben; Index: {index}</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/before_after_pairs.py" line="135" />
+        <source>Before/after pairs</source>
+        <translation>Vorher/Nachher-Paare</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="19" />
+        <source>Clear the scene-model cache</source>
+        <translation>Zwischenspeicher der Szenenmodelle leeren</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="22" />
+        <source>Deletes the scene models that editing with the trained backend caches, so that they are trained again the next time they are needed. Use it to free disk space or after changing training settings by hand. Models saved with 'Train scene model' elsewhere are not touched.
+
+It takes no parameters: the cache is ~/.cache/rsedit/models, or the folder named by the RSEDIT_CACHE_DIR environment variable. Only the scene model files (.safetensors) and leftovers of interrupted saves are deleted; any other file in that folder stays.
+Outputs: the number of models removed, the bytes freed and the cache folder; the log says the same.
+
+Example: after editing ten scenes with the trained backend, run it to reclaim their models' space.</source>
+        <translation>Löscht die Szenenmodelle, die beim Bearbeiten mit dem trainierten Backend zwischengespeichert werden, sodass sie beim nächsten Bedarf neu trainiert werden. Verwenden Sie den Algorithmus, um Speicherplatz freizugeben oder nachdem Sie Trainingseinstellungen von Hand geändert haben. Mit „Szenenmodell trainieren“ anderswo gespeicherte Modelle bleiben unberührt.
+
+Er hat keine Parameter: Der Zwischenspeicher ist ~/.cache/rsedit/models oder der Ordner, den die Umgebungsvariable RSEDIT_CACHE_DIR angibt. Gelöscht werden nur die Szenenmodelldateien (.safetensors) und Reste unterbrochener Speichervorgänge; alle anderen Dateien in diesem Ordner bleiben erhalten.
+Ausgaben: die Anzahl entfernter Modelle, die freigegebenen Bytes und der Zwischenspeicher-Ordner; das Protokoll meldet dasselbe.
+
+Beispiel: Nachdem Sie zehn Szenen mit dem trainierten Backend bearbeitet haben, geben Sie damit den Speicherplatz ihrer Modelle wieder frei.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="33" />
+        <source>Scene models removed</source>
+        <translation>Entfernte Szenenmodelle</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="34" />
+        <source>Bytes freed</source>
+        <translation>Freigegebene Bytes</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="35" />
+        <source>Cache folder</source>
+        <translation>Zwischenspeicher-Ordner</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="41" />
+        <source>Removed {models} cached scene models ({megabytes:.1f} MB) from {folder}.</source>
+        <translation>{models} zwischengespeicherte Szenenmodelle ({megabytes:.1f} MB) aus {folder} entfernt.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="35" />
+        <source>Edit with pretrained diffusion model</source>
+        <translation>Mit vortrainiertem Diffusionsmodell bearbeiten</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="38" />
+        <source>Edits each polygon with a pretrained text-to-image latent diffusion model (a Stable Diffusion 1.x/2.x folder in diffusers format, or a hub id): the tile is inverted with DDIM under the source caption, then re-sampled with three predictions per step (null text, source caption, edit prompt), optionally pulled towards the source with LPIPS perceptual guidance. NGDM soft masks start each latent cell at its own step, so the edit fades in at the ROI border. Pixels outside the polygons are unchanged.
+
+&lt;b&gt;Model&lt;/b&gt;: a folder with model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/.
+&lt;b&gt;Source caption&lt;/b&gt;: what the image shows now; &lt;b&gt;Edit prompt&lt;/b&gt;: what the polygons should show.
+&lt;b&gt;γ&lt;/b&gt; scales guidance towards the caption (1 = as inverted); &lt;b&gt;β&lt;/b&gt; the push towards the edit.
+&lt;b&gt;NGDM a, b&lt;/b&gt;: Λ = sigmoid(A/a + b) turns the ROI (or DiffEdit) map into per-cell noise weights.
+&lt;b&gt;LPIPS weights&lt;/b&gt;: a torchvision AlexNet/VGG16 state dict; without it perceptual guidance is off.
+&lt;b&gt;Scale&lt;/b&gt;: model pixels per scene pixel (e.g. 2 to show a 1 m scene at 0.5 m); tiles are the model's native size (512 px for SD 1.x) divided by the scale unless a tile size is given.
+
+Each tile costs one model pass per step for the inversion and three per sampling step: without a GPU, use few steps or small ROIs.
+
+&lt;b&gt;Example&lt;/b&gt;: a river scene with a polygon along its banks; model ~/models/stable-diffusion-v1-5, source caption 'an aerial photograph of a river', edit prompt 'an aerial photograph of a flooded river', γ 1, β 7.5, 25 steps.</source>
+        <translation>Bearbeitet jedes Polygon mit einem vortrainierten latenten Text-zu-Bild-Diffusionsmodell (ein Stable-Diffusion-1.x/2.x-Ordner im diffusers-Format oder eine Hub-ID): Die Kachel wird unter der Quellbeschreibung mit DDIM invertiert und dann mit drei Vorhersagen je Schritt (leerer Text, Quellbeschreibung, Bearbeitungsvorgabe) neu erzeugt, optional mit perzeptueller LPIPS-Führung zur Quelle hin gezogen. Weiche NGDM-Masken lassen jede latente Zelle bei ihrem eigenen Schritt beginnen, sodass die Bearbeitung am ROI-Rand weich einsetzt. Pixel außerhalb der Polygone bleiben unverändert.
+
+&lt;b&gt;Modell&lt;/b&gt;: ein Ordner mit model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/.
+&lt;b&gt;Quellbeschreibung&lt;/b&gt;: was das Bild jetzt zeigt; &lt;b&gt;Bearbeitungsvorgabe&lt;/b&gt;: was die Polygone zeigen sollen.
+&lt;b&gt;γ&lt;/b&gt; skaliert die Führung zur Beschreibung hin (1 = wie invertiert); &lt;b&gt;β&lt;/b&gt; den Schub zur Bearbeitung hin.
+&lt;b&gt;NGDM a, b&lt;/b&gt;: Λ = sigmoid(A/a + b) macht aus der ROI- (oder DiffEdit-)Karte Rauschgewichte je Zelle.
+&lt;b&gt;LPIPS-Gewichte&lt;/b&gt;: ein torchvision-State-Dict von AlexNet/VGG16; ohne sie ist die perzeptuelle Führung aus.
+&lt;b&gt;Skalierung&lt;/b&gt;: Modellpixel je Szenenpixel (z. B. 2, um eine 1-m-Szene mit 0,5 m darzustellen); Kacheln haben die native Größe des Modells (512 px bei SD 1.x) geteilt durch die Skalierung, sofern keine Kachelgröße angegeben ist.
+
+Jede Kachel kostet einen Modelldurchlauf je Schritt für die Inversion und drei je Sampling-Schritt: Verwenden Sie ohne GPU wenige Schritte oder kleine ROIs.
+
+&lt;b&gt;Beispiel&lt;/b&gt;: eine Flussszene mit einem Polygon entlang der Ufer; Modell ~/models/stable-diffusion-v1-5, Quellbeschreibung 'an aerial photograph of a river', Bearbeitungsvorgabe 'an aerial photograph of a flooded river', γ 1, β 7,5, 25 Schritte.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="58" />
+        <source>Model folder (diffusers Stable Diffusion) or hub id</source>
+        <translation>Modellordner (Stable Diffusion im diffusers-Format) oder Hub-ID</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="60" />
+        <source>Source caption (what the image shows)</source>
+        <translation>Quellbeschreibung (was das Bild zeigt)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="62" />
+        <source>Edit prompt (what the ROIs should show)</source>
+        <translation>Bearbeitungsvorgabe (was die ROIs zeigen sollen)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="63" />
+        <source>γ: guidance towards the source caption</source>
+        <translation>γ: Führung zur Quellbeschreibung hin</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="65" />
+        <source>β: guidance towards the edit prompt</source>
+        <translation>β: Führung zur Bearbeitungsvorgabe hin</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="67" />
+        <source>NGDM a (Λ = sigmoid(A/a + b))</source>
+        <translation>NGDM a (Λ = sigmoid(A/a + b))</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="70" />
+        <source>NGDM b</source>
+        <translation>NGDM b</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="72" />
+        <source>Sampling steps</source>
+        <translation>Sampling-Schritte</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="74" />
+        <source>LPIPS backbone weights (torchvision AlexNet/VGG16 state dict)</source>
+        <translation>Gewichte des LPIPS-Backbones (torchvision-State-Dict von AlexNet/VGG16)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="78" />
+        <source>Guidance form: eq. (1)-(2) edit − source, or eq. (3)-(4) edit − null</source>
+        <translation>Form der Führung: Gl. (1)-(2) Bearbeitung − Quelle oder Gl. (3)-(4) Bearbeitung − leer</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="78" />
+        <source>edit − source (eq. 2)</source>
+        <translation>Bearbeitung − Quelle (Gl. 2)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="78" />
+        <source>edit − null (eq. 4)</source>
+        <translation>Bearbeitung − leer (Gl. 4)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="81" />
+        <source>DiffEdit map seeds (0 = NGDM weights from the ROI alone)</source>
+        <translation>Zufallswerte für die DiffEdit-Karte (0 = NGDM-Gewichte allein aus der ROI)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="84" />
+        <source>Noised source for NGDM</source>
+        <translation>Verrauschte Quelle für NGDM</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="84" />
+        <source>DDIM inversion trajectory</source>
+        <translation>Trajektorie der DDIM-Inversion</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="84" />
+        <source>Source + fixed noise</source>
+        <translation>Quelle + festes Rauschen</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="87" />
+        <source>LPIPS backbone</source>
+        <translation>LPIPS-Backbone</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="89" />
+        <source>Perceptual guidance step (latent std; 0 = off)</source>
+        <translation>Schrittweite der perzeptuellen Führung (latente Standardabweichung; 0 = aus)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="92" />
+        <source>Perceptual guidance over the first … of the steps (fraction)</source>
+        <translation>Perzeptuelle Führung während des ersten … der Schritte (Anteil)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="95" />
+        <source>Scale (model pixels per scene pixel)</source>
+        <translation>Skalierung (Modellpixel je Szenenpixel)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="98" />
+        <source>Tile size in scene pixels (0 = the model's native size / scale)</source>
+        <translation>Kachelgröße in Szenenpixeln (0 = native Größe des Modells / Skalierung)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="108" />
+        <source>Half precision on a GPU (bf16/fp16)</source>
+        <translation>Halbe Genauigkeit auf einer GPU (bf16/fp16)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="121" />
+        <source>Give an edit prompt: what the polygons should show, e.g. 'a lake'.</source>
+        <translation>Geben Sie eine Bearbeitungsvorgabe an: was die Polygone zeigen sollen, z. B. 'a lake'.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="124" />
+        <source>Give the model: a diffusers Stable Diffusion folder or a hub id.</source>
+        <translation>Geben Sie das Modell an: einen Stable-Diffusion-Ordner im diffusers-Format oder eine Hub-ID.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="146" />
+        <source>Perceptual-similarity guidance is off: no LPIPS backbone weights were given.</source>
+        <translation>Die Führung über perzeptuelle Ähnlichkeit ist aus: Es wurden keine Gewichte für das LPIPS-Backbone angegeben.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_pretrained.py" line="156" />
+        <source>Model: {model}</source>
+        <translation>Modell: {model}</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="24" />
+        <source>ROI: fade in from the polygon border</source>
+        <translation>ROI: vom Polygonrand her einblenden</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="25" />
+        <source>CLIP: strongest where the image disagrees with the prompt</source>
+        <translation>CLIP: am stärksten, wo das Bild der Textvorgabe am wenigsten entspricht</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="38" />
+        <source>Edits each polygon towards a text prompt, e.g. 'a forest on fire', 'a flooded river' or 'a damaged house', while keeping the scene's own look. A CLIP model (RemoteCLIP recommended for remote sensing) steers a diffusion model of the scene; the prompt is averaged with paraphrases (prompt ensembling) so that one wording does not drag in unrelated content. Pixels outside the polygons are unchanged.
+
+&lt;b&gt;Prompt&lt;/b&gt;: what the polygons should show. &lt;b&gt;Prompt field&lt;/b&gt;: optionally, a field of the ROI layer holding each polygon's own prompt (empty values fall back to the prompt).
+&lt;b&gt;Paraphrases&lt;/b&gt;: optional, one per line; without them RSEdit uses built-in remote-sensing paraphrases. The prompts used are listed in the log and stored in the output's metadata.
+&lt;b&gt;CLIP model / weights&lt;/b&gt;: an open_clip architecture (ViT-B-32, ViT-L-14, RN50) and a weights file, e.g. RemoteCLIP-ViT-B-32.pt, or an open_clip pretrained tag such as 'openai' (downloaded once).
+&lt;b&gt;Guidance strength&lt;/b&gt;: how hard each step moves towards the prompt.
+&lt;b&gt;Paraphrases file&lt;/b&gt;: more paraphrases, one per line. &lt;b&gt;External paraphrase command&lt;/b&gt; (advanced, off unless set): a program such as a local LLM client that reads the prompt on standard input and prints paraphrases, one per line.
+&lt;b&gt;Soft-mask weight map&lt;/b&gt; (advanced): ROI fades the edit in from the polygon border; CLIP makes pixels change most where CLIP finds the image furthest from the prompt.
+
+Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', RemoteCLIP-ViT-B-32.pt.</source>
+        <translation>Bearbeitet jedes Polygon in Richtung einer Textvorgabe, z. B. 'a forest on fire', 'a flooded river' oder 'a damaged house', und bewahrt dabei das eigene Erscheinungsbild der Szene. Ein CLIP-Modell (für die Fernerkundung wird RemoteCLIP empfohlen) steuert ein Diffusionsmodell der Szene; die Textvorgabe wird mit Umschreibungen gemittelt (Prompt-Ensembling), damit eine einzelne Formulierung keine fremden Inhalte hineinzieht. Pixel außerhalb der Polygone bleiben unverändert.
+
+&lt;b&gt;Textvorgabe&lt;/b&gt;: was die Polygone zeigen sollen. &lt;b&gt;Feld mit Textvorgabe&lt;/b&gt;: optional ein Feld des ROI-Layers mit der eigenen Textvorgabe jedes Polygons (bei leeren Werten gilt die Textvorgabe).
+&lt;b&gt;Umschreibungen&lt;/b&gt;: optional, eine pro Zeile; ohne sie verwendet RSEdit eingebaute Umschreibungen aus der Fernerkundung. Die verwendeten Textvorgaben werden im Protokoll aufgeführt und in den Metadaten der Ausgabe gespeichert.
+&lt;b&gt;CLIP-Modell / Gewichte&lt;/b&gt;: eine open_clip-Architektur (ViT-B-32, ViT-L-14, RN50) und eine Gewichtsdatei, z. B. RemoteCLIP-ViT-B-32.pt, oder eine open_clip-Kennung vortrainierter Gewichte wie 'openai' (wird einmal heruntergeladen).
+&lt;b&gt;Führungsstärke&lt;/b&gt;: wie stark jeder Schritt in Richtung der Textvorgabe geht.
+&lt;b&gt;Datei mit Umschreibungen&lt;/b&gt;: weitere Umschreibungen, eine pro Zeile. &lt;b&gt;Externer Umschreibungsbefehl&lt;/b&gt; (erweitert, nur aktiv, wenn gesetzt): ein Programm, etwa ein lokaler LLM-Client, das die Textvorgabe von der Standardeingabe liest und Umschreibungen ausgibt, eine pro Zeile.
+&lt;b&gt;Gewichtskarte der weichen Maske&lt;/b&gt; (erweitert): ROI blendet die Bearbeitung vom Polygonrand her ein; CLIP verändert Pixel dort am stärksten, wo CLIP das Bild am weitesten von der Textvorgabe entfernt sieht.
+
+Beispiel: eine Sentinel-2-Szene, ein Waldpolygon, Textvorgabe 'a forest on fire', RemoteCLIP-ViT-B-32.pt.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="64" />
+        <source>Paraphrases file (text, one per line)</source>
+        <translation>Datei mit Umschreibungen (Text, eine pro Zeile)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="66" />
+        <source>External paraphrase command (reads the prompt on stdin, prints one per line)</source>
+        <translation>Externer Umschreibungsbefehl (liest die Textvorgabe von stdin, gibt eine pro Zeile aus)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="70" />
+        <source>Soft-mask weight map</source>
+        <translation>Gewichtskarte der weichen Maske</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="84" />
+        <source>Cannot read the paraphrases file {0}: {1}. Give a UTF-8 text file with one paraphrase per line.</source>
+        <translation>Die Datei mit Umschreibungen {0} kann nicht gelesen werden: {1}. Geben Sie eine UTF-8-Textdatei mit einer Umschreibung pro Zeile an.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="91" />
+        <source>The paraphrase command cannot be parsed ({0}): check its quotes.</source>
+        <translation>Der Umschreibungsbefehl lässt sich nicht zerlegen ({0}): Prüfen Sie seine Anführungszeichen.</translation>
+    </message>
+    <message>
         <location filename="../ui/algorithms/train_model.py" line="35" />
         <source>Trains a single-image diffusion model (SinDDM) on the area around the polygons, at the raster's native resolution, and saves it as a .safetensors file that the editing algorithms reuse ('Trained scene model to reuse'). Editing also trains and caches a model by itself when the trained backend is chosen; use this algorithm to train once, ahead of many edits or batch runs.
 
 &lt;b&gt;Preset&lt;/b&gt;: fast (minutes on a CPU), standard, or paper (the reference settings, GPU hours).
 &lt;b&gt;Context&lt;/b&gt;: the side of the square window around the polygons the model learns from.
+&lt;b&gt;Device&lt;/b&gt;: auto trains on a GPU when there is one, else on the CPU. &lt;b&gt;Random seed&lt;/b&gt;: seeds the training, for repeatable runs.
 Cancel stops training within a second or two and writes nothing.
 
 Example: a drone orthophoto and the field polygon, preset fast, output field_model.safetensors.</source>
-        <translation type="unfinished" />
+        <translation>Trainiert ein Einzelbild-Diffusionsmodell (SinDDM) auf dem Bereich um die Polygone in der nativen Auflösung des Rasters und speichert es als .safetensors-Datei, die die Bearbeitungsalgorithmen wiederverwenden („Trainiertes Szenenmodell zur Wiederverwendung“). Die Bearbeitung trainiert ein Modell auch selbst und speichert es zwischen, wenn das trainierte Backend gewählt ist; mit diesem Algorithmus trainieren Sie einmal im Voraus für viele Bearbeitungen oder Stapelverarbeitungen.
+
+&lt;b&gt;Voreinstellung&lt;/b&gt;: Schnell (Minuten auf einer CPU), Standard oder Publikation (die Referenzeinstellungen, GPU-Stunden).
+&lt;b&gt;Kontext&lt;/b&gt;: die Seitenlänge des quadratischen Fensters um die Polygone, aus dem das Modell lernt.
+&lt;b&gt;Gerät&lt;/b&gt;: automatisch trainiert auf einer GPU, wenn eine vorhanden ist, sonst auf der CPU. &lt;b&gt;Zufallswert&lt;/b&gt;: initialisiert das Training, damit Läufe wiederholbar sind.
+Abbrechen beendet das Training innerhalb von ein bis zwei Sekunden und schreibt nichts.
+
+Beispiel: ein Drohnen-Orthofoto und das Feldpolygon, Voreinstellung Schnell, Ausgabe field_model.safetensors.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="64" />
-        <source>Area to learn (polygons)</source>
-        <translation>Zu lernender Bereich (Polygone)</translation>
+        <location filename="../ui/algorithms/edit_base.py" line="63" />
+        <source>Regions to edit (polygons)</source>
+        <translation>Zu bearbeitende Bereiche (Polygone)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="49" />
-        <source>Training preset</source>
-        <translation>Trainingsvoreinstellung</translation>
+        <location filename="../ui/shipped_models.py" line="40" />
+        <source>Buffer around each polygon</source>
+        <translation>Puffer um jedes Polygon</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="50" />
-        <source>Context (pixels)</source>
-        <translation>Kontext (Pixel)</translation>
+        <location filename="../ui/shipped_models.py" line="42" />
+        <source>Edited raster, clipped to the buffered polygons</source>
+        <translation>Bearbeitetes Raster, auf die gepufferten Polygone zugeschnitten</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="53" />
-        <source>Random seed</source>
-        <translation>Zufallswert</translation>
+        <location filename="../ui/shipped_models.py" line="53" />
+        <source>cannot read the model {path}</source>
+        <translation>Das Modell {path} kann nicht gelesen werden</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="55" />
-        <source>Scene model (*.safetensors)</source>
-        <translation type="unfinished" />
+        <location filename="../ui/algorithms/copy_roi.py" line="17" />
+        <source>Target polygons</source>
+        <translation>Zielpolygone</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/train_model.py" line="67" />
-        <source>Scene models are saved as .safetensors files: change the output name.</source>
-        <translation type="unfinished" />
+        <location filename="../ui/algorithms/edit_base.py" line="45" />
+        <source>auto</source>
+        <translation>automatisch</translation>
     </message>
 </context>
 </TS>

@@ -1,81 +1,65 @@
-"""Fill i18n/rsedit_de.ts with the German translations kept here (run after pylupdate5)."""
+"""Fill i18n/rsedit_de.ts with the German translations of i18n/translations_de.json (run after pylupdate5).
+
+The JSON maps each English source string, exactly as tr() receives it, to its German translation.
+A translation must keep the source's HTML tags and line breaks, and use only the source's {placeholders}
+(plus those in EXTRA_PLACEHOLDERS, which the code passes for translations only).
+"""
 from __future__ import annotations
 
+import json
+import re
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
-GERMAN = {
-    "Tools": "Werkzeuge",
-    "Scene models": "Szenenmodelle",
-    "Edit rasters": "Raster bearbeiten",
-    "Training data": "Trainingsdaten",
-    "Preview tiles": "Kachelvorschau",
-    "Edit with text prompt in ROIs": "Mit Textvorgabe in ROIs bearbeiten",
-    "Regenerate ROIs (remove clouds or objects)": "ROIs neu erzeugen (Wolken oder Objekte entfernen)",
-    "Copy ROI content to target ROIs": "ROI-Inhalt in Ziel-ROIs kopieren",
-    "Train scene model": "Szenenmodell trainieren",
-    "Raster": "Raster",
-    "ROI polygons": "ROI-Polygone",
-    "Regions to edit (polygons)": "Zu bearbeitende Bereiche (Polygone)",
-    "Target polygons": "Zielpolygone",
-    "Tiles": "Kacheln",
-    "Tile size (pixels)": "Kachelgröße (Pixel)",
-    "Tile overlap (pixels)": "Kachelüberlappung (Pixel)",
-    "Context margin around ROIs (pixels)": "Kontextrand um die ROIs (Pixel)",
-    "Prompt": "Textvorgabe",
-    "Prompt field (one prompt per polygon)": "Feld mit Textvorgabe (eine pro Polygon)",
-    "Paraphrases (one per line)": "Umschreibungen (eine pro Zeile)",
-    "CLIP architecture": "CLIP-Architektur",
-    "CLIP weights file (e.g. RemoteCLIP-ViT-B-32.pt)": "CLIP-Gewichtsdatei (z. B. RemoteCLIP-ViT-B-32.pt)",
-    "Guidance strength": "Führungsstärke",
-    "Random seed (same seed, same edit)": "Zufallswert (gleicher Wert, gleiche Bearbeitung)",
-    "Random seed": "Zufallswert",
-    "Edited raster": "Bearbeitetes Raster",
-    "Edit mask (0 = original pixel, 255 = fully synthetic)": "Bearbeitungsmaske (0 = Originalpixel, 255 = vollständig synthetisch)",
-    "Scene model": "Szenenmodell",
-    "Training preset": "Trainingsvoreinstellung",
-    "Device": "Gerät",
-    "Source polygon (content to copy)": "Quellpolygon (zu kopierender Inhalt)",
-    "Copy strength": "Kopierstärke",
-    "Area to learn (polygons)": "Zu lernender Bereich (Polygone)",
-    "Context (pixels)": "Kontext (Pixel)",
-    "Cancelled: no output was written.": "Abgebrochen: Es wurde keine Ausgabe geschrieben.",
-    "RSEdit: edit raster in ROIs…": "RSEdit: Raster in ROIs bearbeiten…",
-    "Generate before/after pairs": "Vorher/Nachher-Paare erzeugen",
-    "Clear the scene-model cache": "Zwischenspeicher der Szenenmodelle leeren",
-    "Workflows": "Arbeitsabläufe",
-    "Buffer ROIs, regenerate them and clip to their extent": "ROIs puffern, neu erzeugen und auf ihre Ausdehnung zuschneiden",
-    "Mode": "Modus",
-    "Text prompts": "Textvorgaben",
-    "Regenerate (no prompt)": "Neu erzeugen (ohne Textvorgabe)",
-    "Prompts (one per line)": "Textvorgaben (eine pro Zeile)",
-    "Prompt file (one prompt per line)": "Datei mit Textvorgaben (eine pro Zeile)",
-    "Variants per polygon and prompt": "Varianten je Polygon und Textvorgabe",
-    "Random seed of the first variant": "Zufallswert der ersten Variante",
-    "Output folder": "Ausgabeordner",
-    "Before/after pair index": "Index der Vorher/Nachher-Paare",
-    "Before/after pairs": "Vorher/Nachher-Paare",
-    "Number of pairs written": "Anzahl geschriebener Paare",
-    "Scene models removed": "Entfernte Szenenmodelle",
-    "Bytes freed": "Freigegebene Bytes",
-    "Cache folder": "Zwischenspeicher-Ordner",
-    "&RSEdit": "&RSEdit",
-}
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "i18n" / "translations_de.json"
+# ui/layers.py passes the geometry type un-lowercased as {kind_name}: German capitalizes nouns ("Punkt")
+EXTRA_PLACEHOLDERS = {"{kind_name}"}
+
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
-def main(path: str) -> None:
+def problems(source: str, german: str) -> list[str]:
+    found = []
+    if sorted(_TAG.findall(source)) != sorted(_TAG.findall(german)):
+        found.append("HTML tags differ")
+    if source.count("\n") != german.count("\n"):
+        found.append("line breaks differ")
+    extra = set(_PLACEHOLDER.findall(german)) - set(_PLACEHOLDER.findall(source)) - EXTRA_PLACEHOLDERS
+    if extra:
+        found.append(f"unknown placeholders {sorted(extra)}")
+    return found
+
+
+def main(path: str) -> int:
+    german = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+    bad = {source: problems(source, text) for source, text in german.items() if problems(source, text)}
+    for source, found in bad.items():
+        print(f"translate_de: {'; '.join(found)}: {source[:70]!r}", file=sys.stderr)
+    if bad:
+        return 1
+
     tree = ET.parse(path)
-    done = 0
+    tree.getroot().set("language", "de_DE")
+    done, unfinished = 0, []
     for message in tree.iter("message"):
         source = message.findtext("source")
         translation = message.find("translation")
-        if source in GERMAN:
-            translation.text = GERMAN[source]
+        if translation.get("type") in ("obsolete", "vanished"):
+            continue
+        if source in german:
+            translation.text = german[source]
             translation.attrib.pop("type", None)
             done += 1
+        elif translation.get("type") == "unfinished" or not (translation.text or "").strip():
+            unfinished.append(source)
     tree.write(path, encoding="utf-8", xml_declaration=True)
-    print(f"{done} of {len(GERMAN)} German strings filled in {path}")
+    print(f"{done} messages translated from {TRANSLATIONS.name}; {len(unfinished)} unfinished in {path}")
+    for source in unfinished:
+        print(f"  unfinished: {source[:90]!r}")
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "i18n/rsedit_de.ts")
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "i18n/rsedit_de.ts"))

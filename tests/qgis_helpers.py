@@ -9,8 +9,32 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 VENV_SITE = REPO / ".venv" / "lib" / "python3.11" / "site-packages"
 ALGORITHM_IDS = ("rsedit:edittext", "rsedit:regenerate", "rsedit:copyroi", "rsedit:trainscenemodel",
-                 "rsedit:previewtiles") + (
-    "rsedit:beforeafterpairs", "rsedit:clearcache", "rsedit:bufferregenerateclip") + ("rsedit:editpretrained",)
+                 "rsedit:previewtiles", "rsedit:beforeafterpairs", "rsedit:clearcache", "rsedit:bufferregenerateclip",
+                 "rsedit:editpretrained")
+
+
+def box_polygons(boxes_px, prompts=None, kind: str = "Polygon", crs: str | None = None, transform=None):
+    """A memory layer with one rectangle per (col0, row0, col1, row1) pixel box of the textured test
+    scene (textured_scene.py) and a "prompt" field (None, or one prompt per box)."""
+    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsRectangle, QgsVectorLayer
+    from qgis.PyQt.QtCore import QVariant
+
+    from textured_scene import CRS, TRANSFORM
+
+    crs, transform = crs or CRS, transform or TRANSFORM
+    layer = QgsVectorLayer(f"{kind}?crs={crs}", "rois", "memory")
+    layer.dataProvider().addAttributes([QgsField("prompt", QVariant.String)])
+    layer.updateFields()
+    features = []
+    for index, (c0, r0, c1, r1) in enumerate(boxes_px):
+        x0, y0 = transform * (c0, r1)
+        x1, y1 = transform * (c1, r0)
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0, y0, x1, y1)))
+        feature.setAttributes([prompts[index] if prompts else None])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
 
 
 def vector_layer(path: Path | str, name: str = "rois"):

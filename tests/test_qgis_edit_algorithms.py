@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import rasterio
 
-from textured_scene import CRS, TRANSFORM, write_textured_scene
+from qgis_helpers import box_polygons
+from textured_scene import CRS, write_textured_scene
 
 # training-free, one 64-px tile, a 40-px context and 61 sampling steps: seconds per run
 SMALL = {"TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 4, "BACKEND": 1,
@@ -19,31 +20,12 @@ def raster(tmp_path_factory):
     return write_textured_scene(tmp_path_factory.mktemp("raster") / "scene.tif", 64, seed=3)
 
 
-def polygons(boxes_px: list[tuple[int, int, int, int]], prompts: list[str] | None = None):
-    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsRectangle, QgsVectorLayer
-    from qgis.PyQt.QtCore import QVariant
-
-    layer = QgsVectorLayer(f"Polygon?crs={CRS}", "rois", "memory")
-    layer.dataProvider().addAttributes([QgsField("prompt", QVariant.String)])
-    layer.updateFields()
-    features = []
-    for index, (c0, r0, c1, r1) in enumerate(boxes_px):
-        x0, y0 = TRANSFORM * (c0, r1)
-        x1, y1 = TRANSFORM * (c1, r0)
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0, y0, x1, y1)))
-        feature.setAttributes([prompts[index] if prompts else None])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    return layer
-
-
 def test_regenerate_writes_a_georeferenced_edit_with_provenance(raster, tmp_path):
     import processing
     from qgis.core import QgsRasterLayer
 
     out, mask = tmp_path / "edited.tif", tmp_path / "mask.tif"
-    result = processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(22, 22, 40, 38)]),
+    result = processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": box_polygons([(22, 22, 40, 38)]),
                                                   "OUTPUT": str(out), "OUTPUT_MASK": str(mask), **SMALL})
     layer = QgsRasterLayer(result["OUTPUT"], "edited")
     assert layer.isValid() and layer.crs().authid() == CRS
@@ -69,7 +51,7 @@ def test_cancelling_during_sampling_leaves_no_output(raster, tmp_path):
     timer.start()
     started = time.monotonic()
     with pytest.raises(QgsProcessingException, match="(?i)cancel"):
-        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(16, 16, 48, 48)]),
+        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": box_polygons([(16, 16, 48, 48)]),
                                              "OUTPUT": str(out), **SMALL, "CONTEXT_SIZE": 64, "START_STEP": -1},
                        feedback=feedback)
     assert time.monotonic() - started < 30
@@ -82,7 +64,7 @@ def test_missing_torch_names_the_packages_to_install(raster, tmp_path, monkeypat
 
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(QgsProcessingException, match="pip install"):
-        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(22, 22, 40, 38)]),
+        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": box_polygons([(22, 22, 40, 38)]),
                                              "OUTPUT": str(tmp_path / "x.tif"), **SMALL})
 
 
@@ -91,5 +73,5 @@ def test_an_unwritable_output_gets_a_clear_error(raster, tmp_path):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="(?i)writ|folder|director"):
-        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(22, 22, 40, 38)]),
+        processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": box_polygons([(22, 22, 40, 38)]),
                                              "OUTPUT": "/proc/rsedit/edited.tif", **SMALL})

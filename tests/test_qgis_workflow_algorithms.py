@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import rasterio
 
-from qgis_helpers import ALGORITHM_IDS
-from textured_scene import CRS, TRANSFORM, write_textured_scene
+from qgis_helpers import ALGORITHM_IDS, box_polygons
+from textured_scene import CRS, write_textured_scene
 
 # a 40-px raster (one tile, one chip), the training-free model and sampling from step 30: seconds per run
 SMALL = {"TILE_SIZE": 64, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 3, "BACKEND": 1, "START_STEP": 30}
@@ -40,25 +40,6 @@ def cache_dir(tmp_path, monkeypatch):
     folder = tmp_path / "model-cache"
     monkeypatch.setenv("RSEDIT_CACHE_DIR", str(folder))  # never the user's real cache
     return folder
-
-
-def polygons(boxes_px, prompts=None, kind="Polygon"):
-    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsRectangle, QgsVectorLayer
-    from qgis.PyQt.QtCore import QVariant
-
-    layer = QgsVectorLayer(f"{kind}?crs={CRS}", "rois", "memory")
-    layer.dataProvider().addAttributes([QgsField("prompt", QVariant.String)])
-    layer.updateFields()
-    features = []
-    for index, (c0, r0, c1, r1) in enumerate(boxes_px):
-        x0, y0 = TRANSFORM * (c0, r1)
-        x1, y1 = TRANSFORM * (c1, r0)
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0, y0, x1, y1)))
-        feature.setAttributes([prompts[index] if prompts else None])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    return layer
 
 
 def tiny_preset(monkeypatch, steps=10):
@@ -98,7 +79,7 @@ def test_edittext_records_each_polygons_own_prompt(raster, clip_weights, tmp_pat
     architecture, weights = clip_weights
     out = tmp_path / "text.tif"
     processing.run("rsedit:edittext", {
-        "INPUT": str(raster), "ROIS": polygons([(4, 4, 16, 16), (24, 24, 36, 36)], list(PROMPTS)),
+        "INPUT": str(raster), "ROIS": box_polygons([(4, 4, 16, 16), (24, 24, 36, 36)], list(PROMPTS)),
         "PROMPT_FIELD": "prompt", "CLIP_MODEL": architecture, "CLIP_WEIGHTS": weights, "GUIDANCE_STRENGTH": 1.0,
         "START_SCALE": 0, "OUTPUT": str(out), **EDIT_SMALL})
     with rasterio.open(out) as edited, rasterio.open(raster) as source:
@@ -120,7 +101,7 @@ def test_edittext_takes_a_paraphrase_file_and_the_clip_weight_map(raster, clip_w
     paraphrases.write_text("burning woodland seen from above\n\nsmoke over a forest\n", encoding="utf-8")
     out = tmp_path / "text.tif"
     processing.run("rsedit:edittext", {
-        "INPUT": str(raster), "ROIS": polygons([(8, 8, 32, 32)]), "PROMPT": PROMPTS[0],
+        "INPUT": str(raster), "ROIS": box_polygons([(8, 8, 32, 32)]), "PROMPT": PROMPTS[0],
         "PARAPHRASE_FILE": str(paraphrases), "WEIGHT_MAP": 1, "CLIP_MODEL": architecture, "CLIP_WEIGHTS": weights,
         "START_SCALE": 0, "OUTPUT": str(out), **EDIT_SMALL})
     with rasterio.open(out) as edited:
@@ -135,7 +116,7 @@ def test_copyroi_edits_only_the_targets(raster, tmp_path):
 
     out, mask = tmp_path / "copy.tif", tmp_path / "copy_mask.tif"
     processing.run("rsedit:copyroi", {
-        "INPUT": str(raster), "ROIS": polygons([(24, 24, 36, 36)]), "SOURCE": polygons([(4, 4, 16, 16)]),
+        "INPUT": str(raster), "ROIS": box_polygons([(24, 24, 36, 36)]), "SOURCE": box_polygons([(4, 4, 16, 16)]),
         "OUTPUT": str(out), "OUTPUT_MASK": str(mask), **EDIT_SMALL})
     with rasterio.open(out) as edited, rasterio.open(raster) as source, rasterio.open(mask) as weights:
         assert edited.tags()["RSEDIT_MODE"] == "copy" and edited.crs == source.crs
@@ -150,13 +131,13 @@ def test_trainscenemodel_writes_a_checkpoint_the_edits_reuse(raster, tmp_path, m
 
     tiny_preset(monkeypatch)
     model = tmp_path / "scene_model.safetensors"
-    processing.run("rsedit:trainscenemodel", {"INPUT": str(raster), "ROIS": polygons([(12, 12, 28, 28)]),
+    processing.run("rsedit:trainscenemodel", {"INPUT": str(raster), "ROIS": box_polygons([(12, 12, 28, 28)]),
                                               "PRESET": 0, "CONTEXT_SIZE": 32, "DEVICE": 1, "OUTPUT": str(model)})
     from rsedit.models.checkpoint import read_checkpoint_info
 
     assert model.is_file() and read_checkpoint_info(model)
     out = tmp_path / "with_model.tif"
-    processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": polygons([(16, 16, 24, 24)]),
+    processing.run("rsedit:regenerate", {"INPUT": str(raster), "ROIS": box_polygons([(16, 16, 24, 24)]),
                                          "OUTPUT": str(out), **EDIT_SMALL, "BACKEND": 2, "CHECKPOINT": str(model)})
     with rasterio.open(out) as edited:
         assert edited.tags()["RSEDIT_BACKEND"] == "trained"
@@ -171,7 +152,7 @@ def test_cancelling_mid_training_leaves_no_output(algorithm, raster, tmp_path, c
 
     out_folder = tmp_path / "out"
     out_folder.mkdir()
-    parameters = {"INPUT": str(raster), "ROIS": polygons([(12, 12, 28, 28)]), "PRESET": 0, "CONTEXT_SIZE": 32,
+    parameters = {"INPUT": str(raster), "ROIS": box_polygons([(12, 12, 28, 28)]), "PRESET": 0, "CONTEXT_SIZE": 32,
                   "DEVICE": 1}
     if algorithm == "rsedit:trainscenemodel":
         parameters["OUTPUT"] = str(out_folder / "model.safetensors")
@@ -204,7 +185,7 @@ def test_beforeafterpairs_writes_pairs_and_an_index_with_each_prompt(raster, cli
     folder = tmp_path / "pairs"
     # the first polygon carries its own prompt; the second has none and gets the prompt list
     result = processing.run("rsedit:beforeafterpairs", {
-        "INPUT": str(raster), "ROIS": polygons([(3, 3, 12, 12), (26, 24, 37, 35)], [PROMPTS[0], None]),
+        "INPUT": str(raster), "ROIS": box_polygons([(3, 3, 12, 12), (26, 24, 37, 35)], [PROMPTS[0], None]),
         "PROMPT_FIELD": "prompt", "PROMPTS": PROMPTS[1], "VARIANTS": 2, "SEED": 7, "CLIP_MODEL": architecture,
         "CLIP_WEIGHTS": weights, "OUTPUT_FOLDER": str(folder), **SMALL, "START_STEP": 10})
     rows = read_index(result["INDEX"])
@@ -240,7 +221,7 @@ def test_beforeafterpairs_honours_the_selection_in_regenerate_mode(raster, tmp_p
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeatureSourceDefinition, QgsProject
 
-    layer = polygons([(3, 3, 12, 12), (26, 24, 37, 35)])
+    layer = box_polygons([(3, 3, 12, 12), (26, 24, 37, 35)])
     QgsProject.instance().addMapLayer(layer)
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
@@ -278,7 +259,7 @@ def test_cancelling_beforeafterpairs_leaves_only_complete_pairs(raster, tmp_path
     # four pairs; cancel once the first is complete, while the second is being made
     with pytest.raises(QgsProcessingException, match="(?i)cancel") as raised:
         processing.run("rsedit:beforeafterpairs", {
-            "INPUT": str(raster), "ROIS": polygons([(3, 3, 12, 12), (26, 24, 37, 35)]), "MODE": 1, "VARIANTS": 2,
+            "INPUT": str(raster), "ROIS": box_polygons([(3, 3, 12, 12), (26, 24, 37, 35)]), "MODE": 1, "VARIANTS": 2,
             "OUTPUT_FOLDER": str(folder), **SMALL}, feedback=cancel_on_progress(above=26))
     names = sorted(p.name for p in folder.iterdir())
     assert not [name for name in names if name.startswith(".")], names
@@ -296,7 +277,7 @@ def test_beforeafterpairs_refuses_bad_input_before_any_work(raster, clip_weights
     import processing
     from qgis.core import QgsProcessingException
 
-    base = {"INPUT": str(raster), "ROIS": polygons([(3, 3, 12, 12)]), **SMALL}
+    base = {"INPUT": str(raster), "ROIS": box_polygons([(3, 3, 12, 12)]), **SMALL}
     with pytest.raises(QgsProcessingException, match="(?i)folder"):
         processing.run("rsedit:beforeafterpairs", {**base, "MODE": 1, "OUTPUT_FOLDER": "/proc/rsedit/pairs"})
     with pytest.raises(QgsProcessingException, match="(?i)prompt"):
@@ -326,7 +307,7 @@ def test_the_shipped_model_runs_headless(raster, tmp_path):
 
     out = tmp_path / "clipped.tif"
     result = processing.run("rsedit:bufferregenerateclip", {
-        "RASTER": str(raster), "ROIS": polygons([(18, 18, 22, 22)]), "BUFFER": 20, "SEED": 0, "clip:CLIPPED": str(out)})
+        "RASTER": str(raster), "ROIS": box_polygons([(18, 18, 22, 22)]), "BUFFER": 20, "SEED": 0, "clip:CLIPPED": str(out)})
     layer = QgsRasterLayer(result["clip:CLIPPED"], "clipped")
     assert layer.isValid() and layer.crs().authid() == CRS
     with rasterio.open(out) as clipped, rasterio.open(raster) as source:

@@ -42,10 +42,11 @@ def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[
     geometry_type = QgsWkbTypes.geometryType(source.wkbType())
     if geometry_type != QgsWkbTypes.PolygonGeometry:
         kind = QgsWkbTypes.geometryDisplayString(geometry_type)
+        # {kind_name} keeps the capital a translation may need (German nouns: "Punkt"); English lower-cases it
         raise QgsProcessingException(
             tr("'{name}' must be a polygon layer, but it holds {kind} geometries. Draw polygons around the "
                "areas to edit, or buffer the {kind} features first (Vector geometry ▸ Buffer).").format(
-                name=parameter_name, kind=kind.lower()))
+                name=parameter_name, kind=kind.lower(), kind_name=kind))
     import shapely.wkb
 
     names = source.fields().names()

@@ -32,6 +32,17 @@ def model_texts() -> dict[str, tuple[str, str]]:
     }
 
 
+def model_parameter_labels() -> dict[str, str]:
+    """Parameter and output descriptions as the .model3 files hold them (English) -> translated."""
+    return {
+        "Raster": tr("Raster"),
+        "Regions to edit (polygons)": tr("Regions to edit (polygons)"),
+        "Buffer around each polygon": tr("Buffer around each polygon"),
+        "Random seed": tr("Random seed"),
+        "Edited raster, clipped to the buffered polygons": tr("Edited raster, clipped to the buffered polygons"),
+    }
+
+
 class ShippedModel(QgsProcessingModelAlgorithm):
     """A .model3 file with a translated name and help, in the RSEdit 'Workflows' group."""
 
@@ -39,7 +50,10 @@ class ShippedModel(QgsProcessingModelAlgorithm):
         super().__init__()
         self.path = path
         if not self.fromFile(str(path)):
-            raise ValueError(f"cannot read the model {path}")
+            raise ValueError(tr("cannot read the model {path}").format(path=path))
+        labels = model_parameter_labels()
+        for definition in [*self.parameterDefinitions(), *self.outputDefinitions()]:
+            definition.setDescription(labels.get(definition.description(), definition.description()))
 
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return ShippedModel(self.path)

@@ -23,14 +23,13 @@ from qgis.core import (
 from ..feedback import FeedbackBridge
 from ..i18n import tr
 from ..layers import raster_path, roi_features
-from .edit_base import BACKENDS, DEVICES, PRESETS, SceneEditAlgorithm, advanced
+from .clip_parameters import add_clip_parameters, clip_settings
+from .edit_base import SceneEditAlgorithm
 
 PAIR_MODES = ["text", "regenerate"]
 
 
 class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
-    rois_label = "Regions to edit (polygons)"
-
     def name(self) -> str:
         return "beforeafterpairs"
 
@@ -64,7 +63,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROIS, tr(self.rois_label), [QgsProcessing.TypeVectorPolygon]))
+            self.ROIS, self.rois_label(), [QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterEnum(
             "MODE", tr("Mode"), [tr("Text prompts"), tr("Regenerate (no prompt)")], defaultValue=0))
         self.addParameter(QgsProcessingParameterString(
@@ -78,13 +77,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
             "VARIANTS", tr("Variants per polygon and prompt"), QgsProcessingParameterNumber.Integer, 2, False, 1, 1000))
         self.addParameter(QgsProcessingParameterNumber(
             "SEED", tr("Random seed of the first variant"), QgsProcessingParameterNumber.Integer, 0, False, 0))
-        self.addParameter(QgsProcessingParameterString("CLIP_MODEL", tr("CLIP architecture"), "ViT-B-32"))
-        self.addParameter(QgsProcessingParameterFile(
-            "CLIP_WEIGHTS", tr("CLIP weights file (e.g. RemoteCLIP-ViT-B-32.pt)"), optional=True))
-        self.addParameter(advanced(QgsProcessingParameterString(
-            "CLIP_PRETRAINED", tr("…or an open_clip pretrained tag (downloads once)"), optional=True)))
-        self.addParameter(QgsProcessingParameterNumber(
-            "GUIDANCE_STRENGTH", tr("Guidance strength"), QgsProcessingParameterNumber.Double, 0.5, False, 0.0, 5.0))
+        add_clip_parameters(self)
         self.add_model_parameters()
         self.removeParameter("OVERLAP")  # one chip is one tile: nothing overlaps
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", tr("Output folder")))
@@ -110,7 +103,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         path = raster_path(layer, tr("Raster"))
         source = self.parameterAsSource(parameters, self.ROIS, context)
-        features, crs_wkt = roi_features(source, tr(self.rois_label))
+        features, crs_wkt = roi_features(source, self.rois_label())
         folder = self.parameterAsFileOutput(parameters, "OUTPUT_FOLDER", context)
         mode = PAIR_MODES[self.parameterAsEnum(parameters, "MODE", context)]
         prompts = self._prompts(parameters, context)
@@ -120,30 +113,13 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
                                             "prompt field, or choose the regenerate mode."))
         if mode == "regenerate" and (prompts or field):
             feedback.pushWarning(tr("The regenerate mode uses no prompt: the prompts given are ignored."))
-        backend = BACKENDS[self.parameterAsEnum(parameters, "BACKEND", context)]
-        start_scale = self.parameterAsInt(parameters, "START_SCALE", context)
-        start_step = self.parameterAsInt(parameters, "START_STEP", context)
-        weights = self.parameterAsFile(parameters, "CLIP_WEIGHTS", context) or \
-            self.parameterAsString(parameters, "CLIP_PRETRAINED", context).strip() or None
         bridge = FeedbackBridge(feedback)
         try:
             result = generate_pairs(
                 path, features, folder, rois_crs=crs_wkt, prompts=prompts, prompt_field=field,
                 variants=self.parameterAsInt(parameters, "VARIANTS", context),
                 progress=bridge.progress, is_cancelled=bridge.is_cancelled,
-                mode=mode, seed=self.parameterAsInt(parameters, "SEED", context),
-                clip_model=self.parameterAsString(parameters, "CLIP_MODEL", context).strip() or "ViT-B-32",
-                clip_weights=weights,
-                guidance_strength=self.parameterAsDouble(parameters, "GUIDANCE_STRENGTH", context),
-                backend=None if backend == "auto" else backend,
-                preset=PRESETS[self.parameterAsEnum(parameters, "PRESET", context)],
-                checkpoint=self.parameterAsFile(parameters, "CHECKPOINT", context) or None,
-                start_scale=None if start_scale < 0 else start_scale,
-                start_t=None if start_step < 0 else start_step,
-                soft_mask=self.parameterAsBool(parameters, "SOFT_MASK", context),
-                context_size=self.parameterAsInt(parameters, "CONTEXT_SIZE", context),
-                feather=self.parameterAsInt(parameters, "FEATHER", context),
-                device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
+                mode=mode, **clip_settings(self, parameters, context), **self.scene_model_settings(parameters, context),
                 tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
                 margin=self.parameterAsInt(parameters, "MARGIN", context),
                 extra_tags={"RSEDIT_ROI_SOURCE": source.sourceName()})

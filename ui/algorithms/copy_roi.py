@@ -12,7 +12,9 @@ from .edit_base import SceneEditAlgorithm
 
 class CopyRoiAlgorithm(SceneEditAlgorithm):
     mode = "copy"
-    rois_label = "Target polygons"
+
+    def rois_label(self) -> str:
+        return tr("Target polygons")
 
     def name(self) -> str:
         return "copyroi"

@@ -40,6 +40,11 @@ def preset_labels() -> list[str]:
     return [tr("Fast (CPU-friendly)"), tr("Standard"), tr("Paper (reference settings, GPU hours)")]
 
 
+def device_labels() -> list[str]:
+    """DEVICES as the dialogs list them: "auto" translated, the device names as they are."""
+    return [tr("auto")] + DEVICES[1:]
+
+
 def advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
     parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     return parameter
@@ -52,13 +57,15 @@ class SceneEditAlgorithm(RSEditAlgorithm):
     required_modules = tuple(MODEL_PACKAGES)
     group_id = "edit"
     mode = "regenerate"
-    #: name of the ROI parameter in this algorithm's dialog
-    rois_label = "Regions to edit (polygons)"
+
+    def rois_label(self) -> str:
+        """Name of the ROI parameter in this algorithm's dialog."""
+        return tr("Regions to edit (polygons)")
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROIS, tr(self.rois_label), [QgsProcessing.TypeVectorPolygon]))
+            self.ROIS, self.rois_label(), [QgsProcessing.TypeVectorPolygon]))
         self.add_mode_parameters()
         self.addParameter(QgsProcessingParameterNumber(
             "SEED", tr("Random seed (same seed, same edit)"), QgsProcessingParameterNumber.Integer, 0, False, 0))
@@ -90,7 +97,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
             QgsProcessingParameterNumber.Integer, 256, False, 32, 4096)))
         self.addParameter(advanced(QgsProcessingParameterNumber(
             "FEATHER", tr("Feather width of ROI borders (pixels)"), QgsProcessingParameterNumber.Integer, 8, False, 0, 512)))
-        self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), DEVICES, defaultValue=0)))
+        self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), device_labels(), defaultValue=0)))
         add_tiling_parameters(self, advanced=True, defaults=(256, 32, 16))
 
     def mode_settings(self, parameters: dict[str, Any], context: QgsProcessingContext,
@@ -98,23 +105,26 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         """(EditSettings fields, extra edit_scene arguments) for this mode."""
         return {}, {}
 
-    def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
-                feedback: QgsProcessingFeedback) -> dict[str, Any]:
-        from ...core.scene_edit import edit_scene
+    def read_inputs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, list, str]:
+        """(raster path, ROI features, their CRS WKT), with QGIS's selected-features-only honoured."""
+        path = raster_path(self.parameterAsRasterLayer(parameters, self.INPUT, context), tr("Raster"))
+        features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), self.rois_label())
+        return path, features, crs_wkt
 
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        path = raster_path(layer, tr("Raster"))
-        features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), tr(self.rois_label))
+    def read_outputs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, str | None]:
+        """(edited raster path, edit mask path or None); both GeoTIFF."""
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mask_out = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context) or None
         if out and not out.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException(tr("RSEdit writes GeoTIFF: give the edited raster a .tif file name."))
+        return out, mask_out
+
+    def scene_model_settings(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:
+        """The EditSettings fields of add_model_parameters' parameters."""
         backend = BACKENDS[self.parameterAsEnum(parameters, "BACKEND", context)]
         start_scale = self.parameterAsInt(parameters, "START_SCALE", context)
         start_step = self.parameterAsInt(parameters, "START_STEP", context)
-        settings, extra = self.mode_settings(parameters, context, features, crs_wkt)
-        settings.update(
-            mode=self.mode,
+        return dict(
             seed=self.parameterAsInt(parameters, "SEED", context),
             backend=None if backend == "auto" else backend,
             preset=PRESETS[self.parameterAsEnum(parameters, "PRESET", context)],
@@ -125,8 +135,17 @@ class SceneEditAlgorithm(RSEditAlgorithm):
             context_size=self.parameterAsInt(parameters, "CONTEXT_SIZE", context),
             feather=self.parameterAsInt(parameters, "FEATHER", context),
             device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
-            **tiling_settings(self, parameters, context),
         )
+
+    def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        from ...core.scene_edit import edit_scene
+
+        path, features, crs_wkt = self.read_inputs(parameters, context)
+        out, mask_out = self.read_outputs(parameters, context)
+        settings, extra = self.mode_settings(parameters, context, features, crs_wkt)
+        settings.update(mode=self.mode, **self.scene_model_settings(parameters, context),
+                        **tiling_settings(self, parameters, context))
         bridge = FeedbackBridge(feedback)
         result = edit_scene(path, features, out, rois_crs=crs_wkt, mask_out=mask_out,
                             progress=bridge.progress, is_cancelled=bridge.is_cancelled, **extra, **settings)

@@ -17,8 +17,7 @@ from qgis.core import (
 
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from ..layers import raster_path, roi_features
-from .edit_base import DEVICES, SceneEditAlgorithm, advanced
+from .edit_base import DEVICES, SceneEditAlgorithm, advanced, device_labels
 
 VARIANTS = ["source", "null"]
 REPLACEMENTS = ["inversion", "noise"]
@@ -108,20 +107,15 @@ class EditPretrainedAlgorithm(SceneEditAlgorithm):
             "FEATHER", tr("Feather width of ROI borders (pixels)"), QgsProcessingParameterNumber.Integer, 8, False, 0, 512)))
         self.addParameter(advanced(QgsProcessingParameterBoolean(
             "HALF_PRECISION", tr("Half precision on a GPU (bf16/fp16)"), True)))
-        self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), DEVICES, defaultValue=0)))
+        self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), device_labels(), defaultValue=0)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
         from ...core.latent_editor import PretrainedOptions
         from ...core.scene_edit import edit_scene
 
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        path = raster_path(layer, tr("Raster"))
-        features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), tr(self.rois_label))
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        mask_out = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context) or None
-        if out and not out.lower().endswith((".tif", ".tiff")):
-            raise QgsProcessingException(tr("RSEdit writes GeoTIFF: give the edited raster a .tif file name."))
+        path, features, crs_wkt = self.read_inputs(parameters, context)
+        out, mask_out = self.read_outputs(parameters, context)
         prompt = self.parameterAsString(parameters, "PROMPT", context).strip()
         if not prompt:
             raise QgsProcessingException(tr("Give an edit prompt: what the polygons should show, e.g. 'a lake'."))

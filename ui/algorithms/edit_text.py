@@ -11,11 +11,11 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
 from ..i18n import tr
+from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm, advanced
 
 
@@ -66,13 +66,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         self.addParameter(advanced(QgsProcessingParameterString(
             "PARAPHRASE_COMMAND", tr("External paraphrase command (reads the prompt on stdin, prints one per line)"),
             optional=True)))
-        self.addParameter(QgsProcessingParameterString("CLIP_MODEL", tr("CLIP architecture"), "ViT-B-32"))
-        self.addParameter(QgsProcessingParameterFile(
-            "CLIP_WEIGHTS", tr("CLIP weights file (e.g. RemoteCLIP-ViT-B-32.pt)"), optional=True))
-        self.addParameter(advanced(QgsProcessingParameterString(
-            "CLIP_PRETRAINED", tr("…or an open_clip pretrained tag (downloads once)"), optional=True)))
-        self.addParameter(QgsProcessingParameterNumber(
-            "GUIDANCE_STRENGTH", tr("Guidance strength"), QgsProcessingParameterNumber.Double, 0.5, False, 0.0, 5.0))
+        add_clip_parameters(self)
         self.addParameter(advanced(QgsProcessingParameterEnum(
             "WEIGHT_MAP", tr("Soft-mask weight map"), [label for _, label in weight_map_choices()], defaultValue=0)))
 
@@ -81,8 +75,6 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         field = self.parameterAsString(parameters, "PROMPT_FIELD", context) or None
         if not prompt and not field:
             raise QgsProcessingException(tr("Give a prompt (e.g. 'a forest on fire') or a prompt field."))
-        weights = self.parameterAsFile(parameters, "CLIP_WEIGHTS", context) or \
-            self.parameterAsString(parameters, "CLIP_PRETRAINED", context).strip() or None
         lines = self.parameterAsString(parameters, "PARAPHRASES", context).splitlines()
         paraphrase_file = self.parameterAsFile(parameters, "PARAPHRASE_FILE", context)
         if paraphrase_file:
@@ -101,6 +93,4 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         weight_map = weight_map_choices()[self.parameterAsEnum(parameters, "WEIGHT_MAP", context)][0]
         return dict(prompt=prompt or None, prompt_field=field, paraphrases=paraphrases,
                     paraphrase_command=command_argv, weight_map=weight_map,
-                    clip_model=self.parameterAsString(parameters, "CLIP_MODEL", context).strip() or "ViT-B-32",
-                    clip_weights=weights,
-                    guidance_strength=self.parameterAsDouble(parameters, "GUIDANCE_STRENGTH", context)), {}
+                    **clip_settings(self, parameters, context)), {}

@@ -18,7 +18,7 @@ from ..feedback import FeedbackBridge
 from ..i18n import tr
 from ..layers import raster_path, roi_features
 from .base import RSEditAlgorithm
-from .edit_base import DEVICES, PRESETS, preset_labels
+from .edit_base import DEVICES, PRESETS, device_labels, preset_labels
 
 
 class TrainSceneModelAlgorithm(RSEditAlgorithm):
@@ -51,7 +51,7 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
         self.addParameter(QgsProcessingParameterEnum("PRESET", tr("Training preset"), preset_labels(), defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "CONTEXT_SIZE", tr("Context (pixels)"), QgsProcessingParameterNumber.Integer, 256, False, 32, 4096))
-        self.addParameter(QgsProcessingParameterEnum("DEVICE", tr("Device"), DEVICES, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("DEVICE", tr("Device"), device_labels(), defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "SEED", tr("Random seed"), QgsProcessingParameterNumber.Integer, 0, False, 0))
         self.addParameter(QgsProcessingParameterFileDestination(
