@@ -5,7 +5,9 @@
   python bench/sinddm.py           # + quality per compute: trains `fast` and `standard` (~50 min on 2 cores)
 
 Throughput: `train_px_per_s` is pixels through forward+backward per second of the project's
-training step (models/trainer.py, standard preset at width 160, finest scale); the reference
+training step (models/trainer.py, standard preset at width 160, finest scale: Winograd 3x3 and
+depthwise CPU kernels, see models/winograd_conv.py); `train_px_per_s_onednn_convs` is the same
+step with torch's own (oneDNN) convolutions, so `cpu_kernels_gain` is what those kernels add; the reference
 figure comes from a plain fp32 eager copy of the reference denoiser and step (width 160, 32
 whole-image copies of a 55x55 image), written below and timed in the same run, interleaved with
 the project's step. Timings are the best of several repetitions (the machine may be shared).
@@ -139,7 +141,9 @@ def reference_training_step(image55: torch.Tensor, alphas_cumprod: np.ndarray):
 
 def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
     from rsedit.models.resample import lanczos_resize
+    from rsedit.models import native_kernels
     from rsedit.models.trainer import SinDDMTrainer
+    from rsedit.models.winograd_conv import winograd_tile
 
     standard = models.get_preset("standard").with_changes(width=160, steps=10**9)
     fast = models.get_preset("fast").with_changes(steps=10**9)
@@ -150,9 +154,12 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
     image55 = lanczos_resize(normalized, (55, 55)).contiguous()
     ref_step, ref_pixels = reference_training_step(image55, project.schedule.alphas_cumprod)
 
+    oneDNN = SinDDMTrainer(image, settings=standard, device="cpu")
+    oneDNN.net.use_cpu_kernels(False)  # the same step with oneDNN's convolutions: what the CPU kernels gain
     candidates = {
         "reference": (ref_step, ref_pixels),
         "project": (lambda: project.step(scale=finest), project.batch_pixels(finest)),
+        "onednn": (lambda: oneDNN.step(scale=finest), oneDNN.batch_pixels(finest)),
         "fast": (lambda: fast_trainer.step(scale=fast_trainer.plan.num_scales - 1), fast_trainer.batch_pixels(fast_trainer.plan.num_scales - 1)),
     }
     times: dict[str, list[float]] = {name: [] for name in candidates}
@@ -174,6 +181,11 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
         "speedup": round(best["project"] / best["reference"], 2),
         "speedup_median": round(median["project"] / median["reference"], 2),
         "train_px_per_s_fast_preset": round(best["fast"]),
+        "train_px_per_s_onednn_convs": round(best["onednn"]),
+        "cpu_kernels_gain": round(best["project"] / best["onednn"], 2),
+        "cpu_kernels_gain_median": round(median["project"] / median["onednn"], 2),
+        "native_kernels": native_kernels.load() is not None,
+        "winograd_tile": winograd_tile(),
         "project_step": {"width": 160, "batch": standard.batch_size, "crop": standard.crop_size, "pixels": candidates["project"][1]},
         "reference_step": {"width": 160, "batch": 32, "crop": None, "pixels": ref_pixels},
         "timing_rounds": rounds,

@@ -7,11 +7,10 @@ from torch import nn
 
 @torch.no_grad()
 def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    for averaged, current in zip(ema.parameters(), model.parameters()):
-        averaged.lerp_(current, 1.0 - decay)
+    averaged, current = list(ema.parameters()), list(model.parameters())
+    torch._foreach_lerp_(averaged, current, 1.0 - decay)  # one multi-tensor op instead of one per weight
 
 
 @torch.no_grad()
 def copy_weights(target: nn.Module, source: nn.Module) -> None:
-    for dst, src in zip(target.parameters(), source.parameters()):
-        dst.copy_(src)
+    torch._foreach_copy_(list(target.parameters()), list(source.parameters()))

@@ -2,18 +2,28 @@
 
 | preset     | net width | batch per step                  | steps   | lr (decay x0.5 at)          | EMA                      | CPU cost (2 cores)* | use |
 |------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
-| `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | ~9-10 s/step: ~2 weeks | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
-| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,100   | 2e-3 (1,050 1,575)          | 0.99 every step after 500 | ~4x `fast`: ~40 min | better detail when there is time or a GPU |
-| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | ~10 min             | the CPU default |
+| `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | days (a reference-style step: ~10 s; see below) | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
+| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,100   | 2e-3 (1,050 1,575)          | 0.99 every step after 500 | ~15 min (0.42 s/step over 100 steps, extrapolated) | better detail when there is time or a GPU |
+| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 406 s measured (6.8 min) | the CPU default |
 
-*Measured figures are in bench/sinddm.py's output (`train_seconds_fast`, `train_seconds_standard`);
-the machine it ran on was shared, so wall times there are upper bounds.
+*On the bench's 256x256 Landsat window, 2-core AVX2 EPYC shared with other jobs (so upper bounds):
+`fast` trained all 1,200 steps in 406 s wall (526 s CPU); 200-step runs took 0.33-0.48 s/step
+depending on the machine's load, i.e. 400-580 s for 1,200. bench/sinddm.py reports
+`train_seconds_fast` and `train_seconds_standard` on each full run.
+
+CPU training uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
+depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput
+step) they give ~1.9x torch's oneDNN step and 2.3-3.3x the pixel throughput of a plain
+reference-style step (bench `speedup`); at width 64 the 3x3 layers are too narrow for a full
+Winograd pass, and only the weight gradients and the depthwise backward use them.
 
 Why crops: the denoiser sees only ~35 px, so random crops of 48 px at a scale carry the same patch
 statistics as copies of the whole image at a fraction of the pixels (the reference spends 32 x 55 x 55
 px per step on one 55 px image). Why these numbers: measured on a 256x256 Landsat window (bench):
 with width 64 and 1,200 steps, the multi-scale SWD of samples to the image was 239 with the blur
-factor 3 and 313 with 1 (the float blur level as is), so presets use 3 (see scale_schedule.py).
+factor 3 and 313 with 1 (the float blur level as is), so presets use 3 (see scale_schedule.py);
+later runs of `fast` measured SWD 280 with the CPU kernels and 301 with torch's own convolutions
+(the same seed: fp32 rounding differences, so that is run-to-run spread, not an effect of them).
 `fast` and `standard` train at the window's native resolution up to 512x512 px (`max_pixels`), so
 edits keep the raster's pixel size; `paper` shrinks to 50,000 px as the reference does.
 """

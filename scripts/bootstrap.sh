@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# gcc + libc6-dev: the CPU training kernels (models/native_kernels.py) are compiled on first use
 APT_PACKAGES=(python3-qgis qgis qgis-providers python3-rasterio python3-shapely python3-scipy
-              python3-venv xvfb pyqt5-dev-tools qttools5-dev-tools zip)
+              python3-venv xvfb pyqt5-dev-tools qttools5-dev-tools zip gcc libc6-dev)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: a complete command-line run through qgis_process on the sample Landsat scene:
-# the three cloud polygons of demo/landsat_clouds.gpkg are regenerated from a model of the scene
-# (training-free by default; RSEDIT_DEMO_BACKEND=2 trains a SinDDM with the fast preset instead).
+# the four cloud polygons of demo/landsat_clouds.gpkg are regenerated from a SinDDM trained on the
+# scene with the fast preset (RSEDIT_DEMO_BACKEND=1 uses the training-free model instead).
 set -euo pipefail
 data=$1
 out=$2
@@ -21,7 +21,7 @@ qgis_process.bin plugins enable rsedit >/dev/null 2>&1 || true
 qgis_process.bin run rsedit:regenerate -- \
   INPUT="$scene" \
   ROIS="$repo/demo/landsat_clouds.gpkg" \
-  BACKEND="${RSEDIT_DEMO_BACKEND:-1}" PRESET=0 SEED=0 \
+  BACKEND="${RSEDIT_DEMO_BACKEND:-2}" PRESET=0 SEED=0 \
   TILE_SIZE=256 OVERLAP=32 MARGIN=16 FEATHER=8 \
   OUTPUT="$out/landsat_clouds_removed.tif" \
   OUTPUT_MASK="$out/landsat_edit_mask.tif"

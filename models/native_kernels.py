@@ -1,0 +1,454 @@
+"""Optional C kernels for CPU training: Winograd tile transforms and a depthwise weight gradient.
+
+Written as eager torch ops, the Winograd transforms (winograd_conv.py) take ~a dozen passes over
+arrays several times the activations and cost about as much as the GEMMs themselves; as C loops
+over channel vectors they are one pass each, which also makes F(4x4, 3x3) affordable. The
+depthwise weight gradient (depthwise_conv.py) is one pass instead of oneDNN's slow AVX2 path.
+The source is compiled on first use with the system C compiler (`cc`, ~1 s) into a per-user
+cache and called through ctypes, which releases the GIL, so the work is split over torch's CPU
+thread count with Python threads (no second OpenMP runtime in the process). Without a compiler
+(typical on Windows) `load()` returns None: Winograd runs F(2x2, 3x3) as torch ops and the
+depthwise convolution stays oneDNN's; same results, slower (RSEDIT_NO_NATIVE=1 forces that). Only
+CPU training uses this.
+The compiler may assume finite values (-ffinite-math-only): a run whose activations overflow has
+already failed (the trainer skips non-finite losses).
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger(__name__)
+
+# Winograd F(m x m, 3x3) matrices (Lavin & Gray 2016): Y = A^T [(G w G^T) * (B^T d B)] A on
+# (m + 2)-px input tiles at stride m
+MATRICES: dict[int, dict[str, tuple[tuple[float, ...], ...]]] = {
+    2: {
+        "BT": ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1)),
+        "G": ((1, 0, 0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0, 0, 1)),
+        "AT": ((1, 1, 1, 0), (0, 1, -1, -1)),
+    },
+    4: {
+        "BT": (
+            (4, 0, -5, 0, 1, 0),
+            (0, -4, -4, 1, 1, 0),
+            (0, 4, -4, -1, 1, 0),
+            (0, -2, -1, 2, 1, 0),
+            (0, 2, -1, -2, 1, 0),
+            (0, 4, 0, -5, 0, 1),
+        ),
+        "G": (
+            (1 / 4, 0, 0),
+            (-1 / 6, -1 / 6, -1 / 6),
+            (-1 / 6, 1 / 6, -1 / 6),
+            (1 / 24, 1 / 12, 1 / 6),
+            (1 / 24, -1 / 12, 1 / 6),
+            (0, 0, 1),
+        ),
+        "AT": ((1, 1, 1, 1, 1, 0), (0, 1, -1, 2, -2, 0), (0, 1, 1, 4, 4, 0), (0, 1, -1, 8, -8, 1)),
+    },
+}
+
+COMPILED_TILES = (4,)  # F(2x2) stays as torch ops (winograd_conv.py): it only serves machines without a compiler
+
+_TEMPLATE = r"""
+/* F(M x M, 3x3): tiles of A x A input px at stride M; V, M, dM, dV are [A*A][P][C] */
+#define M_ @M@
+#define A_ (M_ + 2)
+#define CB 16 /* channels per block: two AVX vectors, small enough to stay in registers/L1 */
+static const float BT_@M@[A_][A_] = @BT@;
+static const float AT_@M@[M_][A_] = @AT@;
+
+/* V = B^T d B, d = the input tile at rows M*i-1.., cols M*j-1.. (zero outside the image) */
+void wino_input_@M@(const float *x, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, const float *zeros,
+                    float *v, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
+    for (i64 p = p0; p < p1; ++p) {
+        i64 n, i, j;
+        coords(p, th, tw, &n, &i, &j);
+        const float *d[A_][A_];
+        for (int k = 0; k < A_; ++k)
+            for (int l = 0; l < A_; ++l) {
+                i64 y = M_ * i - 1 + k, x0 = M_ * j - 1 + l;
+                d[k][l] = (y >= 0 && y < h && x0 >= 0 && x0 < w) ? x + n * sn + y * sh + x0 * sw : zeros;
+            }
+        for (i64 c0 = 0; c0 < c; c0 += CB) {
+            i64 cb = c - c0 < CB ? c - c0 : CB;
+            float dl[A_][A_][CB], r[A_][A_][CB];
+            for (int k = 0; k < A_; ++k)
+                for (int l = 0; l < A_; ++l)
+                    for (i64 cc = 0; cc < cb; ++cc) dl[k][l][cc] = d[k][l][c0 + cc];
+            for (int a = 0; a < A_; ++a)
+                for (int l = 0; l < A_; ++l)
+                    for (i64 cc = 0; cc < CB; ++cc) {
+                        float acc = 0.0f;
+                        for (int k = 0; k < A_; ++k) acc += BT_@M@[a][k] * dl[k][l][cc];
+                        r[a][l][cc] = acc;
+                    }
+            for (int a = 0; a < A_; ++a)
+                for (int b = 0; b < A_; ++b) {
+                    float *o = v + ((i64)(a * A_ + b) * P + p) * c + c0;
+                    for (i64 cc = 0; cc < cb; ++cc) {
+                        float acc = 0.0f;
+                        for (int l = 0; l < A_; ++l) acc += r[a][l][cc] * BT_@M@[b][l];
+                        o[cc] = acc;
+                    }
+                }
+        }
+    }
+}
+
+/* y (contiguous NHWC) M x M tile = A^T M A + bias */
+void wino_output_@M@(const float *m, const float *bias, float *y, i64 h, i64 w, i64 c, i64 th, i64 tw, i64 P,
+                     i64 p0, i64 p1) {
+    float trash[c > 0 ? c : 1];
+    for (i64 p = p0; p < p1; ++p) {
+        i64 n, i, j;
+        coords(p, th, tw, &n, &i, &j);
+        float *o[M_][M_];
+        for (int r = 0; r < M_; ++r)
+            for (int s = 0; s < M_; ++s) {
+                i64 yy = M_ * i + r, xx = M_ * j + s;
+                o[r][s] = (yy < h && xx < w) ? y + ((n * h + yy) * w + xx) * c : trash;
+            }
+        for (i64 c0 = 0; c0 < c; c0 += CB) {
+            i64 cb = c - c0 < CB ? c - c0 : CB;
+            float ml[A_][A_][CB], t[M_][A_][CB], bb[CB];
+            for (int a = 0; a < A_; ++a)
+                for (int b = 0; b < A_; ++b) {
+                    const float *in = m + ((i64)(a * A_ + b) * P + p) * c + c0;
+                    for (i64 cc = 0; cc < cb; ++cc) ml[a][b][cc] = in[cc];
+                }
+            for (i64 cc = 0; cc < cb; ++cc) bb[cc] = bias ? bias[c0 + cc] : 0.0f;
+            for (int r = 0; r < M_; ++r)
+                for (int b = 0; b < A_; ++b)
+                    for (i64 cc = 0; cc < CB; ++cc) {
+                        float acc = 0.0f;
+                        for (int a = 0; a < A_; ++a) acc += AT_@M@[r][a] * ml[a][b][cc];
+                        t[r][b][cc] = acc;
+                    }
+            for (int r = 0; r < M_; ++r)
+                for (int s = 0; s < M_; ++s) {
+                    float *dst = o[r][s] == trash ? trash : o[r][s] + c0;
+                    for (i64 cc = 0; cc < cb; ++cc) {
+                        float acc = bb[cc];
+                        for (int b = 0; b < A_; ++b) acc += t[r][b][cc] * AT_@M@[s][b];
+                        dst[cc] = acc;
+                    }
+                }
+        }
+    }
+}
+
+/* dM = A dY A^T for the M x M output tile of p (zero outside the image) */
+void wino_grad_output_@M@(const float *g, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, const float *zeros,
+                          float *dm, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
+    for (i64 p = p0; p < p1; ++p) {
+        i64 n, i, j;
+        coords(p, th, tw, &n, &i, &j);
+        const float *gp[M_][M_];
+        for (int r = 0; r < M_; ++r)
+            for (int s = 0; s < M_; ++s) {
+                i64 yy = M_ * i + r, xx = M_ * j + s;
+                gp[r][s] = (yy < h && xx < w) ? g + n * sn + yy * sh + xx * sw : zeros;
+            }
+        float *o[A_ * A_];
+        for (int ab = 0; ab < A_ * A_; ++ab) o[ab] = dm + ((i64)ab * P + p) * c;
+#pragma GCC ivdep
+        for (i64 ch = 0; ch < c; ++ch) {
+            float gl[M_][M_], e[A_][M_];
+            for (int r = 0; r < M_; ++r)
+                for (int s = 0; s < M_; ++s) gl[r][s] = gp[r][s][ch];
+            for (int a = 0; a < A_; ++a)
+                for (int s = 0; s < M_; ++s) {
+                    float acc = 0.0f;
+                    for (int r = 0; r < M_; ++r) acc += AT_@M@[r][a] * gl[r][s];
+                    e[a][s] = acc;
+                }
+            for (int a = 0; a < A_; ++a)
+                for (int b = 0; b < A_; ++b) {
+                    float acc = 0.0f;
+                    for (int s = 0; s < M_; ++s) acc += e[a][s] * AT_@M@[s][b];
+                    o[a * A_ + b][ch] = acc;
+                }
+        }
+    }
+}
+
+/* dx (contiguous NHWC, zeroed) += B dV B^T of every tile in tile rows i = 2q + parity: rows of the
+   same parity do not overlap, so units (image, tile row) can run in parallel */
+void wino_input_grad_@M@(const float *dv, float *dx, i64 h, i64 w, i64 c, i64 th, i64 tw, i64 P, i64 parity,
+                         i64 u0, i64 u1) {
+    float buf[A_ * A_][CB];
+    i64 nq = (th - parity + 1) / 2;
+    for (i64 u = u0; u < u1; ++u) {
+        i64 n = u / nq, i = 2 * (u % nq) + parity;
+        for (i64 j = 0; j < tw; ++j) {
+            i64 p = (n * th + i) * tw + j;
+            float *o[A_ * A_];
+            for (int k = 0; k < A_; ++k)
+                for (int l = 0; l < A_; ++l) {
+                    i64 yy = M_ * i - 1 + k, xx = M_ * j - 1 + l;
+                    o[k * A_ + l] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? dx + ((n * h + yy) * w + xx) * c : 0;
+                }
+            for (i64 c0 = 0; c0 < c; c0 += CB) {
+                i64 cb = c - c0 < CB ? c - c0 : CB;
+                const float *in[A_ * A_];
+                for (int ab = 0; ab < A_ * A_; ++ab) in[ab] = dv + ((i64)ab * P + p) * c + c0;
+                for (i64 cc = 0; cc < cb; ++cc) {
+                    float vl[A_][A_], q[A_][A_];
+                    for (int a = 0; a < A_; ++a)
+                        for (int b = 0; b < A_; ++b) vl[a][b] = in[a * A_ + b][cc];
+                    for (int a = 0; a < A_; ++a)
+                        for (int l = 0; l < A_; ++l) {
+                            float acc = 0.0f;
+                            for (int b = 0; b < A_; ++b) acc += vl[a][b] * BT_@M@[b][l];
+                            q[a][l] = acc;
+                        }
+                    for (int k = 0; k < A_; ++k)
+                        for (int l = 0; l < A_; ++l) {
+                            float acc = 0.0f;
+                            for (int a = 0; a < A_; ++a) acc += BT_@M@[a][k] * q[a][l];
+                            buf[k * A_ + l][cc] = acc;
+                        }
+                }
+                for (int kl = 0; kl < A_ * A_; ++kl) {
+                    float *dst = o[kl];
+                    if (!dst) continue;
+                    dst += c0;
+#pragma GCC ivdep
+                    for (i64 cc = 0; cc < cb; ++cc) dst[cc] += buf[kl][cc];
+                }
+            }
+        }
+    }
+}
+#undef M_
+#undef A_
+#undef CB
+"""
+
+
+_DEPTHWISE = r"""
+/* partial[kk][ch] = sum over pixels (n, y, x) of rows [r0, r1) (r = n*h + y) of
+   g[n][y][x][ch] * x[n][y+ky-K/2][x+kx-K/2][ch] (zero outside), kk = ky*K + kx: the weight gradient
+   of a KxK depthwise convolution with 'same' padding, for one thread's share of the rows */
+void depthwise_weight_grad(const float *x, const float *g, float *partial, i64 h, i64 w, i64 c, i64 k,
+                           i64 xsn, i64 xsh, i64 xsw, i64 gsn, i64 gsh, i64 gsw, i64 r0, i64 r1) {
+    i64 half = k / 2;
+    for (i64 kk = 0; kk < k * k * c; ++kk) partial[kk] = 0.0f;
+    for (i64 r = r0; r < r1; ++r) {
+        i64 n = r / h, y = r % h;
+        for (i64 ky = 0; ky < k; ++ky) {
+            i64 ys = y + ky - half;
+            if (ys < 0 || ys >= h) continue;
+            for (i64 xx = 0; xx < w; ++xx) {
+                const float *gp = g + n * gsn + y * gsh + xx * gsw;
+                for (i64 kx = 0; kx < k; ++kx) {
+                    i64 xs = xx + kx - half;
+                    if (xs < 0 || xs >= w) continue;
+                    const float *xp = x + n * xsn + ys * xsh + xs * xsw;
+                    float *acc = partial + (ky * k + kx) * c;
+#pragma GCC ivdep
+                    for (i64 ch = 0; ch < c; ++ch) acc[ch] += gp[ch] * xp[ch];
+                }
+            }
+        }
+    }
+}
+"""
+
+
+def _c_matrix(rows: tuple[tuple[float, ...], ...]) -> str:
+    return "{" + ", ".join("{" + ", ".join(f"{float(v)!r}f" for v in row) + "}" for row in rows) + "}"
+
+
+def _source() -> str:
+    parts = [
+        "typedef long long i64;\n"
+        "static void coords(i64 p, i64 th, i64 tw, i64 *n, i64 *i, i64 *j) {\n"
+        "    *n = p / (th * tw); i64 r = p % (th * tw); *i = r / tw; *j = r % tw;\n}\n"
+    ]
+    for m in COMPILED_TILES:
+        matrices = MATRICES[m]
+        parts.append(
+            _TEMPLATE.replace("@M@", str(m)).replace("@BT@", _c_matrix(matrices["BT"])).replace("@AT@", _c_matrix(matrices["AT"]))
+        )
+    parts.append(_DEPTHWISE)
+    return "".join(parts)
+
+
+_SOURCE = _source()
+_I64 = ctypes.c_longlong
+_PTR = ctypes.c_void_p
+_SIGNATURES = {
+    "wino_input": [_PTR] + [_I64] * 6 + [_PTR, _PTR] + [_I64] * 5,
+    "wino_output": [_PTR, _PTR, _PTR] + [_I64] * 8,
+    "wino_grad_output": [_PTR] + [_I64] * 6 + [_PTR, _PTR] + [_I64] * 5,
+    "wino_input_grad": [_PTR, _PTR] + [_I64] * 9,
+}
+
+_lock = threading.Lock()
+_state: dict[str, object] = {}
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rsedit"
+
+
+def _cpu_key() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as info:
+            return next((line for line in info if line.startswith("flags")), "")
+    except OSError:
+        return ""
+
+
+def _build() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux") and sys.platform != "darwin":
+        return None
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        log.info("No C compiler found: Winograd transforms run as torch ops (slower training on CPU).")
+        return None
+    # finite-math and no signed zeros let the compiler drop the transforms' multiplications by 0 and 1
+    flags = ["-O3", "-march=native", "-fno-signed-zeros", "-ffinite-math-only", "-fno-trapping-math", "-shared", "-fPIC", "-std=c99"]
+    digest = hashlib.sha256("\n".join([_SOURCE, compiler, " ".join(flags), _cpu_key()]).encode()).hexdigest()[:16]
+    target = _cache_dir() / f"winograd_{digest}.so"
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as build:
+                source = Path(build) / "winograd.c"
+                source.write_text(_SOURCE, encoding="ascii")
+                output = Path(build) / target.name
+                subprocess.run([compiler, *flags, str(source), "-o", str(output)], check=True, capture_output=True, timeout=120)
+                os.replace(output, target)  # atomic: concurrent builders never see a partial file
+        except (OSError, subprocess.SubprocessError) as error:
+            detail = getattr(error, "stderr", b"") or b""
+            log.warning("Could not compile the Winograd kernels (%s %s); using torch ops.", error, detail[-500:].decode(errors="replace"))
+            return None
+    try:
+        library = ctypes.CDLL(str(target))
+        library.depthwise_weight_grad.argtypes = [_PTR, _PTR, _PTR] + [_I64] * 12
+        library.depthwise_weight_grad.restype = None
+        for name, argtypes in _SIGNATURES.items():
+            for m in COMPILED_TILES:
+                function = getattr(library, f"{name}_{m}")
+                function.argtypes, function.restype = argtypes, None
+    except (OSError, AttributeError) as error:
+        log.warning("Could not load the Winograd kernels (%s); using torch ops.", error)
+        return None
+    return library
+
+
+def load() -> ctypes.CDLL | None:
+    """The compiled kernels, or None where no compiler is available (built once per process)."""
+    if "library" not in _state:
+        with _lock:
+            if "library" not in _state:
+                _state["library"] = None if os.environ.get("RSEDIT_NO_NATIVE") else _build()
+    return _state["library"]  # type: ignore[return-value]
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    pool = _state.get("pool")
+    if pool is None or pool._max_workers < workers:  # type: ignore[attr-defined]
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rsedit-kernels")
+        _state["pool"] = pool
+    return pool  # type: ignore[return-value]
+
+
+def _run(function, total: int, *args) -> None:
+    """function(*args, start, end) over [0, total), split across torch's CPU thread count."""
+    workers = max(1, min(torch.get_num_threads(), total // 4 or 1))
+    if workers == 1:
+        function(*args, 0, total)
+        return
+    pool = _pool(workers)
+    bounds = [total * k // workers for k in range(workers + 1)]
+    futures = [pool.submit(function, *args, bounds[k], bounds[k + 1]) for k in range(1, workers)]
+    function(*args, bounds[0], bounds[1])  # this thread does the first share
+    for future in futures:
+        future.result()
+
+
+def _zeros(channels: int) -> torch.Tensor:
+    zeros = _state.get("zeros")
+    if zeros is None or zeros.numel() < channels:  # type: ignore[union-attr]
+        zeros = torch.zeros(max(channels, 1024))
+        _state["zeros"] = zeros
+    return zeros  # type: ignore[return-value]
+
+
+def input_transform(lib: ctypes.CDLL, m: int, x: torch.Tensor, v: torch.Tensor, th: int, tw: int) -> None:
+    """x [N, H, W, C] with unit channel stride -> v [(m+2)^2, N*th*tw, C]."""
+    n, h, w, c = x.shape
+    sn, sh, sw, _ = x.stride()
+    total = n * th * tw
+    function = getattr(lib, f"wino_input_{m}")
+    _run(function, total, x.data_ptr(), h, w, c, sn, sh, sw, _zeros(c).data_ptr(), v.data_ptr(), th, tw, total)
+
+
+def output_transform(lib: ctypes.CDLL, m: int, mm: torch.Tensor, bias: torch.Tensor | None, y: torch.Tensor) -> None:
+    """mm [(m+2)^2, N*th*tw, C] -> y contiguous [N, H, W, C] (+ bias)."""
+    n, h, w, c = y.shape
+    th, tw = -(-h // m), -(-w // m)
+    total = n * th * tw
+    bias_ptr = None if bias is None else bias.data_ptr()
+    _run(getattr(lib, f"wino_output_{m}"), total, mm.data_ptr(), bias_ptr, y.data_ptr(), h, w, c, th, tw, total)
+
+
+def grad_output_transform(lib: ctypes.CDLL, m: int, gy: torch.Tensor, dm: torch.Tensor, th: int, tw: int) -> None:
+    """gy [N, H, W, C] with unit channel stride -> dm [(m+2)^2, N*th*tw, C]."""
+    n, h, w, c = gy.shape
+    sn, sh, sw, _ = gy.stride()
+    total = n * th * tw
+    function = getattr(lib, f"wino_grad_output_{m}")
+    _run(function, total, gy.data_ptr(), h, w, c, sn, sh, sw, _zeros(c).data_ptr(), dm.data_ptr(), th, tw, total)
+
+
+def input_grad_transform(lib: ctypes.CDLL, m: int, dv: torch.Tensor, dx: torch.Tensor) -> None:
+    """dx zeroed contiguous [N, H, W, C] += the overlap-added B dV B^T of every tile."""
+    n, h, w, c = dx.shape
+    th, tw = -(-h // m), -(-w // m)
+    total = n * th * tw
+    for parity in (0, 1):
+        units = n * ((th - parity + 1) // 2)
+        if units:
+            _run(getattr(lib, f"wino_input_grad_{m}"), units, dv.data_ptr(), dx.data_ptr(), h, w, c, th, tw, total, parity)
+
+
+def depthwise_weight_grad(lib: ctypes.CDLL, x: torch.Tensor, gy: torch.Tensor, kernel: int) -> torch.Tensor:
+    """x, gy [N, H, W, C] with unit channel stride -> dL/dw of a 'same' depthwise conv, [C, 1, k, k]."""
+    n, h, w, c = x.shape
+    rows = n * h
+    workers = max(1, min(torch.get_num_threads(), rows))
+    partial = torch.empty((workers, kernel * kernel, c), dtype=x.dtype)
+    bounds = [rows * t // workers for t in range(workers + 1)]
+
+    def share(t: int) -> None:
+        lib.depthwise_weight_grad(
+            x.data_ptr(), gy.data_ptr(), partial[t].data_ptr(), h, w, c, kernel, *x.stride()[:3], *gy.stride()[:3], bounds[t], bounds[t + 1]
+        )
+
+    if workers == 1:
+        share(0)
+    else:
+        pool = _pool(workers)
+        futures = [pool.submit(share, t) for t in range(1, workers)]
+        share(0)
+        for future in futures:
+            future.result()
+    return partial.sum(0).t().reshape(c, 1, kernel, kernel)
