@@ -11,6 +11,8 @@ class FeedbackBridge:
 
     #: progress messages (training steps, tiles) reach the log at most this often
     LOG_INTERVAL_S = 10.0
+    #: and the progress text at most this often (qgis_process prints every change on its own line)
+    TEXT_INTERVAL_S = 2.0
 
     def __init__(self, feedback: QgsProcessingFeedback | None, start: float = 0.0, end: float = 1.0) -> None:
         self.feedback = feedback
@@ -18,6 +20,7 @@ class FeedbackBridge:
         self.end = end
         self._last_message = ""
         self._last_logged = float("-inf")
+        self._last_text = float("-inf")
 
     def progress(self, fraction: float, message: str = "") -> None:
         if self.feedback is None:
@@ -28,8 +31,9 @@ class FeedbackBridge:
             self.feedback.pushInfo(message)
             self._last_message = message
             self._last_logged = now
-        elif message:
+        elif message and now - self._last_text >= self.TEXT_INTERVAL_S:
             self.feedback.setProgressText(message)
+            self._last_text = now
 
     def is_cancelled(self) -> bool:
         return self.feedback is not None and self.feedback.isCanceled()
