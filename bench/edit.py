@@ -7,6 +7,11 @@ and the second edit of a scene (model cache). Prints one JSON line.
 The full run uses a 256x256 crop and the `fast` preset. CLIP gain is measured under the model that
 guides (a randomly initialised open_clip ViT built from a config: no weights can be downloaded here),
 so it shows that guidance moves the image towards the prompt under that model, not semantic quality.
+
+seam_ratio is the mean |gradient| on a 2-px ring across the ROI border over that deep inside the ROI.
+Two keys say what drives it: ring_gradient_vs_source (the ring against the unedited image's ring:
+1 means no seam) and interior_gradient_vs_source (the ROI's texture against the scene's: below 1,
+the regenerated content is smoother). *_training_free: the same regeneration on the training-free model.
 """
 from __future__ import annotations
 
