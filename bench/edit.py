@@ -18,32 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "build" / "plugins"))
-LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
+from bench_scene import crop_scene, import_models
 TINY_CLIP = {"embed_dim": 64, "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "head_width": 32, "patch_size": 8},
              "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2}}
-
-
-def crop_scene(folder: Path, size: int) -> tuple[Path, object]:
-    import rasterio
-    from rasterio.windows import Window, transform
-
-    window = Window(300, 300, size, size)  # inside the island and sea, away from the nodata collar
-    with rasterio.open(LANDSAT) as src:
-        data = src.read(window=window)
-        profile = src.profile | {"width": size, "height": size, "transform": transform(window, src.transform)}
-    path = folder / "crop.tif"
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data)
-    return path, profile["transform"]
 
 
 def roi_polygon(transform, size: int):
@@ -99,6 +82,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path, help="copy the edited rasters and the mask into this folder")
     args = parser.parse_args()
+    import_models()  # puts rsedit on sys.path
 
     import rasterio
 
@@ -110,7 +94,7 @@ def main() -> None:
     prompt = "a forest on fire"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        scene, transform = crop_scene(folder, size)
+        scene, transform = crop_scene(folder, 300, 300, size)  # inside the island and sea, away from the nodata collar
         roi = [roi_polygon(transform, size)]
         common = dict(rois_crs="EPSG:32618", backend="trained", preset=preset, cache_dir=str(folder / "cache"),
                       tile_size=size, overlap=16, margin=8, feather=8, context_size=size, seed=0)

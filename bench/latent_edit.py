@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 import warnings
@@ -21,24 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "build" / "plugins"))
-LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
+from bench_scene import LANDSAT, crop_scene, import_models
 TILE = 512
-
-
-def crop_scene(folder: Path) -> tuple[Path, object]:
-    import rasterio
-    from rasterio.windows import Window, transform
-
-    with rasterio.open(LANDSAT) as src:
-        window = Window(max(0, (src.width - TILE) // 2), max(0, (src.height - TILE) // 2), TILE, TILE)
-        data = src.read(window=window)
-        profile = src.profile | {"width": TILE, "height": TILE, "transform": transform(window, src.transform)}
-    path = folder / "crop.tif"
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data)
-    return path, profile["transform"]
 
 
 def roi_polygon(transform):
@@ -83,6 +66,7 @@ def main() -> None:
     parser.add_argument("--lpips-weights", help="torchvision AlexNet state dict for LPIPS")
     parser.add_argument("--steps", type=int)
     args = parser.parse_args()
+    import_models()  # puts rsedit on sys.path
 
     import rasterio
     import torch
@@ -90,7 +74,9 @@ def main() -> None:
     steps = args.steps or (4 if args.quick else 20)
     with tempfile.TemporaryDirectory(prefix="rsedit-bench-latent-") as tmp:
         folder = Path(tmp)
-        scene, transform = crop_scene(folder)
+        with rasterio.open(LANDSAT) as src:  # the centre of the scene
+            col, row = max(0, (src.width - TILE) // 2), max(0, (src.height - TILE) // 2)
+        scene, transform = crop_scene(folder, col, row, TILE)
         roi = roi_polygon(transform)
         model, random_model = args.model, not args.model
         if random_model:

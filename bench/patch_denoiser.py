@@ -27,40 +27,11 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the plugin does (models/__init__.py)
 
-REPO = Path(__file__).resolve().parents[1]
-LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
-WINDOW = (231, 178, 256, 256)  # row, col, height, width: bench/sinddm.py's fully valid window
+from bench_scene import import_models, load_window  # noqa: E402
 SEED = 2024
-
-
-def _import_models():
-    plugins = REPO / "build" / "plugins"
-    plugins.mkdir(parents=True, exist_ok=True)
-    link = plugins / "rsedit"
-    if not link.exists():
-        link.symlink_to(Path("..", ".."), target_is_directory=True)
-    sys.path.insert(0, str(plugins))
-    import rsedit.models as models
-
-    return models
-
-
-def load_window():
-    import rasterio
-    from rasterio.windows import Window
-
-    row, col, height, width = WINDOW
-    with rasterio.open(LANDSAT) as dataset:
-        window = Window(col, row, width, height)
-        data = dataset.read(window=window)
-        valid = dataset.dataset_mask(window=window) > 0
-    if not valid.all():
-        raise SystemExit(f"benchmark window {WINDOW} is not fully inside the scene footprint")
-    return data
 
 
 def _peak_rss_mb() -> float:
@@ -71,7 +42,7 @@ def run_patch(samples: int, sizes: list[int], blur_factor: float, devices: list[
     """Index the window, sample it, time it, and score it (in this process)."""
     import torch
 
-    models = _import_models()
+    models = import_models()
     from rsedit.models.patch_denoiser import PatchDenoiser
 
     image = load_window()
@@ -116,7 +87,7 @@ def run_trained(preset: str, samples: int) -> dict:
     """Train a preset on the window and score its samples exactly as bench/sinddm.py does."""
     import torch
 
-    models = _import_models()
+    models = import_models()
     image = load_window()
     tick = time.perf_counter()
     result = models.train_sinddm(image, settings=preset, device="cpu")
@@ -156,7 +127,7 @@ def main() -> None:
 
     started = time.perf_counter()
     samples = args.samples or (1 if args.quick else 8)
-    models = _import_models()
+    models = import_models()
     import torch
 
     blur_factor = models.get_preset("standard").blur_factor

@@ -25,7 +25,6 @@ import math
 import os
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the plugin does (models/__init__.py)
 
@@ -33,39 +32,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
-WINDOW = (231, 178, 256, 256)  # row, col, height, width: the fully valid 256 px window nearest the centre
+from bench_scene import import_models, load_window  # noqa: E402
 
 
 def log(message: str) -> None:
     """Progress on stderr, so that stdout stays one JSON line."""
     print(f"[bench/sinddm {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def _import_models():
-    plugins = REPO / "build" / "plugins"
-    plugins.mkdir(parents=True, exist_ok=True)
-    link = plugins / "rsedit"
-    if not link.exists():
-        link.symlink_to(Path("..", ".."), target_is_directory=True)
-    sys.path.insert(0, str(plugins))
-    import rsedit.models as models
-
-    return models
-
-
-def load_window() -> np.ndarray:
-    import rasterio
-    from rasterio.windows import Window
-
-    row, col, height, width = WINDOW
-    with rasterio.open(LANDSAT) as dataset:
-        data = dataset.read(window=Window(col, row, width, height))
-        valid = dataset.dataset_mask(window=Window(col, row, width, height)) > 0
-    if not valid.all():
-        raise SystemExit(f"benchmark window {WINDOW} is not fully inside the scene footprint")
-    return data
 
 
 # --- the reference: a plain fp32 eager transcription of the published SinDDM denoiser and step ---
@@ -238,7 +210,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--samples", type=int, default=8, help="samples per preset for the SWD")
     args = parser.parse_args()
-    models = _import_models()
+    models = import_models()
     threads = models.set_cpu_threads(args.threads)
     started = time.perf_counter()
     image = load_window()

@@ -1,0 +1,55 @@
+"""What the benchmarks share: the plugin on sys.path, and the sample Landsat scene and crops of it."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
+WINDOW = (231, 178, 256, 256)  # row, col, height, width: the fully valid 256 px window nearest the centre
+
+
+def import_models():
+    """`rsedit.models`, importable as the tests import it (build/plugins/rsedit -> the repository)."""
+    plugins = REPO / "build" / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    link = plugins / "rsedit"
+    if not link.exists():
+        link.symlink_to(Path("..", ".."), target_is_directory=True)
+    if str(plugins) not in sys.path:
+        sys.path.insert(0, str(plugins))
+    import rsedit.models as models
+
+    return models
+
+
+def load_window() -> np.ndarray:
+    """The pixels of WINDOW; refuses a window that touches the scene's nodata collar."""
+    import rasterio
+    from rasterio.windows import Window
+
+    row, col, height, width = WINDOW
+    with rasterio.open(LANDSAT) as dataset:
+        window = Window(col, row, width, height)
+        data = dataset.read(window=window)
+        valid = dataset.dataset_mask(window=window) > 0
+    if not valid.all():
+        raise SystemExit(f"benchmark window {WINDOW} is not fully inside the scene footprint")
+    return data
+
+
+def crop_scene(folder: Path, col: int, row: int, size: int) -> tuple[Path, object]:
+    """A size x size GeoTIFF crop of the scene at (col, row), written to folder/crop.tif: (path, transform)."""
+    import rasterio
+    from rasterio.windows import Window, transform
+
+    window = Window(col, row, size, size)
+    with rasterio.open(LANDSAT) as src:
+        data = src.read(window=window)
+        profile = src.profile | {"width": size, "height": size, "transform": transform(window, src.transform)}
+    path = folder / "crop.tif"
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    return path, profile["transform"]
