@@ -33,34 +33,13 @@ from .errors import ModelError
 from .training_settings import TrainingSettings
 
 PAPER = TrainingSettings(name="paper")
-STANDARD = TrainingSettings(
-    name="standard",
-    width=96,
-    steps=2100,
-    batch_size=8,
-    crop_size=48,
-    learning_rate=2e-3,
-    lr_milestones=(1050, 1575),
-    ema_decay=0.99,
-    ema_every=1,
-    ema_start=500,
-    max_pixels=512 * 512,
-    blur_factor=3.0,
-)
-FAST = TrainingSettings(
-    name="fast",
-    width=64,
-    steps=1200,
-    batch_size=8,
-    crop_size=48,
-    learning_rate=2e-3,
-    lr_milestones=(600, 900),
-    ema_decay=0.99,
-    ema_every=1,
-    ema_start=300,
-    max_pixels=512 * 512,
-    blur_factor=3.0,
-)
+# what `standard` and `fast` share: random crops, a faster learning rate, an EMA every step, native resolution
+_CROP_TRAINING = dict(batch_size=8, crop_size=48, learning_rate=2e-3, ema_decay=0.99, ema_every=1,
+                      max_pixels=512 * 512, blur_factor=3.0)
+STANDARD = TrainingSettings(name="standard", width=96, steps=2100, lr_milestones=(1050, 1575), ema_start=500,
+                            **_CROP_TRAINING)
+FAST = TrainingSettings(name="fast", width=64, steps=1200, lr_milestones=(600, 900), ema_start=300,
+                        **_CROP_TRAINING)
 PRESETS = {preset.name: preset for preset in (PAPER, STANDARD, FAST)}
 
 

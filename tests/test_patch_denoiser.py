@@ -15,19 +15,11 @@ from rsedit.models.pyramid import PyramidPlan
 from rsedit.models.sampler import MultiScaleSampler
 from rsedit.models.sampling_hooks import SamplingHooks
 from rsedit.models.schedule import DiffusionSchedule
+from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture)
 
 SCHEDULE = DiffusionSchedule.cosine()
 # two small scales keep sampling through the real sampler to about a second
 PLAN = PyramidPlan(((20, 28), (28, 40)), 1.41)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These tensors are tiny: on a shared CPU, syncing torch's threads costs more than the work."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def textured_image(height: int, width: int, seed: int = 0, channels: int = 3) -> torch.Tensor:
