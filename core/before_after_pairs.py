@@ -33,8 +33,8 @@ from .errors import CancelledError, InputError, RSEditError
 from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, geotiff_profile
 from .rois import Roi
 from .scene import Scene, open_scene
-from .scene_edit import (EditSettings, RoiInput, _as_rois, _TileEditorFactory, obtain_scene_model,
-                         provenance_tags)
+from .scene_edit import (EditSettings, RoiInput, _as_rois, _TileEditorFactory, load_guidance_clip,
+                         model_fingerprint, obtain_scene_model, provenance_tags)
 from .version import plugin_version
 
 
@@ -263,11 +263,11 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
             raise InputError("No ROI covers a whole pixel of the raster, so there is no pair to make: draw larger "
                              "polygons.")
         if settings.mode == "text" and clip is None:
-            clip = _load_clip(settings)  # before training, so that a bad CLIP choice fails at once
+            clip = load_guidance_clip(settings)  # before training, so that a bad CLIP choice fails at once
         model, trained_now = obtain_scene_model(scene, roi_list, settings,
                                                 progress=lambda f, m: report(0.5 * f, m), is_cancelled=stop)
         start = 0.5 if trained_now else 0.0
-        fingerprint = provenance_tags(settings, model, settings.seed, {}, rois)["RSEDIT_MODEL_FINGERPRINT"]
+        fingerprint = model_fingerprint(model)
         crs_wkt = scene.crs.to_wkt()
         pairs: list[PairRecord] = []
         pres_written: set[tuple[Any, int]] = set()
@@ -308,16 +308,6 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
                                       len(pairs), written) from None
         write_pair_index(index_path, pairs, crs_wkt)
     return PairsResult(str(out_folder), str(index_path), pairs, model.description, trained_now)
-
-
-def _load_clip(settings: EditSettings) -> Any:
-    from ..models.clip_model import GuidanceClip
-    from ..models.errors import ModelError
-
-    try:
-        return GuidanceClip.load(settings.clip_model, settings.clip_weights, device="cpu")
-    except ModelError as error:
-        raise InputError(str(error)) from None
 
 
 def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: EditSettings, model: Any, clip: Any,

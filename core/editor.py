@@ -30,6 +30,11 @@ class TileContext:
 TileEditor = Callable[[TileContext], np.ndarray]
 
 
+def tile_seed(seed: int, tile: Tile) -> int:
+    """The seed for one tile of an edit seeded with `seed`: tiles differ, and the same edit repeats."""
+    return seed + 7919 * (tile.row * 100_003 + tile.col)
+
+
 def checked_edit(result: Any, context: TileContext) -> np.ndarray:
     """The editor's result if usable; otherwise an RSEditError that names the problem."""
     where = f"tile (row {context.tile.row}, col {context.tile.col})"

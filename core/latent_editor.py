@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .editor import TileContext
+from .editor import TileContext, tile_seed
 from .errors import CancelledError, InputError, RSEditError
 from .rois import Roi
 from .scene import Scene
@@ -216,8 +216,7 @@ class LatentTileEditor:
             perceptual = PerceptualGuidance(backend.lpips, image[None], self.settings.perceptual_weight,
                                             self.settings.perceptual_start, self.settings.perceptual_stop,
                                             keep_weight=1.0 - roi)
-        tile_seed = self.seed + 7919 * (ctx.tile.row * 100_003 + ctx.tile.col)
-        settings = self.settings if tile_seed == self.seed else _with_seed(self.settings, tile_seed)
+        settings = replace(self.settings, seed=tile_seed(self.seed, ctx.tile))
         try:
             result = edit_tile(backend.model, image, roi, settings, perceptual, should_stop=self.is_cancelled)
         except Cancelled:
@@ -226,16 +225,8 @@ class LatentTileEditor:
             raise RSEditError(str(error)) from None
         edited = undo(result.image).numpy()
         out = ctx.data.copy()
-        native = backend.normalization.denormalize(edited.astype(np.float32))
         if len(set(backend.bands)) == 1:  # grey: the mean of the three model channels
-            native = backend.normalization.denormalize(edited.mean(0, keepdims=True).repeat(3, 0))[:1]
-            out[backend.bands[0]] = native[0]
+            out[backend.bands[0]] = backend.normalization.denormalize(edited.mean(0, keepdims=True).repeat(3, 0))[0]
         else:
-            out[backend.bands] = native
+            out[backend.bands] = backend.normalization.denormalize(edited.astype(np.float32))
         return out.astype(ctx.data.dtype)
-
-
-def _with_seed(settings, seed: int):
-    from dataclasses import replace
-
-    return replace(settings, seed=seed)

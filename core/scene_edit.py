@@ -25,7 +25,7 @@ import numpy as np
 from rasterio.features import rasterize
 from rasterio.windows import Window
 
-from .editor import TileContext
+from .editor import TileContext, tile_seed
 from .engine import EditResult, edit_raster
 from .errors import CancelledError, InputError, RSEditError
 from .masks import RoiMask
@@ -164,7 +164,6 @@ class _TileEditorFactory:
         self.tiles_done = 0
 
     def _prepare_text(self) -> None:
-        from ..models.clip_model import GuidanceClip
         from ..models.errors import ModelError
         from ..models.prompts import embed_prompts, ensemble_prompts
 
@@ -178,9 +177,9 @@ class _TileEditorFactory:
             if not prompt or not prompt.strip():
                 raise InputError(f"ROI {roi.id} has no prompt: fill its '{settings.prompt_field}' field or give a default prompt.")
             by_prompt.setdefault(prompt.strip(), []).append(roi)
+        if self.clip is None:
+            self.clip = load_guidance_clip(settings)
         try:
-            if self.clip is None:
-                self.clip = GuidanceClip.load(settings.clip_model, settings.clip_weights, device="cpu")
             for prompt, rois in by_prompt.items():
                 prompts = ensemble_prompts(prompt, paraphrases=list(settings.paraphrases) or None,
                                            command=list(settings.paraphrase_command) if settings.paraphrase_command else None)
@@ -191,7 +190,7 @@ class _TileEditorFactory:
         except ModelError as error:
             raise InputError(str(error)) from None
 
-    def _x0_hook(self, ctx: TileContext, roi_weight):
+    def _x0_hook(self, ctx: TileContext, prompt_weights: list):
         import torch
 
         from ..models.clip_guidance import ClipTextGuidance
@@ -201,10 +200,7 @@ class _TileEditorFactory:
         settings = self.settings
         if settings.mode == "text":
             hooks = []
-            for ensemble, mask in self.prompt_groups:
-                weight = torch.from_numpy(mask.window_mask(ctx.window))
-                if float(weight.max()) <= 0:
-                    continue
+            for ensemble, weight in prompt_weights:
                 hooks.append(ClipTextGuidance(self.clip, ensemble.embedding, strength=settings.guidance_strength,
                                               n_views=settings.guidance_views, roi_mask=weight > 0,
                                               rgb_bands=_rgb_bands(self.scene), seed=self.seed,
@@ -222,7 +218,7 @@ class _TileEditorFactory:
             return RoiCopyGuidance(patch, targets, step=settings.copy_step) if targets else None
         return None
 
-    def _weight_map(self, ctx: TileContext, source):
+    def _weight_map(self, ctx: TileContext, source, prompt_weights: list):
         """NGDM's map A from CLIP (where the tile disagrees with its ROIs' prompts), or None: the ROI weight."""
         import torch
 
@@ -231,12 +227,18 @@ class _TileEditorFactory:
         if self.settings.weight_map != "clip":
             return None
         combined = torch.zeros(source.shape[-2:])
-        for ensemble, mask in self.prompt_groups:
-            weight = torch.from_numpy(mask.window_mask(ctx.window) * ctx.valid)
-            if float(weight.max()) > 0:
-                combined = torch.maximum(combined, clip_weight_map(
-                    self.clip, ensemble.embedding, source, weight, rgb_bands=_rgb_bands(self.scene), seed=self.seed))
+        valid = torch.from_numpy(ctx.valid)
+        for ensemble, weight in prompt_weights:
+            combined = torch.maximum(combined, clip_weight_map(
+                self.clip, ensemble.embedding, source, weight * valid, rgb_bands=_rgb_bands(self.scene), seed=self.seed))
         return combined
+
+    def _prompt_weights(self, ctx: TileContext) -> list:
+        """(prompt ensemble, its ROIs' weight in this tile) for the prompts whose ROIs reach the tile."""
+        import torch
+
+        weights = [(ensemble, torch.from_numpy(mask.window_mask(ctx.window))) for ensemble, mask in self.prompt_groups]
+        return [(ensemble, weight) for ensemble, weight in weights if float(weight.max()) > 0]
 
     def __call__(self, ctx: TileContext) -> np.ndarray:
         import torch
@@ -246,10 +248,12 @@ class _TileEditorFactory:
 
         source = self.model.to_model_units(ctx.data)
         roi_weight = torch.from_numpy(ctx.roi_mask * ctx.valid)
+        prompt_weights = self._prompt_weights(ctx)
         try:
-            edited = edit_image(self.sampler, source, roi_weight, self.schedule, x0_hook=self._x0_hook(ctx, roi_weight),
-                                weight_map=self._weight_map(ctx, source),
-                                seed=self.seed + 7919 * (ctx.tile.row * 100_003 + ctx.tile.col),
+            edited = edit_image(self.sampler, source, roi_weight, self.schedule,
+                                x0_hook=self._x0_hook(ctx, prompt_weights),
+                                weight_map=self._weight_map(ctx, source, prompt_weights),
+                                seed=tile_seed(self.seed, ctx.tile),
                                 should_stop=self.is_cancelled)[0]
         except Cancelled:
             raise CancelledError("Editing was cancelled.") from None
@@ -387,17 +391,33 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
     return SceneEditResult(outputs, prompts_used, model.description, trained_now, tags)
 
 
+def load_guidance_clip(settings: EditSettings) -> Any:
+    """The CLIP model of `settings` (clip_model, clip_weights) on the CPU; a bad choice is an InputError."""
+    from ..models.clip_model import GuidanceClip
+    from ..models.errors import ModelError
+
+    try:
+        return GuidanceClip.load(settings.clip_model, settings.clip_weights, device="cpu")
+    except ModelError as error:
+        raise InputError(str(error)) from None
+
+
+def model_fingerprint(model: SceneModel) -> str:
+    """The scene model's fingerprint as the provenance tags record it (the sha256 of its training pixels)."""
+    fingerprint = model.description.get("fingerprint") or {}
+    return str(fingerprint.get("sha256", "")) if isinstance(fingerprint, dict) else str(fingerprint)
+
+
 def provenance_tags(settings: EditSettings, model: SceneModel, seed: int, prompts: dict[str, list[str]],
                     rois: RoiInput) -> dict[str, str]:
     description = dict(model.description)
-    fingerprint = description.get("fingerprint") or {}
     tags = {
         "RSEDIT_SYNTHETIC": SYNTHETIC_NOTE,
         "RSEDIT_MODE": settings.mode,
         "RSEDIT_SEED": str(seed),
         "RSEDIT_BACKEND": model.backend,
         "RSEDIT_MODEL": json.dumps({k: v for k, v in description.items() if k != "fingerprint"}, sort_keys=True),
-        "RSEDIT_MODEL_FINGERPRINT": str(fingerprint.get("sha256", "")) if isinstance(fingerprint, dict) else str(fingerprint),
+        "RSEDIT_MODEL_FINGERPRINT": model_fingerprint(model),
         "RSEDIT_VERSION": plugin_version(),
         "RSEDIT_ROI_SOURCE": str(rois) if isinstance(rois, (str, os.PathLike)) else "in-memory polygons",
         "RSEDIT_MASK": (f"soft (NGDM, {settings.weight_map} weight map)" if settings.soft_mask
