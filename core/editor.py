@@ -25,6 +25,9 @@ class TileContext:
     crs: Optional[CRS]
     roi_ids: tuple[Any, ...]
     tile: Tile
+    # how far the editor has got with this tile (0..1): a 256 px tile can take half a minute on a CPU,
+    # so the progress bar and the Cancel button follow the sampling steps, not just whole tiles
+    progress: Callable[[float], None] = lambda fraction: None
 
 
 TileEditor = Callable[[TileContext], np.ndarray]

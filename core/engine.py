@@ -174,12 +174,18 @@ class _SceneEdit:
             self._last_fraction = fraction
             self.progress(min(fraction, 1.0), message)
 
-    def _fraction(self) -> float:
+    def _tile_progress(self, fraction: float) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        self.report(self._fraction(tile_part=fraction),
+                    f"Editing tile {self.tiles_edited + 1} of at most {len(self.tiles)} ({100 * fraction:.0f}%)")
+
+    def _fraction(self, tile_part: float = 0.0) -> float:
         # Blocks and tiles each count for half: editing dominates small ROIs, I/O large scenes.
+        # tile_part: how much of the tile being edited is done.
         blocks = self._blocks_done / max(len(self.schedule), 1)
         if not self.tiles:
             return blocks
-        return 0.5 * blocks + 0.5 * self._tiles_settled / len(self.tiles)
+        return 0.5 * blocks + 0.5 * (self._tiles_settled + tile_part) / len(self.tiles)
 
     def _edit_levels(self, window: Window) -> Optional[np.ndarray]:
         """M = soft ROI mask x validity as uint8 levels (M = level / 255), exactly the edit-mask
@@ -246,7 +252,8 @@ class _SceneEdit:
         context = TileContext(data=data, roi_mask=self.mask.window_mask(tile.window), valid=valid,
                               window=tile.window,
                               transform=window_transform(tile.window, self.scene.transform),
-                              crs=self.scene.crs, roi_ids=tile.roi_ids, tile=tile)
+                              crs=self.scene.crs, roi_ids=tile.roi_ids, tile=tile,
+                              progress=self._tile_progress)
         try:
             result = self.editor(context)
         except Exception as exc:

@@ -218,7 +218,8 @@ class LatentTileEditor:
                                             keep_weight=1.0 - roi)
         settings = replace(self.settings, seed=tile_seed(self.seed, ctx.tile))
         try:
-            result = edit_tile(backend.model, image, roi, settings, perceptual, should_stop=self.is_cancelled)
+            result = edit_tile(backend.model, image, roi, settings, perceptual, should_stop=self.is_cancelled,
+                               progress=lambda done, total: ctx.progress(done / total))
         except Cancelled:
             raise CancelledError("Editing was cancelled.") from None
         except ModelError as error:

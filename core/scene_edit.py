@@ -254,6 +254,7 @@ class _TileEditorFactory:
                                 x0_hook=self._x0_hook(ctx, prompt_weights),
                                 weight_map=self._weight_map(ctx, source, prompt_weights),
                                 seed=tile_seed(self.seed, ctx.tile),
+                                progress=lambda done, total: ctx.progress(done / total),
                                 should_stop=self.is_cancelled)[0]
         except Cancelled:
             raise CancelledError("Editing was cancelled.") from None

@@ -74,7 +74,9 @@ class ConvBlock(nn.Module):
         self.cpu_kernels = False  # see SinDDMNet.use_cpu_kernels
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        fast = self.cpu_kernels and x.device.type == "cpu" and x.dtype == torch.float32 and torch.is_grad_enabled()
+        # the kernels are fp32: under autocast the activations and gradients are bf16
+        fast = (self.cpu_kernels and x.device.type == "cpu" and x.dtype == torch.float32 and torch.is_grad_enabled()
+                and not torch.is_autocast_enabled("cpu"))
         h = depthwise_conv(x, self.depthwise) if fast else self.depthwise(x)
         h = h + self.condition(condition)[:, :, None, None]
         h = self._conv3x3(self.conv2, self.activation(self._conv3x3(self.conv1, h, fast)), fast)

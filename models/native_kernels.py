@@ -392,8 +392,29 @@ def _zeros(channels: int) -> torch.Tensor:
     return zeros  # type: ignore[return-value]
 
 
+def _check_buffers(*tensors: torch.Tensor) -> None:
+    """The C loops read and write raw float32 channel vectors: anything else would run past the
+    buffers (a bf16 tensor under autocast is half the bytes), so refuse it here."""
+    for tensor in tensors:
+        if tensor.dtype != torch.float32 or tensor.device.type != "cpu" or tensor.stride(-1) != 1:
+            raise TypeError(
+                f"The CPU training kernels take CPU float32 tensors with unit channel stride, got {tensor.dtype} "
+                f"on {tensor.device} with strides {tensor.stride()}."
+            )
+
+
+def _check_contiguous(*tensors: torch.Tensor) -> None:
+    """Buffers the C loops index as dense arrays (tile matrices, outputs)."""
+    _check_buffers(*tensors)
+    for tensor in tensors:
+        if not tensor.is_contiguous():
+            raise TypeError(f"The CPU training kernels need a contiguous buffer here, got strides {tensor.stride()}.")
+
+
 def input_transform(lib: ctypes.CDLL, m: int, x: torch.Tensor, v: torch.Tensor, th: int, tw: int) -> None:
     """x [N, H, W, C] with unit channel stride -> v [(m+2)^2, N*th*tw, C]."""
+    _check_buffers(x)
+    _check_contiguous(v)
     n, h, w, c = x.shape
     sn, sh, sw, _ = x.stride()
     total = n * th * tw
@@ -403,6 +424,7 @@ def input_transform(lib: ctypes.CDLL, m: int, x: torch.Tensor, v: torch.Tensor, 
 
 def output_transform(lib: ctypes.CDLL, m: int, mm: torch.Tensor, bias: torch.Tensor | None, y: torch.Tensor) -> None:
     """mm [(m+2)^2, N*th*tw, C] -> y contiguous [N, H, W, C] (+ bias)."""
+    _check_contiguous(mm, y, *(() if bias is None else (bias,)))
     n, h, w, c = y.shape
     th, tw = -(-h // m), -(-w // m)
     total = n * th * tw
@@ -412,6 +434,8 @@ def output_transform(lib: ctypes.CDLL, m: int, mm: torch.Tensor, bias: torch.Ten
 
 def grad_output_transform(lib: ctypes.CDLL, m: int, gy: torch.Tensor, dm: torch.Tensor, th: int, tw: int) -> None:
     """gy [N, H, W, C] with unit channel stride -> dm [(m+2)^2, N*th*tw, C]."""
+    _check_buffers(gy)
+    _check_contiguous(dm)
     n, h, w, c = gy.shape
     sn, sh, sw, _ = gy.stride()
     total = n * th * tw
@@ -421,6 +445,7 @@ def grad_output_transform(lib: ctypes.CDLL, m: int, gy: torch.Tensor, dm: torch.
 
 def input_grad_transform(lib: ctypes.CDLL, m: int, dv: torch.Tensor, dx: torch.Tensor) -> None:
     """dx zeroed contiguous [N, H, W, C] += the overlap-added B dV B^T of every tile."""
+    _check_contiguous(dv, dx)
     n, h, w, c = dx.shape
     th, tw = -(-h // m), -(-w // m)
     total = n * th * tw
@@ -432,6 +457,7 @@ def input_grad_transform(lib: ctypes.CDLL, m: int, dv: torch.Tensor, dx: torch.T
 
 def depthwise_weight_grad(lib: ctypes.CDLL, x: torch.Tensor, gy: torch.Tensor, kernel: int) -> torch.Tensor:
     """x, gy [N, H, W, C] with unit channel stride -> dL/dw of a 'same' depthwise conv, [C, 1, k, k]."""
+    _check_buffers(x, gy)
     n, h, w, c = x.shape
     rows = n * h
     workers = max(1, min(torch.get_num_threads(), rows))

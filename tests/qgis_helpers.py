@@ -67,3 +67,13 @@ def qgis_process_json(args: list[str], plugin_path: Path, home: Path, **kwargs) 
     result = qgis_process(["--json", *args], plugin_path, home, **kwargs)
     assert result.returncode == 0, f"qgis_process {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return json.loads(result.stdout[result.stdout.index("{"):])
+
+
+def cancel_on_progress(above: float = 0.0):
+    """A feedback that cancels as soon as progress beyond `above` percent is reported (the Cancel
+    button pressed at a known point of the run, whatever the machine's speed)."""
+    from qgis.core import QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda value: feedback.cancel() if value > above else None)
+    return feedback

@@ -150,3 +150,20 @@ def test_progress_rises_to_one_and_overwriting_an_output_works(scene_and_rois, t
     assert all(isinstance(m, str) and m for _, m in reports)
     assert result.tiles_edited == result.tiles_planned > 1
     assert sorted(os.listdir(tmp_path)) == ["in.tif", "mask.tif", "out.tif"]
+
+
+def test_progress_inside_a_tile_moves_the_bar_between_tiles(scene_and_rois, tmp_path):
+    src, rois = scene_and_rois
+    reports = []
+
+    def slow_editor(ctx):
+        for step in range(1, 5):  # as the sampler reports its steps
+            ctx.progress(step / 4)
+        return ctx.data
+
+    result = run(src, rois, slow_editor, tmp_path, progress=lambda f, m: reports.append((f, m)))
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    inside = [(f, m) for f, m in reports if m.startswith("Editing tile")]
+    assert len(inside) >= result.tiles_edited  # every tile reports while it is being edited
+    assert "Editing tile 1 of at most" in inside[0][1] and inside[0][0] < 0.5 / result.tiles_planned

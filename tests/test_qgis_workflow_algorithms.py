@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from qgis_helpers import ALGORITHM_IDS, box_polygons
+from qgis_helpers import ALGORITHM_IDS, box_polygons, cancel_on_progress
 from textured_scene import CRS, write_textured_scene
 
 # a 40-px raster (one tile, one chip), the training-free model and sampling from step 30: seconds per run
@@ -50,15 +50,6 @@ def tiny_preset(monkeypatch, steps=10):
     tiny = TrainingSettings(name="fast", width=16, steps=steps, batch_size=2, crop_size=32, learning_rate=2e-3,
                             lr_milestones=(), ema_start=0, ema_every=1, ema_decay=0.9, max_pixels=None)
     monkeypatch.setitem(presets.PRESETS, "fast", tiny)
-
-
-def cancel_on_progress(above: float = 0.0):
-    """A feedback that cancels as soon as progress beyond `above` percent is reported."""
-    from qgis.core import QgsProcessingFeedback
-
-    feedback = QgsProcessingFeedback()
-    feedback.progressChanged.connect(lambda value: feedback.cancel() if value > above else None)
-    return feedback
 
 
 def test_every_algorithm_is_listed_with_help_and_an_example(provider):

@@ -120,3 +120,40 @@ def test_native_kernels_split_over_threads_give_the_same_result():
     two = run()
     for a, b in zip(one, two):  # the same up to summation order (partial sums per thread)
         assert _relative_error(a, b) < 1e-5
+
+
+def test_net_under_bf16_autocast_trains_without_the_fp32_kernels(kernels):
+    # CPUs with bf16 instructions train under autocast: the fp32 kernels must stay out of that pass
+    torch.manual_seed(5)
+    net = SinDDMNet(SinDDMNetConfig(channels=3, width=32)).to(memory_format=torch.channels_last)
+    x = torch.randn(2, 3, 12, 10).contiguous(memory_format=torch.channels_last)
+    t, scale = torch.tensor([3, 70]), torch.tensor([1.0, 1.0])
+
+    def grads(fast: bool) -> list[torch.Tensor]:
+        net.use_cpu_kernels(fast)
+        net.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = net(x, t, scale).float().abs().mean()
+        loss.backward()
+        return [p.grad.clone() for p in net.parameters()]
+
+    with_flag, without = grads(True), grads(False)
+    for got, want in zip(with_flag, without):
+        assert torch.isfinite(got).all()
+        assert torch.equal(got, want)  # the same oneDNN bf16 pass either way
+
+
+def test_native_kernels_refuse_tensors_they_cannot_read():
+    lib = native_kernels.load()
+    if lib is None:
+        pytest.skip("no C compiler here: the native kernels are not built")
+    x = torch.randn(1, 8, 8, 16)
+    dm = torch.empty(36, 4, 16)
+    with pytest.raises(TypeError, match="float32"):
+        native_kernels.grad_output_transform(lib, 4, x.bfloat16(), dm.bfloat16(), 2, 2)
+    with pytest.raises(TypeError, match="unit channel stride"):
+        native_kernels.input_transform(lib, 4, x.permute(0, 3, 1, 2).contiguous().permute(0, 3, 2, 1), dm, 2, 2)
+    with pytest.raises(TypeError, match="contiguous"):
+        native_kernels.input_transform(lib, 4, x, torch.empty(36, 8, 16)[:, ::2], 2, 2)
+    with pytest.raises(TypeError, match="float32"):
+        native_kernels.depthwise_weight_grad(lib, x.double(), x.double(), 5)
