@@ -5,12 +5,14 @@
   python bench/sinddm.py           # + quality per compute: trains `fast` and `standard` (~50 min on 2 cores)
 
 Throughput: `train_px_per_s` is pixels through forward+backward per second of the project's
-training step (models/trainer.py, standard preset at width 160, finest scale: Winograd 3x3 and
-depthwise CPU kernels, see models/winograd_conv.py); `train_px_per_s_onednn_convs` is the same
-step with torch's own (oneDNN) convolutions, so `cpu_kernels_gain` is what those kernels add; the reference
-figure comes from a plain fp32 eager copy of the reference denoiser and step (width 160, 32
-whole-image copies of a 55x55 image), written below and timed in the same run, interleaved with
-the project's step. Timings are the best of several repetitions (the machine may be shared).
+training step (models/trainer.py, standard preset at width 160, finest scale), on the CPU path the
+trainer picks: fp32 with the Winograd 3x3 and depthwise kernels (models/winograd_conv.py) on AVX2
+CPUs, oneDNN under bf16 autocast on CPUs with bf16 instructions (`training_precision`,
+`cpu_kernels_used`). `train_px_per_s_onednn_convs` is the same step in plain fp32 with torch's own
+(oneDNN) convolutions, so `cpu_kernels_gain` is what that CPU path adds. The reference figure
+comes from a plain fp32 eager copy of the reference denoiser and step (width 160, 32 whole-image
+copies of a 55x55 image), written below and timed in the same run, interleaved with the
+project's step. Timings are the best of several repetitions (the machine may be shared).
 
 Quality: a 256x256 window of ../shared/data/landsat/RGB.byte.tif inside the scene footprint (no
 nodata collar) is trained with each preset, 8 samples are drawn at the training size and compared
@@ -127,7 +129,10 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
     ref_step, ref_pixels = reference_training_step(image55, project.schedule.alphas_cumprod)
 
     oneDNN = SinDDMTrainer(image, settings=standard, device="cpu")
-    oneDNN.net.use_cpu_kernels(False)  # the same step with oneDNN's convolutions: what the CPU kernels gain
+    # the same step in fp32 with oneDNN's convolutions: what the project's CPU path gains (the
+    # Winograd/depthwise kernels on AVX2 CPUs, bf16 autocast on CPUs with bf16 instructions)
+    oneDNN.net.use_cpu_kernels(False)
+    oneDNN.autocast = None
     candidates = {
         "reference": (ref_step, ref_pixels),
         "project": (lambda: project.step(scale=finest), project.batch_pixels(finest)),
@@ -157,6 +162,8 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
         "cpu_kernels_gain": round(best["project"] / best["onednn"], 2),
         "cpu_kernels_gain_median": round(median["project"] / median["onednn"], 2),
         "native_kernels": native_kernels.load() is not None,
+        "training_precision": "fp32" if project.autocast is None else str(project.autocast).replace("torch.", ""),
+        "cpu_kernels_used": project.net.blocks[0].cpu_kernels,
         "winograd_tile": winograd_tile(),
         "project_step": {"width": 160, "batch": standard.batch_size, "crop": standard.crop_size, "pixels": candidates["project"][1]},
         "reference_step": {"width": 160, "batch": 32, "crop": None, "pixels": ref_pixels},

@@ -3,7 +3,7 @@
 | preset     | net width | batch per step                  | steps   | lr (decay x0.5 at)          | EMA                      | CPU cost (2 cores)* | use |
 |------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
 | `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | days (a reference-style step: ~10 s; see below) | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
-| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,100   | 2e-3 (1,050 1,575)          | 0.99 every step after 500 | ~15 min (0.42 s/step over 100 steps, extrapolated) | better detail when there is time or a GPU |
+| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | ~4x `fast`: 0.25 s/step (bf16 EPYC), 0.64 s/step (AVX2 under load) | better detail when there is time or a GPU |
 | `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 406 s measured (6.8 min) | the CPU default |
 
 *On the bench's 256x256 Landsat window, 2-core AVX2 EPYC shared with other jobs (so upper bounds):
@@ -36,7 +36,8 @@ PAPER = TrainingSettings(name="paper")
 # what `standard` and `fast` share: random crops, a faster learning rate, an EMA every step, native resolution
 _CROP_TRAINING = dict(batch_size=8, crop_size=48, learning_rate=2e-3, ema_decay=0.99, ema_every=1,
                       max_pixels=512 * 512, blur_factor=3.0)
-STANDARD = TrainingSettings(name="standard", width=96, steps=2100, lr_milestones=(1050, 1575), ema_start=500,
+# standard: about 4x fast's training time (a width-96 step costs 1.7-1.8x a width-64 one, measured)
+STANDARD = TrainingSettings(name="standard", width=96, steps=2800, lr_milestones=(1400, 2100), ema_start=700,
                             **_CROP_TRAINING)
 FAST = TrainingSettings(name="fast", width=64, steps=1200, lr_milestones=(600, 900), ema_start=300,
                         **_CROP_TRAINING)
