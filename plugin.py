@@ -11,6 +11,7 @@ from .ui.provider import RSEditProvider
 from .ui.provider_icon import ICON
 
 MAIN_ALGORITHM = "rsedit:edittext"
+REGENERATE_ALGORITHM = "rsedit:regenerate"
 
 
 class RSEditPlugin:
@@ -35,11 +36,22 @@ class RSEditPlugin:
         self.iface.addPluginToRasterMenu(tr("&RSEdit"), action)
         self.iface.addRasterToolBarIcon(action)
         self.actions.append(action)
+        regenerate = QAction(QIcon(ICON), tr("RSEdit: regenerate the selected polygons…"), self.iface.mainWindow())
+        regenerate.triggered.connect(lambda: self.open_dialog(REGENERATE_ALGORITHM))
+        self.iface.addPluginToRasterMenu(tr("&RSEdit"), regenerate)
+        self.actions.append(regenerate)
 
     def open_main_dialog(self) -> None:
-        from processing import execAlgorithmDialog
+        self.open_dialog(MAIN_ALGORITHM)
 
-        execAlgorithmDialog(MAIN_ALGORITHM, {})
+    def open_dialog(self, algorithm_id: str) -> None:
+        """The algorithm's dialog, started on the map's raster and the polygons selected on it."""
+        from processing import execAlgorithmDialog
+        from qgis.core import QgsProject
+
+        from .ui.map_selection import dialog_parameters
+
+        execAlgorithmDialog(algorithm_id, dialog_parameters(self.iface.activeLayer(), QgsProject.instance()))
 
     def unload(self) -> None:
         for action in self.actions:

@@ -3,12 +3,12 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin.py" line="33" />
+        <location filename="../plugin.py" line="34" />
         <source>RSEdit: edit raster in ROIs…</source>
         <translation>RSEdit: Raster in ROIs bearbeiten…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="46" />
+        <location filename="../plugin.py" line="58" />
         <source>&amp;RSEdit</source>
         <translation>&amp;RSEdit</translation>
     </message>
@@ -823,6 +823,11 @@ Beispiel: ein Drohnen-Orthofoto und das Feldpolygon, Voreinstellung Schnell, Aus
         <location filename="../ui/algorithms/edit_base.py" line="45" />
         <source>auto</source>
         <translation>automatisch</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="39" />
+        <source>RSEdit: regenerate the selected polygons…</source>
+        <translation>RSEdit: ausgewählte Polygone neu erzeugen…</translation>
     </message>
 </context>
 </TS>

@@ -5,6 +5,7 @@ The output folder comes from RSEDIT_SCREENSHOT_DIR; a file `result.txt` there sa
 import os
 from pathlib import Path
 
+from qgis.core import QgsProject
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication, QDialog
 from qgis.utils import active_plugins, iface, plugins
@@ -22,13 +23,34 @@ def grab_dialog() -> None:
     for dialog in dialogs:
         dialog.grab().save(str(OUT / "rsedit_dialog.png"))
         lines.append(f"dialog={dialog.windowTitle()}")
+        try:  # what the dialog would run, as the map workflow filled it in
+            values = dialog.createProcessingParameters()
+            rois = values.get("ROIS")
+            raster = values.get("INPUT")  # a layer id, or a layer
+            layer = QgsProject.instance().mapLayer(raster) if isinstance(raster, str) else raster
+            lines.append(f"input={layer.name() if layer is not None else raster}")
+            lines.append(f"rois_selected_only={getattr(rois, 'selectedFeaturesOnly', None)}")
+        except Exception as error:  # noqa: BLE001 (reported to the test, which fails on it)
+            lines.append(f"values_error={error!r}")
         dialog.reject()
     iface.mainWindow().grab().save(str(OUT / "qgis_main_window.png"))
     report(lines)
     QTimer.singleShot(500, lambda: QApplication.instance().exit(0))
 
 
+def load_sample_layers() -> None:
+    """The sample raster and ROI layer on the map, one polygon selected and the ROI layer active."""
+    raster, rois = os.environ.get("RSEDIT_SAMPLE_RASTER"), os.environ.get("RSEDIT_SAMPLE_ROIS")
+    if not raster or not rois:
+        return
+    iface.addRasterLayer(raster, "landsat")
+    layer = iface.addVectorLayer(rois, "clouds", "ogr")
+    layer.selectByIds([sorted(f.id() for f in layer.getFeatures())[0]])
+    iface.setActiveLayer(layer)
+
+
 def click_plugin_action() -> None:
+    load_sample_layers()
     if "rsedit" not in plugins:
         report([f"active_plugins={','.join(active_plugins)}", "error=rsedit not loaded"])
         QApplication.instance().exit(1)

@@ -13,7 +13,7 @@ ARTIFACTS = REPO / "build" / "test-artifacts"
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is installed by `make test`'s bootstrap")
-def test_menu_action_opens_the_main_dialog(tmp_path):
+def test_menu_action_opens_the_main_dialog_on_the_selected_polygons(tmp_path, data_dir):
     profiles_root = tmp_path / "qgis"  # --profiles-path takes the folder that holds profiles/
     settings = profiles_root / "profiles" / "default" / "QGIS"
     settings.mkdir(parents=True)
@@ -22,13 +22,16 @@ def test_menu_action_opens_the_main_dialog(tmp_path):
     out.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "QGIS_CUSTOM_CONFIG_PATH")}
     env.update(HOME=str(tmp_path), QGIS_PLUGINPATH=str(REPO / "build" / "plugins"),
-               PYTHONPATH=str(VENV_SITE), RSEDIT_SCREENSHOT_DIR=str(out))
+               PYTHONPATH=str(VENV_SITE), RSEDIT_SCREENSHOT_DIR=str(out),
+               RSEDIT_SAMPLE_RASTER=str(data_dir / "landsat" / "RGB.byte.tif"),
+               RSEDIT_SAMPLE_ROIS=str(REPO / "demo" / "landsat_clouds.gpkg"))
     subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "qgis.bin", "--nologo", "--noversioncheck",
                     "--profiles-path", str(profiles_root), "--code", str(REPO / "tests" / "desktop_screenshot.py")],
                    env=env, capture_output=True, text=True, timeout=180)
     result = (out / "result.txt").read_text()
     assert "rsedit" in result.split("\n")[0]
     assert "dialog=" in result, result
+    assert "input=landsat" in result and "rois_selected_only=True" in result, result
     shot = out / "rsedit_dialog.png"
     assert shot.is_file() and shot.stat().st_size > 10_000
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
