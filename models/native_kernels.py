@@ -411,6 +411,12 @@ def _check_contiguous(*tensors: torch.Tensor) -> None:
             raise TypeError(f"The CPU training kernels need a contiguous buffer here, got strides {tensor.stride()}.")
 
 
+def _check_shape(tensor: torch.Tensor, shape: tuple[int, ...]) -> None:
+    """A tile buffer must hold exactly what the C loop writes or reads there."""
+    if tuple(tensor.shape) != tuple(shape):
+        raise ValueError(f"The CPU training kernels expected a buffer of shape {tuple(shape)}, got {tuple(tensor.shape)}.")
+
+
 def input_transform(lib: ctypes.CDLL, m: int, x: torch.Tensor, v: torch.Tensor, th: int, tw: int) -> None:
     """x [N, H, W, C] with unit channel stride -> v [(m+2)^2, N*th*tw, C]."""
     _check_buffers(x)
@@ -418,6 +424,7 @@ def input_transform(lib: ctypes.CDLL, m: int, x: torch.Tensor, v: torch.Tensor, 
     n, h, w, c = x.shape
     sn, sh, sw, _ = x.stride()
     total = n * th * tw
+    _check_shape(v, ((m + 2) ** 2, total, c))
     function = getattr(lib, f"wino_input_{m}")
     _run(function, total, x.data_ptr(), h, w, c, sn, sh, sw, _zeros(c).data_ptr(), v.data_ptr(), th, tw, total)
 
@@ -428,6 +435,9 @@ def output_transform(lib: ctypes.CDLL, m: int, mm: torch.Tensor, bias: torch.Ten
     n, h, w, c = y.shape
     th, tw = -(-h // m), -(-w // m)
     total = n * th * tw
+    _check_shape(mm, ((m + 2) ** 2, total, c))
+    if bias is not None:
+        _check_shape(bias, (c,))
     bias_ptr = None if bias is None else bias.data_ptr()
     _run(getattr(lib, f"wino_output_{m}"), total, mm.data_ptr(), bias_ptr, y.data_ptr(), h, w, c, th, tw, total)
 
@@ -439,6 +449,7 @@ def grad_output_transform(lib: ctypes.CDLL, m: int, gy: torch.Tensor, dm: torch.
     n, h, w, c = gy.shape
     sn, sh, sw, _ = gy.stride()
     total = n * th * tw
+    _check_shape(dm, ((m + 2) ** 2, total, c))
     function = getattr(lib, f"wino_grad_output_{m}")
     _run(function, total, gy.data_ptr(), h, w, c, sn, sh, sw, _zeros(c).data_ptr(), dm.data_ptr(), th, tw, total)
 
@@ -449,6 +460,7 @@ def input_grad_transform(lib: ctypes.CDLL, m: int, dv: torch.Tensor, dx: torch.T
     n, h, w, c = dx.shape
     th, tw = -(-h // m), -(-w // m)
     total = n * th * tw
+    _check_shape(dv, ((m + 2) ** 2, total, c))
     for parity in (0, 1):
         units = n * ((th - parity + 1) // 2)
         if units:
@@ -458,6 +470,7 @@ def input_grad_transform(lib: ctypes.CDLL, m: int, dv: torch.Tensor, dx: torch.T
 def depthwise_weight_grad(lib: ctypes.CDLL, x: torch.Tensor, gy: torch.Tensor, kernel: int) -> torch.Tensor:
     """x, gy [N, H, W, C] with unit channel stride -> dL/dw of a 'same' depthwise conv, [C, 1, k, k]."""
     _check_buffers(x, gy)
+    _check_shape(gy, tuple(x.shape))
     n, h, w, c = x.shape
     rows = n * h
     workers = max(1, min(torch.get_num_threads(), rows))

@@ -157,3 +157,5 @@ def test_native_kernels_refuse_tensors_they_cannot_read():
         native_kernels.input_transform(lib, 4, x, torch.empty(36, 8, 16)[:, ::2], 2, 2)
     with pytest.raises(TypeError, match="float32"):
         native_kernels.depthwise_weight_grad(lib, x.double(), x.double(), 5)
+    with pytest.raises(ValueError, match="shape"):  # too small a tile buffer: 3 tiles where 4 are written
+        native_kernels.input_transform(lib, 4, x, torch.empty(36, 3, 16), 2, 2)
