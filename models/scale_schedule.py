@@ -12,20 +12,13 @@ steps); factor 3 gives T[s] = 31, 31, 30, 35 and SWD 239, with visibly crisper d
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .schedule import DiffusionSchedule
 
 SAMPLING_GAMMA_MAX = 0.55  # the reference caps gamma at sampling so 1/(1-gamma) stays small
-# The trained net's cap. The reference's inflated b_s kept gamma = sigma/b_s far below its 0.55 cap;
-# with float b_s (x3), gamma reaches it for most of each scale's steps, and un-mixing with 0.55 where
-# training mixed with ~1 leaves samples too smooth. Measured with `fast` on two 256 px Landsat
-# windows (8 samples, SWD; lower is better): cap 0.55 -> 278 / 526, 0.7 -> 181 / -, 0.75 -> 209 /
-# 264, 0.8 -> 319 / 180, 0.85 -> - / 334, 0.9 -> - / 575. 0.75 is good on both. The training-free
-# denoiser keeps 0.55 (2 samples: 264 at 0.55, 310 at 0.75, 330 at 0.8).
-TRAINED_SAMPLING_GAMMA_MAX = 0.75
 DEFAULT_BLUR_FACTOR = 3.0
 
 
@@ -34,8 +27,6 @@ class ScaleSchedule:
     blur_levels: tuple[float, ...]  # measured RMS blur per scale (scale 0: 0, it has no blurry version)
     blur_factor: float
     start_steps: tuple[int, ...]  # T[s]; scale 0 starts from pure noise at T-1
-    # gamma's cap while sampling (training never caps); a property of the denoiser that samples, so not saved
-    sampling_gamma_max: float = SAMPLING_GAMMA_MAX
 
     @classmethod
     def from_blur_levels(
@@ -59,10 +50,7 @@ class ScaleSchedule:
         if scale == 0 or blur <= 0:
             return np.zeros(schedule.num_timesteps)
         gammas = np.clip(schedule.sigmas / blur, 0.0, 1.0)
-        return np.minimum(gammas, self.sampling_gamma_max) if sampling else gammas
-
-    def with_sampling_cap(self, cap: float) -> "ScaleSchedule":
-        return replace(self, sampling_gamma_max=float(cap))
+        return np.minimum(gammas, SAMPLING_GAMMA_MAX) if sampling else gammas
 
     def to_dict(self) -> dict:
         return {"blur_levels": list(self.blur_levels), "blur_factor": self.blur_factor, "start_steps": list(self.start_steps)}

@@ -16,7 +16,7 @@ from .normalization import BandNormalization
 from .pyramid import PyramidPlan
 from .sampler import MultiScaleSampler, SamplingStart
 from .sampling_hooks import SamplingHooks
-from .scale_schedule import TRAINED_SAMPLING_GAMMA_MAX, ScaleSchedule
+from .scale_schedule import ScaleSchedule
 from .schedule import DiffusionSchedule
 from .training_settings import TrainingSettings
 
@@ -49,8 +49,7 @@ class SinDDMModel:
 
     def sampler(self, device: torch.device | str | None = "auto") -> MultiScaleSampler:
         denoiser = self.denoiser(device)
-        scales = self.scales.with_sampling_cap(TRAINED_SAMPLING_GAMMA_MAX)
-        return MultiScaleSampler(denoiser, self.schedule, scales, self.pyramid, self.bands, denoiser.device)
+        return MultiScaleSampler(denoiser, self.schedule, self.scales, self.pyramid, self.bands, denoiser.device)
 
     def sample(
         self,

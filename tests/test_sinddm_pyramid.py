@@ -9,7 +9,7 @@ import torch
 
 from rsedit.models.pyramid import blur_level, blurry_versions, build_pyramid, plan_pyramid
 from rsedit.models.resample import lanczos_resize
-from rsedit.models.scale_schedule import SAMPLING_GAMMA_MAX, TRAINED_SAMPLING_GAMMA_MAX, ScaleSchedule
+from rsedit.models.scale_schedule import SAMPLING_GAMMA_MAX, ScaleSchedule
 from rsedit.models.schedule import DiffusionSchedule
 
 
@@ -75,10 +75,6 @@ def test_start_steps_and_gammas_follow_the_blur_levels():
     assert gammas[10] == pytest.approx(_sigma_closed_form(10) / 0.45, rel=1e-4)
     assert gammas[26] == 1.0 and gammas[0] == pytest.approx(0.0251 / 0.45, rel=1e-2)
     assert tripled.gammas(2, schedule, sampling=True).max() == SAMPLING_GAMMA_MAX
-    capped = tripled.with_sampling_cap(TRAINED_SAMPLING_GAMMA_MAX)
-    assert capped.gammas(2, schedule, sampling=True).max() == TRAINED_SAMPLING_GAMMA_MAX
-    assert (capped.gammas(2, schedule) == gammas).all()  # training is never capped
-    assert capped.to_dict() == tripled.to_dict()  # a sampling choice, not part of a saved model
     assert not tripled.gammas(0, schedule).any()
 
 

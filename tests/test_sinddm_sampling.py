@@ -150,11 +150,3 @@ def test_sampler_works_with_any_denoiser():
     scales = ScaleSchedule.from_blur_levels([0.0, 0.1], schedule, 1.0)
     out = MultiScaleSampler(ConstantImageDenoiser(target), schedule, scales, two, 3).sample((30, 40), count=1, seed=0)
     assert out.shape == (1, 3, 30, 40) and out.abs().max() <= 1.0
-
-
-def test_the_trained_net_samples_with_its_own_gamma_cap(rgbn_uint16_model):
-    from rsedit.models.scale_schedule import SAMPLING_GAMMA_MAX, TRAINED_SAMPLING_GAMMA_MAX
-
-    sampler = rgbn_uint16_model.sampler("cpu")
-    assert sampler.scales.sampling_gamma_max == TRAINED_SAMPLING_GAMMA_MAX != SAMPLING_GAMMA_MAX
-    assert sampler.scales.start_steps == rgbn_uint16_model.scales.start_steps
