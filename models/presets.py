@@ -3,19 +3,24 @@
 | preset     | net width | batch per step                  | steps   | lr (decay x0.5 at)          | EMA                      | CPU cost (2 cores)* | use |
 |------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
 | `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | days (a reference-style step: ~10 s; see below) | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
-| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | ~4x `fast`: 0.25 s/step (bf16 EPYC), 0.64 s/step (AVX2 under load) | better detail when there is time or a GPU |
-| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 406 s measured (6.8 min) | the CPU default |
+| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | 704-738 s (bf16 CPU)* | ~4x `fast`'s training; see the SWD note below |
+| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 172-190 s (bf16 CPU), ~400-580 s (AVX2)* | the CPU default |
 
-*On the bench's 256x256 Landsat window, 2-core AVX2 EPYC shared with other jobs (so upper bounds):
-`fast` trained all 1,200 steps in 406 s wall (526 s CPU); 200-step runs took 0.33-0.48 s/step
-depending on the machine's load, i.e. 400-580 s for 1,200. bench/sinddm.py reports
-`train_seconds_fast` and `train_seconds_standard` on each full run.
+*On the bench's 256x256 Landsat window with 2 cores. bf16 CPU: an AMD EPYC with AVX512-BF16, which
+trains under bf16 autocast (bench/sinddm.py and bench/patch_denoiser.py, quiet machine). AVX2: an
+EPYC without bf16 shared with other jobs, fp32 with the CPU kernels (200-step runs at 0.33-0.48
+s/step). bench/sinddm.py reports `train_seconds_fast` and `train_seconds_standard` on each full run.
 
-CPU training uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
+Measured SWD (bench/sinddm.py, 8 samples; lower is better): `fast` 278, `standard` 433, on the same
+image and seed, and the previous `standard` (2,100 steps) 364 against `fast` 280. So `standard`
+does not yet deliver what its longer training costs; `fast` is the better preset on the CPU.
+
+CPU training of the fp32 path uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
 depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput
 step) they give ~1.9x torch's oneDNN step and 2.3-3.3x the pixel throughput of a plain
 reference-style step (bench `speedup`); at width 64 the 3x3 layers are too narrow for a full
-Winograd pass, and only the weight gradients and the depthwise backward use them.
+Winograd pass, and only the weight gradients and the depthwise backward use them. CPUs with bf16
+instructions skip them and train in bf16 (3.2-3.5x the reference step at width 160).
 
 Why crops: the denoiser sees only ~35 px, so random crops of 48 px at a scale carry the same patch
 statistics as copies of the whole image at a fraction of the pixels (the reference spends 32 x 55 x 55
