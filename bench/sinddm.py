@@ -2,7 +2,7 @@
 """Benchmark of RSEdit's SinDDM (models/). Prints ONE JSON line.
 
   python bench/sinddm.py --quick   # training throughput only (<= ~2 minutes)
-  python bench/sinddm.py           # + quality per compute: trains `fast` and `standard` (~50 min on 2 cores)
+  python bench/sinddm.py           # + quality per compute: trains `fast` and `standard` (2 cores: ~20 min with bf16, ~50 min on AVX2)
 
 Throughput: `train_px_per_s` is pixels through forward+backward per second of the project's
 training step (models/trainer.py, standard preset at width 160, finest scale), on the CPU path the
