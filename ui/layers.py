@@ -15,11 +15,16 @@ from ..core.rois import RoiFeature
 from .i18n import tr
 
 
+def is_gdal_raster(layer: object) -> bool:
+    """Whether `layer` is a raster RSEdit can edit: only GDAL-readable files are."""
+    return isinstance(layer, QgsRasterLayer) and layer.providerType() == "gdal"
+
+
 def raster_path(layer: QgsRasterLayer | None, parameter_name: str) -> str:
     """The GDAL dataset name behind a raster layer; only GDAL-readable rasters can be edited."""
     if layer is None:
         raise QgsProcessingException(tr("Choose a raster layer for '{name}'.").format(name=parameter_name))
-    if layer.providerType() != "gdal":
+    if not is_gdal_raster(layer):
         raise QgsProcessingException(
             tr("The raster '{layer}' comes from the '{provider}' provider. RSEdit reads rasters through GDAL "
                "files only: export it first (right-click ▸ Export ▸ Save As… GeoTIFF).").format(

@@ -18,6 +18,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from .layers import is_gdal_raster
+
 
 def _is_polygon_layer(layer: QgsMapLayer | None) -> bool:
     return (isinstance(layer, QgsVectorLayer) and layer.isValid()
@@ -25,8 +27,7 @@ def _is_polygon_layer(layer: QgsMapLayer | None) -> bool:
 
 
 def _is_editable_raster(layer: QgsMapLayer | None) -> bool:
-    # only GDAL files can be edited (ui/layers.raster_path says why to others)
-    return isinstance(layer, QgsRasterLayer) and layer.isValid() and layer.providerType() == "gdal"
+    return is_gdal_raster(layer) and layer.isValid()
 
 
 def _layers_top_down(project: QgsProject) -> list[QgsMapLayer]:
