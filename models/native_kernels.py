@@ -394,9 +394,11 @@ def _zeros(channels: int) -> torch.Tensor:
 
 def _check_buffers(*tensors: torch.Tensor) -> None:
     """The C loops read and write raw float32 channel vectors: anything else would run past the
-    buffers (a bf16 tensor under autocast is half the bytes), so refuse it here."""
+    buffers (a bf16 tensor under autocast is half the bytes), so refuse it here. A single channel
+    has no channel stride to speak of (torch reports any value for it, e.g. for a one-band image)."""
     for tensor in tensors:
-        if tensor.dtype != torch.float32 or tensor.device.type != "cpu" or tensor.stride(-1) != 1:
+        unit_channels = tensor.stride(-1) == 1 or tensor.shape[-1] == 1
+        if tensor.dtype != torch.float32 or tensor.device.type != "cpu" or not unit_channels:
             raise TypeError(
                 f"The CPU training kernels take CPU float32 tensors with unit channel stride, got {tensor.dtype} "
                 f"on {tensor.device} with strides {tensor.stride()}."

@@ -16,6 +16,7 @@ SHAPES = [  # batch, c_in, c_out, height, width, channels_last
     (3, 4, 6, 8, 10, False),  # NCHW input
     (1, 3, 2, 1, 1, True),  # a single pixel: everything but the centre tap falls in the padding
     (2, 24, 16, 13, 6, True),
+    (2, 1, 4, 7, 6, False),  # one band (the net's first layer on a single-band raster)
 ]
 
 
@@ -59,7 +60,7 @@ def test_winograd_tile_follows_the_kernels(kernels):
     assert winograd_tile() == (2 if kernels == "torch-ops" else 4)
 
 
-@pytest.mark.parametrize("shape", [(2, 5, 9, 11, True), (3, 4, 3, 2, False), (1, 6, 1, 1, True)])
+@pytest.mark.parametrize("shape", [(2, 5, 9, 11, True), (3, 4, 3, 2, False), (1, 6, 1, 1, True), (2, 1, 8, 7, False), (2, 1, 8, 7, True)])
 def test_depthwise_conv_matches_conv2d_and_its_gradients(kernels, shape):
     n, channels, h, w, channels_last = shape
     torch.manual_seed(2)
