@@ -22,27 +22,27 @@ then restart QGIS.</source>
 und starten Sie QGIS anschließend neu.</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="21" />
+        <location filename="../ui/layers.py" line="26" />
         <source>Choose a raster layer for '{name}'.</source>
         <translation>Wählen Sie einen Rasterlayer für „{name}“.</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="23" />
+        <location filename="../ui/layers.py" line="28" />
         <source>The raster '{layer}' comes from the '{provider}' provider. RSEdit reads rasters through GDAL files only: export it first (right-click ▸ Export ▸ Save As… GeoTIFF).</source>
         <translation>Das Raster „{layer}“ stammt vom Datenanbieter „{provider}“. RSEdit liest Raster nur aus GDAL-Dateien: Exportieren Sie es zuerst (Rechtsklick ▸ Exportieren ▸ Speichern als… GeoTIFF).</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="41" />
+        <location filename="../ui/layers.py" line="46" />
         <source>Choose a polygon layer for '{name}'.</source>
         <translation>Wählen Sie einen Polygonlayer für „{name}“.</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="46" />
+        <location filename="../ui/layers.py" line="51" />
         <source>'{name}' must be a polygon layer, but it holds {kind} geometries. Draw polygons around the areas to edit, or buffer the {kind} features first (Vector geometry ▸ Buffer).</source>
         <translation>„{name}“ muss ein Polygonlayer sein, enthält aber Geometrien vom Typ „{kind_name}“. Zeichnen Sie Polygone um die zu bearbeitenden Bereiche oder puffern Sie die Objekte zuerst (Vektorgeometrie ▸ Puffer).</translation>
     </message>
     <message>
-        <location filename="../ui/layers.py" line="65" />
+        <location filename="../ui/layers.py" line="70" />
         <source>'{name}' has no polygons to use. If 'Selected features only' is ticked, select at least one polygon on the map first.</source>
         <translation>„{name}“ enthält keine verwendbaren Polygone. Wenn „Nur gewählte Objekte“ angehakt ist, wählen Sie zuerst mindestens ein Polygon in der Karte aus.</translation>
     </message>
@@ -181,7 +181,7 @@ Beispiel: ein Hafen-Orthofoto, ein Polygon um einen Öltank als Quelle, fünf le
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="90" />
         <source>Start step at the start scale (0-99; -1 = from pure noise)</source>
-        <translation>Startschritt auf der Startskala (0-99; -1 = aus reinem Rauschen)</translation>
+        <translation type="obsolete">Startschritt auf der Startskala (0-99; -1 = aus reinem Rauschen)</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_base.py" line="93" />
@@ -828,6 +828,11 @@ Beispiel: ein Drohnen-Orthofoto und das Feldpolygon, Voreinstellung Schnell, Aus
         <location filename="../plugin.py" line="39" />
         <source>RSEdit: regenerate the selected polygons…</source>
         <translation>RSEdit: ausgewählte Polygone neu erzeugen…</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_base.py" line="90" />
+        <source>Start step at the start scale (0-99; -1 = the mode's default)</source>
+        <translation>Startschritt auf der Startskala (0-99; -1 = Vorgabe des Modus)</translation>
     </message>
 </context>
 </TS>

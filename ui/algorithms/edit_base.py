@@ -88,7 +88,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
             "START_SCALE", tr("Start scale (0 = re-create the ROI from scratch; higher keeps more of the layout)"),
             QgsProcessingParameterNumber.Integer, -1, False, -1, 10)))
         self.addParameter(advanced(QgsProcessingParameterNumber(
-            "START_STEP", tr("Start step at the start scale (0-99; -1 = from pure noise)"),
+            "START_STEP", tr("Start step at the start scale (0-99; -1 = the mode's default)"),
             QgsProcessingParameterNumber.Integer, -1, False, -1, 99)))
         self.addParameter(advanced(QgsProcessingParameterBoolean(
             "SOFT_MASK", tr("Soft ROI edges (NGDM); untick for a hard mask"), True)))
