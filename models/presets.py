@@ -15,8 +15,9 @@ Measured SWD (bench/sinddm.py, 8 samples; lower is better): `fast` 278, `standar
 image and seed, and the previous `standard` (2,100 steps) 364 against `fast` 280. So `standard`
 does not yet deliver what its longer training costs; `fast` is the better preset on the CPU.
 Ablation on the same window (AVX2 CPU, fp32 kernels): width 96 on fast's schedule gave SWD 329,
-width 64 on standard's 2,800-step schedule 391 (fast itself: 278-301 over machines and runs). The longer schedule, not the width, costs most; the
-finest SWD level grows the most (~900-1,100 against 774), i.e. samples of the longer-trained nets are smoother.
+width 64 on standard's 2,800-step schedule 391 (fast itself: 278-301 over machines and runs). The
+longer schedule, not the width, costs most; the finest SWD level grows the most (~900-1,100
+against 774), i.e. samples of the longer-trained nets are smoother.
 
 CPU training of the fp32 path uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
 depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput
