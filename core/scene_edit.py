@@ -45,11 +45,11 @@ SYNTHETIC_NOTE = ("Pixels where the RSEdit edit mask is above 0 were generated b
 
 # Regeneration starts from the ROI's surroundings filled in, noised to this step of the coarsest
 # scale: enough noise for new texture and layout, little enough that the colours around the ROI hold.
-# Measured with the `fast` preset on bench/edit.py's Landsat crop (ROI texture against the scene's,
-# mean |gradient| inside the ROI): start 70 -> 0.65, 60 -> 0.70, 50 -> 0.98, 40 -> 1.04, 30 -> 1.25.
-# From 70 the ROIs came out smoother than the scene, and in `make demo` the regenerated sea held
-# land-like green patches that start 40 does not paint.
-REGENERATE_START_T = 40
+# Measured with the `fast` preset on bench/edit.py's Landsat crop, seeds 0-3 (a model and a sample
+# each), mean over seeds of the ROI's texture against the scene's (mean |gradient| inside the ROI) and
+# of seam_ratio: start 40 -> 0.91 / 1.50, 35 -> 1.12 / 1.21, 30 -> 1.01 / 1.35. From 40 the ROIs
+# came out smoother and darker than the scene.
+REGENERATE_START_T = 35
 
 RoiInput = Union[str, os.PathLike, Sequence[RoiFeature], Sequence[Any]]
 

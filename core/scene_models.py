@@ -28,6 +28,9 @@ BACKENDS = ("training-free", "trained")
 DEFAULT_CONTEXT_SIZE = 256
 MAX_CONTEXT_SIZE = 768
 SURROUND = 48  # pixels of surroundings kept on each side when the ROIs themselves are left out
+# Part of the cache key: bump it when training changes what a model learns from the same scene and
+# settings (2: band percentiles at +-0.8), so no run reuses a model trained the old way.
+CACHE_FORMAT = 2
 
 
 @dataclass
@@ -188,8 +191,8 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
         settings = (get_preset(preset) if isinstance(preset, str) else preset).with_changes(seed=seed)
     except ModelError as error:
         raise InputError(str(error)) from None
-    key = hashlib.sha256(json.dumps({"fingerprint": fingerprint, "settings": settings.to_dict()},
-                                    sort_keys=True, default=str).encode()).hexdigest()[:32]
+    identity = {"format": CACHE_FORMAT, "fingerprint": fingerprint, "settings": settings.to_dict()}
+    key = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:32]
     cached = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"{key}.safetensors"
     description = {"backend": "trained", "preset": settings.name, "fingerprint": fingerprint, "checkpoint": str(cached)}
     if use_cache and cached.is_file():

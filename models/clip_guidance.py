@@ -15,8 +15,8 @@ guided step it
    x0 <- clamp(x0 - strength * (||x0 m|| / ||g m||) * g m, -1, 1).
 
 Pixels where m is 0 are returned bit-identical. Which steps are guided: scales >= ``start_scale``
-(default 1: the coarsest scale's gradients are too noisy to place a mask, as the reference finds),
-and on the finest scale only while t >= ``stop_t_on_finest`` (default 3, as the reference code
+(default 1: the coarsest scale's gradients are too noisy to place a mask, as the reference finds;
+a one-scale pyramid is guided on its only scale), and on the finest scale only while t >= ``stop_t_on_finest`` (default 3, as the reference code
 does, so the last denoising steps remove the high-frequency residue of CLIP's gradients). The
 paper's text says text-only guidance "stops at s = N-1" for a smoother result; set
 ``guide_finest=False`` for that stricter reading (no guidance at all on the finest scale).
@@ -118,7 +118,9 @@ class ClipTextGuidance:
         n_scales = n_scales or self.n_scales
         if n_scales is None:
             raise ValueError("the number of scales is unknown: pass n_scales")
-        if scale < self.start_scale:
+        # a one-scale pyramid (a small tile) has no scale 1: guide its only scale as the finest,
+        # rather than leave the edit unguided
+        if scale < min(self.start_scale, n_scales - 1):
             return False
         if scale >= n_scales - 1:
             return self.guide_finest and t >= self.stop_t_on_finest

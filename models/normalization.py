@@ -1,8 +1,12 @@
 """Per-band robust normalisation of raster values to the model's [-1, 1] range and back.
 
-Each band's 0.5 and 99.5 percentiles (over valid pixels) map to -1 and 1, so uint8, uint16 and
-float bands with very different ranges all fill the range the network was designed for. The
+Each band's 0.5 and 99.5 percentiles (over valid pixels) map to -0.8 and 0.8, so uint8, uint16
+and float bands with very different ranges all fill the range the network was designed for. The
 mapping is stored with the model and inverted on output, clipped to the source dtype's range.
+
+The margin to +-1 is headroom for the sampler, which clamps its x0 estimate to [-1, 1]. With the
+percentiles at +-1, a scene's dark water sat on the clamp: the clamp could only brighten it, and
+regenerated sea came out lighter and greener than the sea around it, with land-like mottling.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import numpy as np
 from .errors import ModelError
 
 DEFAULT_PERCENTILES = (0.5, 99.5)
+PERCENTILE_TARGET = 0.8  # model value of the percentiles; see the module docstring
 _MAX_STAT_PIXELS = 4_000_000  # percentiles from a regular subsample beyond this: same result, less memory
 
 
@@ -57,8 +62,9 @@ class BandNormalization:
             low, high = np.percentile(values, percentiles)
             if not high > low:  # a constant band: any non-zero span inverts exactly
                 high = low + 1.0
-            lows.append(float(low))
-            highs.append(float(high))
+            pad = (high - low) * (1.0 / PERCENTILE_TARGET - 1.0) / 2.0
+            lows.append(float(low - pad))
+            highs.append(float(high + pad))
         return cls(tuple(lows), tuple(highs), dtype.name)
 
     def _span(self) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +73,7 @@ class BandNormalization:
         return low, high
 
     def normalize(self, data: np.ndarray, *, clip: bool = True) -> np.ndarray:
-        """[bands, H, W] native values -> float32 in [-1, 1] (tails beyond the percentiles clipped if `clip`)."""
+        """[bands, H, W] native values -> float32 in [-1, 1] (values beyond low/high clipped if `clip`)."""
         self._check_bands(data)
         low, high = self._span()
         values = (data.astype(np.float64) - low) / (high - low) * 2.0 - 1.0

@@ -17,7 +17,9 @@ does not yet deliver what its longer training costs; `fast` is the better preset
 Ablation on the same window (AVX2 CPU, fp32 kernels): width 96 on fast's schedule gave SWD 329,
 width 64 on standard's 2,800-step schedule 391 (fast itself: 278-301 over machines and runs). The
 longer schedule, not the width, costs most; the finest SWD level grows the most (~900-1,100
-against 774), i.e. samples of the longer-trained nets are smoother.
+against 774), i.e. samples of the longer-trained nets are smoother. These figures predate the
+sampling cap of 0.65 (scale_schedule.py) and the +-0.8 band headroom (normalization.py): with
+both, `fast` measured SWD 246 on the same window and seed; `standard` is not re-measured.
 
 CPU training of the fp32 path uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
 depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput

@@ -7,7 +7,8 @@ the source patch resized to the target's box at that scale:
 
 with m the target's (soft) mask inside its box. η = 0.8 is the reference's 0.8·patch + 0.2·x0.
 The finest scale is left to the model, which renders the copied content in the scene's own
-texture and blends it with its surroundings.
+texture and blends it with its surroundings. A one-scale pyramid is pulled on its only scale at
+every step but the last.
 """
 from __future__ import annotations
 
@@ -45,7 +46,10 @@ class RoiCopyGuidance:
         self.step = float(step)
 
     def __call__(self, state) -> torch.Tensor | None:
-        if state.scale >= len(state.sizes) - 1 or not self.targets:
+        finest = len(state.sizes) - 1
+        if not self.targets or (state.scale >= finest and (finest > 0 or state.t < 1)):
+            # a one-scale pyramid (a small tile) has no coarse scale to carry the copy: pull on
+            # its only scale, leaving the last step to the model
             return None
         height, width = state.sizes[state.scale]
         full_height, full_width = state.sizes[-1]

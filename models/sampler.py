@@ -4,7 +4,7 @@ starting from a given image at a given scale and step, with per-step hooks for e
 Scale 0 runs ancestral DDPM from pure noise over all T steps. Each finer scale upsamples the
 previous result (x~^s), noises it to T[s] and denoises deterministically (the reference's
 omega = 0, a DDIM-like step) with the deblurring correction x0_hat = (x_mix - gamma_t x~)/(1 - gamma_t),
-re-mixed with gamma_{t-1} for the next step; gamma is capped at 0.55 as in the reference.
+re-mixed with gamma_{t-1} for the next step; gamma is capped at SAMPLING_GAMMA_MAX (the reference: 0.55).
 The sampler only talks to a `Denoiser`, so it works with any denoiser, trained or not.
 """
 from __future__ import annotations

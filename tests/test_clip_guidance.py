@@ -77,6 +77,9 @@ def test_guided_steps_follow_the_scale_and_time_schedule(clip, text):
     assert guidance.is_active(10, 1) and not guidance.is_active(10, 0)
     text_only = ClipTextGuidance(clip, text, n_scales=3, guide_finest=False)
     assert text_only.is_active(10, 1) and not text_only.is_active(50, 2)
+    # a one-scale pyramid (a small tile) is guided on its only scale, not left unedited
+    single = ClipTextGuidance(clip, text, n_scales=1, start_scale=1, stop_t_on_finest=3, n_views=2)
+    assert single.is_active(10, 0) and not single.is_active(2, 0)
 
 
 def test_the_mask_is_built_once_and_resized_to_finer_scales(clip, text):

@@ -44,3 +44,19 @@ def test_targets_cut_by_the_image_border_are_clipped():
     assert result[..., :3, 15:25].min() > 0.9  # the visible part of the box, at half size
     assert result[..., 3:, :].abs().max() == 0
     assert result[..., :, :15].abs().max() == 0 and result[..., :, 25:].abs().max() == 0
+
+
+def test_a_one_scale_pyramid_is_pulled_on_its_only_scale_but_the_last_step():
+    guidance = RoiCopyGuidance(torch.ones(3, 4, 4), [CopyTarget((0, 0, 8, 8), torch.ones(8, 8))], step=1.0)
+
+    class State:
+        scale, sizes, t = 0, [(16, 16)], 5
+        x0_hat = torch.zeros(1, 3, 16, 16)
+
+    pulled = guidance(State())
+    assert pulled[..., :8, :8].min() > 0.9 and pulled[..., 8:, :].abs().max() == 0
+    State.t = 0
+    assert guidance(State()) is None  # the model renders the last step
+    State.sizes, State.t = [(16, 16), (32, 32)], 5
+    State.scale = 1
+    assert guidance(State()) is None  # the finest of several scales is the model's
