@@ -4,7 +4,7 @@
 |------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
 | `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | days (a reference-style step: ~10 s; see below) | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
 | `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | 704-738 s (bf16 CPU)* | ~4x `fast`'s training; see the SWD note below |
-| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 172-190 s (bf16 CPU), ~400-580 s (AVX2)* | the CPU default |
+| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 172-190 s (bf16 CPU), ~400-580 s (AVX2)*; 10-21 s on one H200 | the default |
 
 *On the bench's 256x256 Landsat window with 2 cores. bf16 CPU: an AMD EPYC with AVX512-BF16, which
 trains under bf16 autocast (bench/sinddm.py and bench/patch_denoiser.py, quiet machine). AVX2: an
@@ -20,6 +20,26 @@ longer schedule, not the width, costs most; the finest SWD level grows the most 
 against 774), i.e. samples of the longer-trained nets are smoother. These figures predate the
 sampling cap of 0.65 (scale_schedule.py) and the +-0.8 band headroom (normalization.py): with
 both, `fast` measured SWD 246 on the same window and seed; `standard` is not re-measured.
+
+Finer scales trained on the steps sampling runs there (`sampled_t_share` 0.8, both crop presets):
+sampling visits only t <= T[s] (25-29 of 100) at scales > 0, so uniform t spent ~3/4 of their
+training elsewhere. `fast` on one H200, 8 samples, model seeds 0/1/2: SWD 211/251/230 with the share,
+316/309/290 without (bench/sinddm.py --device cuda and the same settings by hand). On the GPU:
+
+| run (one H200, bench window)                  | train s | SWD |
+|-----------------------------------------------|---------|-----|
+| `fast`                                        | 10-21   | 211-251 (3 seeds) |
+| `standard`                                    | 26      | 235 |
+| `fast` with twice the steps                   | 26      | 304 |
+| `paper` (reference settings), steps 500/1,500/3,000/3,557 | 14/40/81/96 | 603/320/437/493 |
+| `paper` with `sampled_t_share` 0.8, steps 1,500/2,747 | 52/85 | 126/799 |
+| width 160, 32 crops of 64 px, steps 2,000-6,458 | 27-80 | 861 -> 415 |
+
+The full 120,001-step `paper` run was not measured: a reference-style step costs 13-185 ms there
+(55-223 px), 2.4 h for the whole run, and the project's bf16 step 8.5-59 ms, 0.9 h (bench
+`reference_120k_steps_hours`, `paper_preset_120k_steps_hours`). More training of one net does not
+steadily lower the SWD under this sampler (paper and fast x2 above), so on a GPU too `fast` is
+the preset to use: it trains in 10-21 s there.
 
 CPU training of the fp32 path uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
 depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput
@@ -44,9 +64,10 @@ from .errors import ModelError
 from .training_settings import TrainingSettings
 
 PAPER = TrainingSettings(name="paper")
-# what `standard` and `fast` share: random crops, a faster learning rate, an EMA every step, native resolution
+# what `standard` and `fast` share: random crops, a faster learning rate, an EMA every step, native
+# resolution, and finer scales trained mostly on the steps that sampling runs there
 _CROP_TRAINING = dict(batch_size=8, crop_size=48, learning_rate=2e-3, ema_decay=0.99, ema_every=1,
-                      max_pixels=512 * 512, blur_factor=3.0)
+                      max_pixels=512 * 512, blur_factor=3.0, sampled_t_share=0.8)
 # standard: about 4x fast's training time (a width-96 step costs 1.7-1.8x a width-64 one, measured)
 STANDARD = TrainingSettings(name="standard", width=96, steps=2800, lr_milestones=(1400, 2100), ema_start=700,
                             **_CROP_TRAINING)

@@ -119,3 +119,21 @@ def test_device_choice_and_threads():
         set_cpu_threads(before)
     with pytest.raises(ModelError):
         set_cpu_threads(0)
+
+
+def test_sampled_t_share_draws_finer_scales_from_the_steps_sampling_runs():
+    from rsedit.models.trainer import SinDDMTrainer
+
+    image = textured_image(height=96, width=96)
+    uniform = SinDDMTrainer(image, settings=tiny(), device="cpu")
+    focused = SinDDMTrainer(image, settings=tiny(sampled_t_share=1.0), device="cpu")
+    assert focused.plan.num_scales >= 2
+    finest = focused.plan.num_scales - 1
+    limit = int(focused.scales.start_steps[finest])
+    assert limit < 50
+    assert int(focused.draw_timesteps(finest, 512).max()) <= limit
+    assert int(uniform.draw_timesteps(finest, 512).max()) > limit
+    # the coarsest scale samples from pure noise: it keeps the whole schedule
+    assert int(focused.draw_timesteps(0, 512).max()) > 90
+    with pytest.raises(ModelError, match="sampled_t_share"):
+        tiny(sampled_t_share=1.5)
