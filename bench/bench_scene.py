@@ -1,13 +1,15 @@
 """What the benchmarks share: the plugin on sys.path, and the sample Landsat scene and crops of it."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-LANDSAT = REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif"
+# RSEDIT_BENCH_LANDSAT: the scene elsewhere, e.g. on a GPU machine that has no ../shared beside the repository
+LANDSAT = Path(os.environ.get("RSEDIT_BENCH_LANDSAT") or REPO.parent / "shared" / "data" / "landsat" / "RGB.byte.tif")
 WINDOW = (231, 178, 256, 256)  # row, col, height, width: the fully valid 256 px window nearest the centre
 
 

@@ -37,18 +37,22 @@ def roi_polygon(transform, size: int):
     return Polygon([transform * c for c in corners])
 
 
-def tiny_clip_weights(folder: Path) -> tuple[str, str]:
+def random_clip_weights(folder: Path, architecture: str | None) -> tuple[str, str]:
+    """A randomly initialised open_clip model saved as safetensors: the tiny ViT above, or a named
+    open_clip architecture (e.g. ViT-B-32, RemoteCLIP's) for latency at the real model size."""
     import open_clip
     import torch
     from safetensors.torch import save_file
 
-    (folder / "BenchTiny-ViT.json").write_text(json.dumps(TINY_CLIP))
-    open_clip.add_model_config(folder)
+    name = architecture or "BenchTiny-ViT"
+    if architecture is None:
+        (folder / "BenchTiny-ViT.json").write_text(json.dumps(TINY_CLIP))
+        open_clip.add_model_config(folder)
     torch.manual_seed(0)
-    model = open_clip.create_model("BenchTiny-ViT", pretrained=None)
-    path = folder / "bench_tiny_clip.safetensors"
+    model = open_clip.create_model(name, pretrained=None)
+    path = folder / "bench_random_clip.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    return "BenchTiny-ViT", str(path)
+    return name, str(path)
 
 
 def border_gradients(image: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -64,16 +68,17 @@ def border_gradients(image: np.ndarray, weights: np.ndarray) -> tuple[float, flo
     return float(magnitude[ring].mean()), float(magnitude[core].mean())
 
 
-def roi_similarity(clip_name: str, clip_path: str, image: np.ndarray, box: tuple[int, int, int, int], prompt: str) -> float:
+def roi_similarity(clip_name: str, clip_path: str, image: np.ndarray, box: tuple[int, int, int, int], prompt: str,
+                   device: str = "cpu") -> float:
     import torch
 
     from rsedit.models.clip_model import GuidanceClip
     from rsedit.models.prompts import embed_prompts, ensemble_prompts
 
-    clip = GuidanceClip.load(clip_name, clip_path, device="cpu")
+    clip = GuidanceClip.load(clip_name, clip_path, device=device)
     ensemble = embed_prompts(clip, ensemble_prompts(prompt))
     r0, c0, r1, c1 = box
-    crop = torch.from_numpy(image[:, r0:r1, c0:c1].astype(np.float32) / 127.5 - 1.0)[None]
+    crop = torch.from_numpy(image[:, r0:r1, c0:c1].astype(np.float32) / 127.5 - 1.0)[None].to(device)
     return float(clip.image_text_similarity(crop, ensemble.embedding))
 
 
@@ -81,12 +86,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path, help="copy the edited rasters and the mask into this folder")
+    parser.add_argument("--device", default="auto", help="auto (a GPU when there is one), cuda or cpu")
+    parser.add_argument("--clip-arch", default=None,
+                        help="guide text edits with this open_clip architecture, randomly initialised (e.g. "
+                             "ViT-B-32, for latency at RemoteCLIP's size); default: a tiny ViT")
     args = parser.parse_args()
     import_models()  # puts rsedit on sys.path
 
     import rasterio
 
     from rsedit.core.scene_edit import edit_scene
+    from rsedit.models.device import select_device
     from rsedit.models.presets import get_preset
 
     size = 128 if args.quick else 256
@@ -97,7 +107,7 @@ def main() -> None:
         scene, transform = crop_scene(folder, 300, 300, size)  # inside the island and sea, away from the nodata collar
         roi = [roi_polygon(transform, size)]
         common = dict(rois_crs="EPSG:32618", backend="trained", preset=preset, cache_dir=str(folder / "cache"),
-                      tile_size=size, overlap=16, margin=8, feather=8, context_size=size, seed=0)
+                      tile_size=size, overlap=16, margin=8, feather=8, context_size=size, seed=0, device=args.device)
 
         started = time.perf_counter()
         edit_scene(scene, roi, folder / "first.tif", mask_out=folder / "mask.tif", **common)
@@ -111,9 +121,11 @@ def main() -> None:
         edit_scene(scene, roi, folder / "free.tif", **free)
         free_seconds = time.perf_counter() - started
 
-        clip_name, clip_path = tiny_clip_weights(folder)
+        clip_name, clip_path = random_clip_weights(folder, args.clip_arch)
+        started = time.perf_counter()
         edit_scene(scene, roi, folder / "text.tif", mode="text", prompt=prompt, clip_model=clip_name,
                    clip_weights=clip_path, guidance_strength=1.0, start_scale=1, **common)
+        text_seconds = time.perf_counter() - started
         edit_scene(scene, roi, folder / "plain.tif", start_scale=1, **common)
 
         with rasterio.open(scene) as src, rasterio.open(folder / "mask.tif") as mask_ds:
@@ -131,12 +143,14 @@ def main() -> None:
         free_ring, free_core = border_gradients(read["free"], weights)
         rows, cols = np.nonzero(weights > 0)
         box = (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
-        gain = roi_similarity(clip_name, clip_path, read["text"], box, prompt) - \
-            roi_similarity(clip_name, clip_path, read["plain"], box, prompt)
+        clip_device = str(select_device(args.device))
+        gain = roi_similarity(clip_name, clip_path, read["text"], box, prompt, clip_device) - \
+            roi_similarity(clip_name, clip_path, read["plain"], box, prompt, clip_device)
 
     print(json.dumps({
         "mode": "quick" if args.quick else "full",
         "size": size,
+        "device": str(select_device(args.device)),
         "first_edit_seconds_with_training": round(first_seconds, 2),
         "edit_seconds_per_tile": round(second_seconds / max(second.outputs[0].tiles_edited, 1), 2),
         "tiles_edited": second.outputs[0].tiles_edited,
@@ -151,6 +165,8 @@ def main() -> None:
         "seam_ratio_training_free": round(free_ring / free_core, 3),
         "edit_seconds_training_free": round(free_seconds, 2),
         "clip_gain": round(gain, 4),
+        "clip_model": clip_name,
+        "text_edit_seconds": round(text_seconds, 2),
         "seconds_second_edit": round(second_seconds, 2),
         "trained_in_second_edit": second.trained_now,
     }))

@@ -3,6 +3,7 @@
 
   python bench/sinddm.py --quick   # training throughput only (<= ~2 minutes)
   python bench/sinddm.py           # + quality per compute: trains `fast` and `standard` (2 cores: ~20 min with bf16, ~50 min on AVX2)
+  python bench/sinddm.py --device cuda   # the GPU figures (~5 min on one H200), see device_quality()
 
 Throughput: `train_px_per_s` is pixels through forward+backward per second of the project's
 training step (models/trainer.py, standard preset at width 160, finest scale), on the CPU path the
@@ -85,24 +86,24 @@ class ReferenceSinDDMNet(nn.Module):
         self.final_conv = nn.Conv2d(half, channels, 1)
 
     def forward(self, x: torch.Tensor, time: torch.Tensor, scale: int) -> torch.Tensor:
-        scale_tensor = torch.ones(size=time.shape) * scale
+        scale_tensor = torch.full(time.shape, float(scale), device=time.device)
         cond = self.time_mlp(torch.cat((self.sin_time(time), self.sin_scale(scale_tensor)), dim=1))
         for block in (self.l1, self.l2, self.l3, self.l4):
             x = block(x, cond)
         return self.final_conv(x)
 
 
-def reference_training_step(image55: torch.Tensor, alphas_cumprod: np.ndarray):
+def reference_training_step(image55: torch.Tensor, alphas_cumprod: np.ndarray, device: str = "cpu"):
     """The reference's step: 32 copies of the whole image, t ~ U[0, 100), L1 on eps, Adam 1e-3."""
     torch.manual_seed(0)
-    net = ReferenceSinDDMNet(160, image55.shape[0])
+    net = ReferenceSinDDMNet(160, image55.shape[0]).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    batch = image55[None].repeat(32, 1, 1, 1)
-    sqrt_ac = torch.tensor(np.sqrt(alphas_cumprod), dtype=torch.float32)
-    sqrt_1m = torch.tensor(np.sqrt(1 - alphas_cumprod), dtype=torch.float32)
+    batch = image55[None].repeat(32, 1, 1, 1).to(device)
+    sqrt_ac = torch.tensor(np.sqrt(alphas_cumprod), dtype=torch.float32, device=device)
+    sqrt_1m = torch.tensor(np.sqrt(1 - alphas_cumprod), dtype=torch.float32, device=device)
 
     def step() -> None:
-        t = torch.randint(0, 100, (32,))
+        t = torch.randint(0, 100, (32,), device=device)
         noise = torch.randn_like(batch)
         x_noisy = sqrt_ac[t].view(-1, 1, 1, 1) * batch + sqrt_1m[t].view(-1, 1, 1, 1) * noise
         loss = (noise - net(x_noisy, t, 0)).abs().mean()
@@ -171,19 +172,20 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
     }
 
 
-def evaluate_preset(models, image: np.ndarray, preset: str, samples: int, seed: int) -> dict:
+def evaluate_preset(models, image: np.ndarray, preset, samples: int, seed: int, device: str = "cpu") -> dict:
     from rsedit.models.resample import lanczos_resize
 
-    log(f"training the {preset} preset")
+    log(f"training the {getattr(preset, 'name', preset)} preset on {device}")
     cpu_start, wall_start = time.process_time(), time.perf_counter()
-    result = models.train_sinddm(image, settings=preset, device="cpu")
+    result = models.train_sinddm(image, settings=preset, device=device)
     train_seconds = time.perf_counter() - wall_start
     train_cpu = time.process_time() - cpu_start
     model = result.model
     reference = lanczos_resize(torch.from_numpy(model.normalization.normalize(image)), model.training_size)
-    log(f"{preset}: trained in {train_seconds:.0f} s; sampling {samples} images")
+    log(f"{getattr(preset, 'name', preset)}: trained in {train_seconds:.0f} s; sampling {samples} images")
     tick = time.perf_counter()
-    generated = model.sample(count=samples, seed=seed, device="cpu")
+    generated = model.sample(count=samples, seed=seed, device=device)
+    _synchronize(device)
     sample_seconds = time.perf_counter() - tick
     swd = models.sliced_wasserstein_distance(generated, reference)
     return {
@@ -196,6 +198,141 @@ def evaluate_preset(models, image: np.ndarray, preset: str, samples: int, seed: 
         "swd_levels": [round(v, 1) for v in swd.per_level],
         "start_steps": list(model.scales.start_steps),
     }
+
+
+def _synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _median_step_seconds(step, device: str, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        step()
+        _synchronize(device)
+        times.append(time.perf_counter() - tick)
+    return float(np.median(times))
+
+
+def measure_device_throughput(models, image: np.ndarray, device: str, repeats: int) -> dict:
+    """Throughput on an accelerator, and what the reference configuration costs there.
+
+    The project's step runs as the trainer runs it on that device (bf16 autocast, channels_last);
+    the reference step is the plain fp32 eager copy above on the same device. `paper_*` is the
+    reference configuration (whole-image copies of the image shrunk to 50,000 px, width 160)
+    through the reference step at every pyramid size: the mean over scales times 120,001 steps is
+    what the reference's training costs on this device.
+    """
+    from rsedit.models.resample import lanczos_resize
+    from rsedit.models.trainer import SinDDMTrainer
+
+    standard = models.get_preset("standard").with_changes(width=160, steps=10**9)
+    fast = models.get_preset("fast").with_changes(steps=10**9)
+    project = SinDDMTrainer(image, settings=standard, device=device)
+    fast_trainer = SinDDMTrainer(image, settings=fast, device=device)
+    paper = SinDDMTrainer(image, settings=models.get_preset("paper").with_changes(steps=10**9), device=device)
+    finest = project.plan.num_scales - 1
+    normalized = torch.from_numpy(project.normalization.normalize(image))
+    image55 = lanczos_resize(normalized, (55, 55)).contiguous()
+    ref_step, ref_pixels = reference_training_step(image55, project.schedule.alphas_cumprod, device)
+    candidates = {
+        "reference": (ref_step, ref_pixels),
+        "project": (lambda: project.step(scale=finest), project.batch_pixels(finest)),
+        "fast": (lambda: fast_trainer.step(scale=fast_trainer.plan.num_scales - 1),
+                 fast_trainer.batch_pixels(fast_trainer.plan.num_scales - 1)),
+    }
+    seconds = {}
+    for name, (step, _) in candidates.items():
+        _median_step_seconds(step, device, 3)  # warm-up: cuDNN autotuning, allocator
+        seconds[name] = _median_step_seconds(step, device, repeats)
+    px = {name: candidates[name][1] / seconds[name] for name in candidates}
+
+    paper_sizes = list(paper.plan.sizes)
+    reference_per_scale, project_per_scale = [], []
+    for scale, size in enumerate(paper_sizes):
+        level = lanczos_resize(normalized, tuple(size)).contiguous()
+        step, _ = reference_training_step(level, project.schedule.alphas_cumprod, device)
+        _median_step_seconds(step, device, 2)
+        reference_per_scale.append(_median_step_seconds(step, device, max(3, repeats // 2)))
+        project_step = lambda: paper.step(scale=scale)  # noqa: E731
+        _median_step_seconds(project_step, device, 2)
+        project_per_scale.append(_median_step_seconds(project_step, device, max(3, repeats // 2)))
+    reference_mean = float(np.mean(reference_per_scale))
+    paper_mean = float(np.mean(project_per_scale))
+    return {
+        "train_px_per_s": round(px["project"]),
+        "train_px_per_s_reference": round(px["reference"]),
+        "speedup": round(px["project"] / px["reference"], 2),
+        "train_px_per_s_fast_preset": round(px["fast"]),
+        "step_ms": {name: round(1000 * value, 2) for name, value in seconds.items()},
+        "training_precision": "fp32" if project.autocast is None else str(project.autocast).replace("torch.", ""),
+        "paper_sizes": [list(size) for size in paper_sizes],
+        "reference_step_ms_per_scale": [round(1000 * v, 2) for v in reference_per_scale],
+        "paper_step_ms_per_scale": [round(1000 * v, 2) for v in project_per_scale],
+        "reference_120k_steps_hours": round(reference_mean * 120_001 / 3600, 2),
+        "paper_preset_120k_steps_hours": round(paper_mean * 120_001 / 3600, 2),
+    }
+
+
+def train_with_checkpoints(models, image: np.ndarray, settings, device: str, checkpoints: list[int],
+                           budget_s: float, samples: int, seed: int) -> dict:
+    """Train `settings`, stopping at each checkpoint step to sample and score; training time excludes
+    the scoring, and training stops early once `budget_s` of training time is spent."""
+    from rsedit.models.resample import lanczos_resize
+    from rsedit.models.trainer import SinDDMTrainer
+
+    trainer = SinDDMTrainer(image, settings=settings, device=device)
+    reference = lanczos_resize(torch.from_numpy(trainer.normalization.normalize(image)), trainer.plan.finest_size)
+    curve, train_seconds = [], 0.0
+    for target in checkpoints:
+        tick = time.perf_counter()
+        while trainer.step_count < target and train_seconds + time.perf_counter() - tick < budget_s:
+            trainer.step()
+        _synchronize(device)
+        train_seconds += time.perf_counter() - tick
+        generated = trainer.model().sample(count=samples, seed=seed, device=device)
+        swd = models.sliced_wasserstein_distance(generated, reference)
+        curve.append({"step": trainer.step_count, "train_seconds": round(train_seconds, 1), "swd": round(swd.mean, 2),
+                      "swd_levels": [round(v, 1) for v in swd.per_level]})
+        log(f"{settings.name}: step {trainer.step_count}, {train_seconds:.0f} s, SWD {swd.mean:.1f}")
+        if trainer.step_count < target:
+            break  # out of budget
+    return {"settings": {key: value for key, value in settings.to_dict().items() if key != "name"},
+            "training_size": list(trainer.plan.finest_size), "curve": curve,
+            "seconds_per_step": round(train_seconds / max(trainer.step_count, 1), 5)}
+
+
+def gpu_candidate(models, steps: int):
+    """The reference's net and learning rate on random crops, sized for a large GPU batch."""
+    return models.TrainingSettings(
+        name="gpu-candidate", width=160, batch_size=32, crop_size=64, steps=steps, learning_rate=1e-3,
+        lr_milestones=(steps // 2, 3 * steps // 4), ema_decay=0.995, ema_every=1, ema_start=steps // 4,
+        max_pixels=512 * 512, blur_factor=3.0, sampled_t_share=0.8)
+
+
+def device_quality(models, image: np.ndarray, device: str, samples: int, budget_scale: float) -> dict:
+    """Quality per wall time on an accelerator: the presets, the reference settings within a time
+    budget (SWD along the way), and the reference net on crops. Each part reports its own failure."""
+    out: dict = {}
+
+    def part(name: str, run) -> None:
+        try:
+            out[name] = run()
+        except Exception as error:  # a GPU lease is short: one broken part must not lose the others
+            out[name] = {"error": repr(error)}
+        log(json.dumps({name: out[name]}))  # each part's figures survive a run cut short
+
+    for preset in ("fast", "standard"):
+        part(preset, lambda: evaluate_preset(models, image, preset, samples, 2024, device))
+    uniform = models.get_preset("fast").with_changes(sampled_t_share=0.0, name="fast-uniform-t")
+    part("fast_uniform_t", lambda: evaluate_preset(models, image, uniform, samples, 2024, device))
+    paper = models.get_preset("paper")
+    part("paper_curve", lambda: train_with_checkpoints(
+        models, image, paper, device, [500, 1500, 3000, 6000, 12000, 24000], 120 * budget_scale, samples, 2024))
+    part("gpu_candidate_curve", lambda: train_with_checkpoints(
+        models, image, gpu_candidate(models, 8000), device, [2000, 4000, 6000, 8000], 100 * budget_scale, samples, 2024))
+    return out
 
 
 def baselines(models, image: np.ndarray) -> dict:
@@ -216,12 +353,31 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="throughput only (<= ~2 minutes)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--samples", type=int, default=8, help="samples per preset for the SWD")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu (default), or an accelerator such as cuda: then the GPU figures below")
+    parser.add_argument("--budget-scale", type=float, default=1.0,
+                        help="accelerator only: scales the training-time budgets of the curves (default 1)")
     args = parser.parse_args()
     models = import_models()
     threads = models.set_cpu_threads(args.threads)
     started = time.perf_counter()
     image = load_window()
-    out: dict = {"bench": "sinddm", "quick": args.quick, "device": "cpu", "threads": threads, "torch": torch.__version__}
+    out: dict = {"bench": "sinddm", "quick": args.quick, "device": args.device, "threads": threads, "torch": torch.__version__}
+    if args.device != "cpu":
+        device = str(models.select_device(args.device))
+        out["device_name"] = torch.cuda.get_device_name() if device.startswith("cuda") else device
+        log(f"timing training steps on {device} (project vs reference)")
+        try:
+            out.update(measure_device_throughput(models, image, device, repeats=5 if args.quick else 20))
+        except Exception as error:
+            out["throughput_error"] = repr(error)
+        log(json.dumps(out))
+        if not args.quick:
+            out.update(baselines(models, image))
+            out.update(device_quality(models, image, device, args.samples, args.budget_scale))
+        out["bench_seconds"] = round(time.perf_counter() - started, 1)
+        print(json.dumps(out), flush=True)
+        return
     log("timing training steps (project vs reference)")
     out.update(measure_throughput(models, image, budget_s=45.0 if args.quick else 120.0))
     out["target_speedup_3x_met"] = out["speedup"] >= 3.0
