@@ -7,6 +7,7 @@ and the second edit of a scene (model cache). Prints one JSON line.
 The full run uses a 256x256 crop and the `fast` preset. CLIP gain is measured under the model that
 guides (a randomly initialised open_clip ViT built from a config: no weights can be downloaded here),
 so it shows that guidance moves the image towards the prompt under that model, not semantic quality.
+clip_gain compares the text edit with the same edit at guidance strength 0 (same model, seed and start).
 
 seam_ratio is the mean |gradient| on a 2-px ring across the ROI border over that deep inside the ROI.
 Two keys say what drives it: ring_gradient_vs_source (the ring against the unedited image's ring:
@@ -126,7 +127,9 @@ def main() -> None:
         edit_scene(scene, roi, folder / "text.tif", mode="text", prompt=prompt, clip_model=clip_name,
                    clip_weights=clip_path, guidance_strength=1.0, start_scale=1, **common)
         text_seconds = time.perf_counter() - started
-        edit_scene(scene, roi, folder / "plain.tif", start_scale=1, **common)
+        # the baseline: the same text edit, same model and seed, without CLIP's steering
+        edit_scene(scene, roi, folder / "plain.tif", mode="text", prompt=prompt, clip_model=clip_name,
+                   clip_weights=clip_path, guidance_strength=0.0, start_scale=1, **common)
 
         with rasterio.open(scene) as src, rasterio.open(folder / "mask.tif") as mask_ds:
             source, weights = src.read(), mask_ds.read(1)

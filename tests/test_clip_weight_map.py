@@ -97,3 +97,24 @@ def test_the_clip_weight_map_needs_a_text_edit(tmp_path):
         edit_scene(scene, [_pixel_box(4, 4, 20, 20)], tmp_path / "x.tif", rois_crs=CRS,
                    mode="regenerate", weight_map="clip")
     assert not (tmp_path / "x.tif").exists()
+
+
+def test_guidance_strength_zero_samples_the_same_edit_unguided(tmp_path):
+    """Strength 0 is the unguided baseline: the prompt then changes nothing, while with guidance it does."""
+    register_tiny_configs()
+    weights_file = tmp_path / "tiny_clip.safetensors"
+    save_file({k: v.contiguous() for k, v in tiny_open_clip_model(TINY_VIT, seed=4).state_dict().items()}, str(weights_file))
+    scene = write_textured_scene(tmp_path / "scene.tif", 64, nodata=0)
+    common = dict(rois_crs=CRS, mode="text", clip_model=TINY_VIT, clip_weights=str(weights_file),
+                  backend="training-free", guidance_views=2, tile_size=64, overlap=16, margin=8, feather=4,
+                  context_size=64, start_t=40, seed=0)
+    outputs = {}
+    for strength in (0.0, 1.0):
+        for prompt in (PROMPT, "a forest on fire"):
+            out = tmp_path / f"out_{strength}_{prompt[2:8]}.tif"
+            edit_scene(scene, [_pixel_box(16, 16, 44, 48)], out, prompt=prompt, guidance_strength=strength, **common)
+            with rasterio.open(out) as dst:
+                outputs[strength, prompt] = dst.read()
+    assert np.array_equal(outputs[0.0, PROMPT], outputs[0.0, "a forest on fire"])
+    assert not np.array_equal(outputs[1.0, PROMPT], outputs[1.0, "a forest on fire"])
+    assert not np.array_equal(outputs[0.0, PROMPT], outputs[1.0, PROMPT])

@@ -46,7 +46,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "paraphrases. The prompts used are listed in the log and stored in the output's metadata.\n"
             "<b>CLIP model / weights</b>: an open_clip architecture (ViT-B-32, ViT-L-14, RN50) and a weights file, "
             "e.g. RemoteCLIP-ViT-B-32.pt, or an open_clip pretrained tag such as 'openai' (downloaded once).\n"
-            "<b>Guidance strength</b>: how hard each step moves towards the prompt.\n"
+            "<b>Guidance strength</b>: how hard each step moves towards the prompt; 0 samples the same edit unguided, for comparison.\n"
             "<b>Paraphrases file</b>: more paraphrases, one per line. <b>External paraphrase command</b> (advanced, "
             "off unless set): a program such as a local LLM client that reads the prompt on standard input and "
             "prints paraphrases, one per line.\n"
