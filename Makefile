@@ -34,5 +34,5 @@ clean:
 
 # regenerate the translation sources from the code (pylupdate5), then fill in the German strings
 i18n-update:
-	pylupdate5 plugin.py ui/*.py ui/algorithms/*.py -ts i18n/rsedit_de.ts
+	pylupdate5 -noobsolete plugin.py ui/*.py ui/algorithms/*.py -ts i18n/rsedit_de.ts
 	python3 scripts/translate_de.py i18n/rsedit_de.ts

@@ -179,11 +179,6 @@ Beispiel: ein Hafen-Orthofoto, ein Polygon um einen Öltank als Quelle, fünf le
         <translation>Startskala (0 = ROI von Grund auf neu erzeugen; höhere Werte erhalten mehr vom Aufbau)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_base.py" line="90" />
-        <source>Start step at the start scale (0-99; -1 = from pure noise)</source>
-        <translation type="obsolete">Startschritt auf der Startskala (0-99; -1 = aus reinem Rauschen)</translation>
-    </message>
-    <message>
         <location filename="../ui/algorithms/edit_base.py" line="93" />
         <source>Soft ROI edges (NGDM); untick for a hard mask</source>
         <translation>Weiche ROI-Ränder (NGDM); Haken entfernen für eine harte Maske</translation>
@@ -726,29 +721,6 @@ Jede Kachel kostet einen Modelldurchlauf je Schritt für die Inversion und drei 
         <location filename="../ui/algorithms/edit_text.py" line="25" />
         <source>CLIP: strongest where the image disagrees with the prompt</source>
         <translation>CLIP: am stärksten, wo das Bild der Textvorgabe am wenigsten entspricht</translation>
-    </message>
-    <message>
-        <location filename="../ui/algorithms/edit_text.py" line="38" />
-        <source>Edits each polygon towards a text prompt, e.g. 'a forest on fire', 'a flooded river' or 'a damaged house', while keeping the scene's own look. A CLIP model (RemoteCLIP recommended for remote sensing) steers a diffusion model of the scene; the prompt is averaged with paraphrases (prompt ensembling) so that one wording does not drag in unrelated content. Pixels outside the polygons are unchanged.
-
-&lt;b&gt;Prompt&lt;/b&gt;: what the polygons should show. &lt;b&gt;Prompt field&lt;/b&gt;: optionally, a field of the ROI layer holding each polygon's own prompt (empty values fall back to the prompt).
-&lt;b&gt;Paraphrases&lt;/b&gt;: optional, one per line; without them RSEdit uses built-in remote-sensing paraphrases. The prompts used are listed in the log and stored in the output's metadata.
-&lt;b&gt;CLIP model / weights&lt;/b&gt;: an open_clip architecture (ViT-B-32, ViT-L-14, RN50) and a weights file, e.g. RemoteCLIP-ViT-B-32.pt, or an open_clip pretrained tag such as 'openai' (downloaded once).
-&lt;b&gt;Guidance strength&lt;/b&gt;: how hard each step moves towards the prompt.
-&lt;b&gt;Paraphrases file&lt;/b&gt;: more paraphrases, one per line. &lt;b&gt;External paraphrase command&lt;/b&gt; (advanced, off unless set): a program such as a local LLM client that reads the prompt on standard input and prints paraphrases, one per line.
-&lt;b&gt;Soft-mask weight map&lt;/b&gt; (advanced): ROI fades the edit in from the polygon border; CLIP makes pixels change most where CLIP finds the image furthest from the prompt.
-
-Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', RemoteCLIP-ViT-B-32.pt.</source>
-        <translation type="obsolete">Bearbeitet jedes Polygon in Richtung einer Textvorgabe, z. B. 'a forest on fire', 'a flooded river' oder 'a damaged house', und bewahrt dabei das eigene Erscheinungsbild der Szene. Ein CLIP-Modell (für die Fernerkundung wird RemoteCLIP empfohlen) steuert ein Diffusionsmodell der Szene; die Textvorgabe wird mit Umschreibungen gemittelt (Prompt-Ensembling), damit eine einzelne Formulierung keine fremden Inhalte hineinzieht. Pixel außerhalb der Polygone bleiben unverändert.
-
-&lt;b&gt;Textvorgabe&lt;/b&gt;: was die Polygone zeigen sollen. &lt;b&gt;Feld mit Textvorgabe&lt;/b&gt;: optional ein Feld des ROI-Layers mit der eigenen Textvorgabe jedes Polygons (bei leeren Werten gilt die Textvorgabe).
-&lt;b&gt;Umschreibungen&lt;/b&gt;: optional, eine pro Zeile; ohne sie verwendet RSEdit eingebaute Umschreibungen aus der Fernerkundung. Die verwendeten Textvorgaben werden im Protokoll aufgeführt und in den Metadaten der Ausgabe gespeichert.
-&lt;b&gt;CLIP-Modell / Gewichte&lt;/b&gt;: eine open_clip-Architektur (ViT-B-32, ViT-L-14, RN50) und eine Gewichtsdatei, z. B. RemoteCLIP-ViT-B-32.pt, oder eine open_clip-Kennung vortrainierter Gewichte wie 'openai' (wird einmal heruntergeladen).
-&lt;b&gt;Führungsstärke&lt;/b&gt;: wie stark jeder Schritt in Richtung der Textvorgabe geht.
-&lt;b&gt;Datei mit Umschreibungen&lt;/b&gt;: weitere Umschreibungen, eine pro Zeile. &lt;b&gt;Externer Umschreibungsbefehl&lt;/b&gt; (erweitert, nur aktiv, wenn gesetzt): ein Programm, etwa ein lokaler LLM-Client, das die Textvorgabe von der Standardeingabe liest und Umschreibungen ausgibt, eine pro Zeile.
-&lt;b&gt;Gewichtskarte der weichen Maske&lt;/b&gt; (erweitert): ROI blendet die Bearbeitung vom Polygonrand her ein; CLIP verändert Pixel dort am stärksten, wo CLIP das Bild am weitesten von der Textvorgabe entfernt sieht.
-
-Beispiel: eine Sentinel-2-Szene, ein Waldpolygon, Textvorgabe 'a forest on fire', RemoteCLIP-ViT-B-32.pt.</translation>
     </message>
     <message>
         <location filename="../ui/algorithms/edit_text.py" line="64" />
