@@ -56,6 +56,13 @@ def random_clip_weights(folder: Path, architecture: str | None) -> tuple[str, st
     return name, str(path)
 
 
+def read_raster(path: Path) -> np.ndarray:
+    import rasterio
+
+    with rasterio.open(path) as dataset:
+        return dataset.read()
+
+
 def border_gradients(image: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     """Mean |gradient| across the ROI border (a 2-px ring) and deep inside the ROI."""
     from scipy.ndimage import binary_dilation, binary_erosion
@@ -91,6 +98,9 @@ def main() -> None:
     parser.add_argument("--clip-arch", default=None,
                         help="guide text edits with this open_clip architecture, randomly initialised (e.g. "
                              "ViT-B-32, for latency at RemoteCLIP's size); default: a tiny ViT")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="also regenerate with seeds 1..N-1 (each trains its own model) and report "
+                             "the seam ratio of every seed and their mean (default 1: seed 0 only)")
     args = parser.parse_args()
     import_models()  # puts rsedit on sys.path
 
@@ -122,6 +132,13 @@ def main() -> None:
         edit_scene(scene, roi, folder / "free.tif", **free)
         free_seconds = time.perf_counter() - started
 
+        with rasterio.open(scene) as src, rasterio.open(folder / "mask.tif") as mask_ds:
+            source, weights = src.read(), mask_ds.read(1)
+        seeds_ratio = [border_gradients(read_raster(folder / "soft.tif"), weights)]
+        for seed in range(1, args.seeds):
+            edit_scene(scene, roi, folder / f"seed{seed}.tif", **(common | {"seed": seed}))
+            seeds_ratio.append(border_gradients(read_raster(folder / f"seed{seed}.tif"), weights))
+
         clip_name, clip_path = random_clip_weights(folder, args.clip_arch)
         started = time.perf_counter()
         edit_scene(scene, roi, folder / "text.tif", mode="text", prompt=prompt, clip_model=clip_name,
@@ -131,9 +148,7 @@ def main() -> None:
         edit_scene(scene, roi, folder / "plain.tif", mode="text", prompt=prompt, clip_model=clip_name,
                    clip_weights=clip_path, guidance_strength=0.0, start_scale=1, **common)
 
-        with rasterio.open(scene) as src, rasterio.open(folder / "mask.tif") as mask_ds:
-            source, weights = src.read(), mask_ds.read(1)
-        read = {name: rasterio.open(folder / f"{name}.tif").read() for name in ("soft", "hard", "text", "plain", "free")}
+        read = {name: read_raster(folder / f"{name}.tif") for name in ("soft", "hard", "text", "plain", "free")}
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for name in ("crop", "mask", "soft", "hard", "text", "plain", "free"):
@@ -166,6 +181,8 @@ def main() -> None:
         "ring_gradient_vs_source": round(soft_ring / source_ring, 3),
         "interior_gradient_vs_source": round(soft_core / source_core, 3),
         "seam_ratio_training_free": round(free_ring / free_core, 3),
+        "seam_ratio_per_seed": [round(ring / core, 3) for ring, core in seeds_ratio],
+        "seam_ratio_seed_mean": round(float(np.mean([ring / core for ring, core in seeds_ratio])), 3),
         "edit_seconds_training_free": round(free_seconds, 2),
         "clip_gain": round(gain, 4),
         "clip_model": clip_name,

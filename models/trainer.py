@@ -226,7 +226,7 @@ class SinDDMTrainer:
     def _noise(self, shape: torch.Size) -> torch.Tensor:
         if self.device.type == "cpu":
             return torch.randn(shape, generator=self.generator)
-        # On a GPU, drawing on the host and copying over costs more than a small step itself; a device
+        # On a GPU, drawing on the host would add a host-side draw and a copy to every step; a device
         # generator seeded from the run's generator keeps runs reproducible and resumable.
         seed = int(torch.randint(0, 2**62, (1,), generator=self.generator))
         device_generator = torch.Generator(device=self.device).manual_seed(seed)
@@ -234,8 +234,8 @@ class SinDDMTrainer:
 
     def draw_timesteps(self, scale: int, batch: int) -> torch.Tensor:
         """t for each batch element: uniform over the schedule, except that at scales > 0 a
-        `sampled_t_share` of them is drawn from 0..T[s], the only steps sampling runs there
-        (T[s] is 25-29 of 100 on the bench window, so uniform draws spend most of a finer scale's training elsewhere)."""
+        `sampled_t_share` of them is drawn from 0..T[s], the only steps sampling runs there (T[s] is
+        25-29 of 100 on the bench window, so uniform draws spend most of a finer scale's training elsewhere)."""
         generator = self.generator
         t = torch.randint(0, self.schedule.num_timesteps, (batch,), generator=generator)
         if scale > 0 and self.settings.sampled_t_share > 0:
