@@ -3,8 +3,8 @@
 | preset     | net width | batch per step                  | steps   | lr (decay x0.5 at)          | EMA                      | CPU cost (2 cores)* | use |
 |------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
 | `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | days (a reference-style step: ~10 s; see below) | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
-| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | 704-738 s (bf16 CPU)* | ~4x `fast`'s training; see the SWD note below |
-| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 172-190 s (bf16 CPU), ~400-580 s (AVX2)*; 10-21 s on one H200 | the default |
+| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | 652-738 s (bf16 CPU)* | ~4x `fast`'s training; see the SWD note below |
+| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 164-222 s (bf16 CPU), ~400-580 s (AVX2)*; 10-21 s on one H200 | the default |
 
 *On the bench's 256x256 Landsat window with 2 cores. bf16 CPU: an AMD EPYC with AVX512-BF16, which
 trains under bf16 autocast (bench/sinddm.py and bench/patch_denoiser.py, quiet machine). AVX2: an
@@ -24,7 +24,10 @@ both, `fast` measured SWD 246 on the same window and seed; `standard` is not re-
 Finer scales trained on the steps sampling runs there (`sampled_t_share` 0.8, both crop presets):
 sampling visits only t <= T[s] (25-29 of 100) at scales > 0, so uniform t spent ~3/4 of their
 training elsewhere. `fast` on one H200, 8 samples, model seeds 0/1/2: SWD 211/251/230 with the share,
-316/309/290 without (bench/sinddm.py --device cuda and the same settings by hand). On the GPU:
+316/309/290 without (bench/sinddm.py --device cuda and the same settings by hand); on the bf16 CPU,
+seed 0: 280 with it, 299 without (the four coarser SWD levels 102/96/67/73 against 129/111/98/101;
+the finest ~1,060 in both). With the share `standard` (652 s on that CPU) measured 284, so it still
+does not beat `fast` (222 s in the same bench run). On the GPU:
 
 | run (one H200, bench window)                  | train s | SWD |
 |-----------------------------------------------|---------|-----|
