@@ -7,7 +7,9 @@ and the second edit of a scene (model cache). Prints one JSON line.
 The full run uses a 256x256 crop and the `fast` preset. CLIP gain is measured under the model that
 guides (a randomly initialised open_clip ViT built from a config: no weights can be downloaded here),
 so it shows that guidance moves the image towards the prompt under that model, not semantic quality.
-clip_gain compares the text edit with the same edit at guidance strength 0 (same model, seed and start).
+clip_gain compares the text edit with the same edit at guidance strength 0 (same model, seed and start),
+scored as the guidance scores it: the whole tile, the view its augmentations start from.
+clip_gain_roi_box scores the ROI's bounding box alone.
 
 seam_ratio is the mean |gradient| on a 2-px ring across the ROI border over that deep inside the ROI.
 Two keys say what drives it: ring_gradient_vs_source (the ring against the unedited image's ring:
@@ -76,8 +78,9 @@ def border_gradients(image: np.ndarray, weights: np.ndarray) -> tuple[float, flo
     return float(magnitude[ring].mean()), float(magnitude[core].mean())
 
 
-def roi_similarity(clip_name: str, clip_path: str, image: np.ndarray, box: tuple[int, int, int, int], prompt: str,
-                   device: str = "cpu") -> float:
+def clip_similarities(clip_name: str, clip_path: str, images: list[np.ndarray], box: tuple[int, int, int, int],
+                      prompt: str, device: str = "cpu") -> list[tuple[float, float]]:
+    """(whole tile, ROI bounding box) image-text similarity of each image under the guiding CLIP."""
     import torch
 
     from rsedit.models.clip_model import GuidanceClip
@@ -86,8 +89,12 @@ def roi_similarity(clip_name: str, clip_path: str, image: np.ndarray, box: tuple
     clip = GuidanceClip.load(clip_name, clip_path, device=device)
     ensemble = embed_prompts(clip, ensemble_prompts(prompt))
     r0, c0, r1, c1 = box
-    crop = torch.from_numpy(image[:, r0:r1, c0:c1].astype(np.float32) / 127.5 - 1.0)[None].to(device)
-    return float(clip.image_text_similarity(crop, ensemble.embedding))
+
+    def similarity(pixels: np.ndarray) -> float:
+        values = torch.from_numpy(pixels.astype(np.float32) / 127.5 - 1.0)[None].to(device)
+        return float(clip.image_text_similarity(values, ensemble.embedding))
+
+    return [(similarity(image), similarity(image[:, r0:r1, c0:c1])) for image in images]
 
 
 def main() -> None:
@@ -162,8 +169,8 @@ def main() -> None:
         rows, cols = np.nonzero(weights > 0)
         box = (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
         clip_device = str(select_device(args.device))
-        gain = roi_similarity(clip_name, clip_path, read["text"], box, prompt, clip_device) - \
-            roi_similarity(clip_name, clip_path, read["plain"], box, prompt, clip_device)
+        (text_tile, text_roi), (plain_tile, plain_roi) = clip_similarities(
+            clip_name, clip_path, [read["text"], read["plain"]], box, prompt, clip_device)
 
     print(json.dumps({
         "mode": "quick" if args.quick else "full",
@@ -184,7 +191,8 @@ def main() -> None:
         "seam_ratio_per_seed": [round(ring / core, 3) for ring, core in seeds_ratio],
         "seam_ratio_seed_mean": round(float(np.mean([ring / core for ring, core in seeds_ratio])), 3),
         "edit_seconds_training_free": round(free_seconds, 2),
-        "clip_gain": round(gain, 4),
+        "clip_gain": round(text_tile - plain_tile, 4),
+        "clip_gain_roi_box": round(text_roi - plain_roi, 4),
         "clip_model": clip_name,
         "text_edit_seconds": round(text_seconds, 2),
         "seconds_second_edit": round(second_seconds, 2),
