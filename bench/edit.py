@@ -117,6 +117,7 @@ def main() -> None:
     from rsedit.models.device import select_device
     from rsedit.models.presets import get_preset
 
+    device = str(select_device(args.device))
     size = 128 if args.quick else 256
     preset = get_preset("fast").with_changes(steps=150, lr_milestones=()) if args.quick else "fast"
     prompt = "a forest on fire"
@@ -162,20 +163,19 @@ def main() -> None:
                 shutil.copy(folder / f"{name}.tif", args.keep / f"{name}.tif")
         outside = weights == 0
         identical = all(np.array_equal(image[:, outside], source[:, outside]) for image in read.values())
-        soft_ring, soft_core = border_gradients(read["soft"], weights)
+        soft_ring, soft_core = seeds_ratio[0]
         hard_ring, hard_core = border_gradients(read["hard"], weights)
         source_ring, source_core = border_gradients(source, weights)
         free_ring, free_core = border_gradients(read["free"], weights)
         rows, cols = np.nonzero(weights > 0)
         box = (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
-        clip_device = str(select_device(args.device))
         (text_tile, text_roi), (plain_tile, plain_roi) = clip_similarities(
-            clip_name, clip_path, [read["text"], read["plain"]], box, prompt, clip_device)
+            clip_name, clip_path, [read["text"], read["plain"]], box, prompt, device)
 
     print(json.dumps({
         "mode": "quick" if args.quick else "full",
         "size": size,
-        "device": str(select_device(args.device)),
+        "device": device,
         "first_edit_seconds_with_training": round(first_seconds, 2),
         "edit_seconds_per_tile": round(second_seconds / max(second.outputs[0].tiles_edited, 1), 2),
         "tiles_edited": second.outputs[0].tiles_edited,
