@@ -114,32 +114,46 @@ def reference_training_step(image55: torch.Tensor, alphas_cumprod: np.ndarray, d
     return step, batch.shape[0] * batch.shape[2] * batch.shape[3]
 
 
-def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
+def _finest_step(trainer):
+    """(one training step at the trainer's finest scale, the pixels it processes)."""
+    finest = trainer.plan.num_scales - 1
+    return (lambda: trainer.step(scale=finest)), trainer.batch_pixels(finest)
+
+
+def _step_candidates(models, image: np.ndarray, device: str):
+    """The steps both throughput measurements time: the reference step (width 160, 32 copies of a
+    55x55 image), the project's step at width 160 (standard preset) and the fast preset's step.
+    Returns (the width-160 trainer, the image in model units, {name: (step, pixels)})."""
     from rsedit.models.resample import lanczos_resize
+    from rsedit.models.trainer import SinDDMTrainer
+
+    standard = models.get_preset("standard").with_changes(width=160, steps=10**9)
+    fast = models.get_preset("fast").with_changes(steps=10**9)
+    project = SinDDMTrainer(image, settings=standard, device=device)
+    fast_trainer = SinDDMTrainer(image, settings=fast, device=device)
+    normalized = torch.from_numpy(project.normalization.normalize(image))
+    image55 = lanczos_resize(normalized, (55, 55)).contiguous()
+    candidates = {
+        "reference": reference_training_step(image55, project.schedule.alphas_cumprod, device),
+        "project": _finest_step(project),
+        "fast": _finest_step(fast_trainer),
+    }
+    return project, normalized, candidates
+
+
+def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
     from rsedit.models import native_kernels
     from rsedit.models.trainer import SinDDMTrainer
     from rsedit.models.winograd_conv import winograd_tile
 
-    standard = models.get_preset("standard").with_changes(width=160, steps=10**9)
-    fast = models.get_preset("fast").with_changes(steps=10**9)
-    project = SinDDMTrainer(image, settings=standard, device="cpu")
-    fast_trainer = SinDDMTrainer(image, settings=fast, device="cpu")
-    finest = project.plan.num_scales - 1
-    normalized = torch.from_numpy(project.normalization.normalize(image))
-    image55 = lanczos_resize(normalized, (55, 55)).contiguous()
-    ref_step, ref_pixels = reference_training_step(image55, project.schedule.alphas_cumprod)
-
-    oneDNN = SinDDMTrainer(image, settings=standard, device="cpu")
+    project, _, steps = _step_candidates(models, image, "cpu")
+    oneDNN = SinDDMTrainer(image, settings=project.settings, device="cpu")
     # the same step in fp32 with oneDNN's convolutions: what the project's CPU path gains (the
     # Winograd/depthwise kernels on AVX2 CPUs, bf16 autocast on CPUs with bf16 instructions)
     oneDNN.net.use_cpu_kernels(False)
     oneDNN.autocast = None
-    candidates = {
-        "reference": (ref_step, ref_pixels),
-        "project": (lambda: project.step(scale=finest), project.batch_pixels(finest)),
-        "onednn": (lambda: oneDNN.step(scale=finest), oneDNN.batch_pixels(finest)),
-        "fast": (lambda: fast_trainer.step(scale=fast_trainer.plan.num_scales - 1), fast_trainer.batch_pixels(fast_trainer.plan.num_scales - 1)),
-    }
+    candidates = {"reference": steps["reference"], "project": steps["project"], "onednn": _finest_step(oneDNN),
+                  "fast": steps["fast"]}
     times: dict[str, list[float]] = {name: [] for name in candidates}
     for step, _ in candidates.values():
         step()  # warm-up: allocator, oneDNN primitive caches
@@ -166,8 +180,9 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
         "training_precision": "fp32" if project.autocast is None else str(project.autocast).replace("torch.", ""),
         "cpu_kernels_used": project.net.blocks[0].cpu_kernels,
         "winograd_tile": winograd_tile(),
-        "project_step": {"width": 160, "batch": standard.batch_size, "crop": standard.crop_size, "pixels": candidates["project"][1]},
-        "reference_step": {"width": 160, "batch": 32, "crop": None, "pixels": ref_pixels},
+        "project_step": {"width": 160, "batch": project.settings.batch_size, "crop": project.settings.crop_size,
+                         "pixels": candidates["project"][1]},
+        "reference_step": {"width": 160, "batch": 32, "crop": None, "pixels": candidates["reference"][1]},
         "timing_rounds": rounds,
     }
 
@@ -219,29 +234,17 @@ def measure_device_throughput(models, image: np.ndarray, device: str, repeats: i
     """Throughput on an accelerator, and what the reference configuration costs there.
 
     The project's step runs as the trainer runs it on that device (bf16 autocast, channels_last);
-    the reference step is the plain fp32 eager copy above on the same device. `paper_*` is the
-    reference configuration (whole-image copies of the image shrunk to 50,000 px, width 160)
-    through the reference step at every pyramid size: the mean over scales times 120,001 steps is
-    what the reference's training costs on this device.
+    the reference step is the plain fp32 eager copy above on the same device. The per-scale
+    figures run the reference configuration (whole-image copies of the image shrunk to 50,000 px,
+    width 160) at every pyramid size, through the reference step (`reference_*`) and through the
+    project's trainer with the `paper` preset (`paper_*`); the mean over scales times 120,001 steps
+    is what that training costs on this device.
     """
     from rsedit.models.resample import lanczos_resize
     from rsedit.models.trainer import SinDDMTrainer
 
-    standard = models.get_preset("standard").with_changes(width=160, steps=10**9)
-    fast = models.get_preset("fast").with_changes(steps=10**9)
-    project = SinDDMTrainer(image, settings=standard, device=device)
-    fast_trainer = SinDDMTrainer(image, settings=fast, device=device)
+    project, normalized, candidates = _step_candidates(models, image, device)
     paper = SinDDMTrainer(image, settings=models.get_preset("paper").with_changes(steps=10**9), device=device)
-    finest = project.plan.num_scales - 1
-    normalized = torch.from_numpy(project.normalization.normalize(image))
-    image55 = lanczos_resize(normalized, (55, 55)).contiguous()
-    ref_step, ref_pixels = reference_training_step(image55, project.schedule.alphas_cumprod, device)
-    candidates = {
-        "reference": (ref_step, ref_pixels),
-        "project": (lambda: project.step(scale=finest), project.batch_pixels(finest)),
-        "fast": (lambda: fast_trainer.step(scale=fast_trainer.plan.num_scales - 1),
-                 fast_trainer.batch_pixels(fast_trainer.plan.num_scales - 1)),
-    }
     seconds = {}
     for name, (step, _) in candidates.items():
         _median_step_seconds(step, device, 3)  # warm-up: cuDNN autotuning, allocator
