@@ -45,10 +45,12 @@ SYNTHETIC_NOTE = ("Pixels where the RSEdit edit mask is above 0 were generated b
 
 # Regeneration starts from the ROI's surroundings filled in, noised to this step of the coarsest
 # scale: enough noise for new texture and layout, little enough that the colours around the ROI hold.
-# Measured with the `fast` preset on bench/edit.py's Landsat crop, seeds 0-3 (a model and a sample
-# each), mean over seeds of the ROI's texture against the scene's (mean |gradient| inside the ROI) and
-# of seam_ratio: start 40 -> 0.91 / 1.50, 35 -> 1.12 / 1.21, 30 -> 1.01 / 1.35. From 40 the ROIs
-# came out smoother and darker than the scene.
+# Chosen with L1-trained `fast` models on one central ROI of bench/edit.py's Landsat crop, seeds 0-3,
+# mean over seeds of the ROI's texture against the scene's (mean |gradient| inside the ROI) and of
+# seam_ratio: start 40 -> 0.91 / 1.50, 35 -> 1.12 / 1.21, 30 -> 1.01 / 1.35. On the bench's five
+# ROIs, L1 models, seeds 0-2: starts 20-60 all gave texture 0.56-0.78 (the models drew sea without
+# its clouds), 35 among the best. With the L2 training loss (presets.py), 35 gives texture 1.03
+# (seed 0) and seam ratio 0.89-0.91 over seeds 0-2.
 REGENERATE_START_T = 35
 
 RoiInput = Union[str, os.PathLike, Sequence[RoiFeature], Sequence[Any]]

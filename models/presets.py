@@ -3,8 +3,8 @@
 | preset     | net width | batch per step                  | steps   | lr (decay x0.5 at)          | EMA                      | CPU cost (2 cores)* | use |
 |------------|-----------|---------------------------------|---------|-----------------------------|--------------------------|---------------------|-----|
 | `paper`    | 160 (1.1 M weights) | 32 whole-image copies, image <= 50,000 px | 120,001 | 1e-3 (20k 40k 70k 80k 90k 110k) | 0.995 every 10 steps after 2,000 | days (a reference-style step: ~10 s; see below) | the reference settings; for a big GPU (8-10 h on a TITAN RTX) |
-| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | 652-738 s (bf16 CPU)* | ~4x `fast`'s training; see the SWD note below |
-| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 164-222 s (bf16 CPU), ~400-580 s (AVX2)*; 10-21 s on one H200 | the default |
+| `standard` | 96 (0.40 M) | 8 random 48x48 crops per scale   | 2,800   | 2e-3 (1,400 2,100)          | 0.99 every step after 700 | 511-738 s (bf16 CPU)* | ~4x `fast`'s training; see the SWD note below |
+| `fast`     | 64 (0.18 M) | 8 random 48x48 crops per scale   | 1,200   | 2e-3 (600 900)              | 0.99 every step after 300 | 125-222 s (bf16 CPU), ~400-580 s (AVX2)*; 10-21 s on one H200 | the default |
 
 *On the bench's 256x256 Landsat window with 2 cores. bf16 CPU: an AMD EPYC with AVX512-BF16, which
 trains under bf16 autocast (bench/sinddm.py and bench/patch_denoiser.py, quiet machine). AVX2: an
@@ -44,6 +44,17 @@ The full 120,001-step `paper` run was not measured: a reference-style step costs
 steadily lower the SWD under this sampler (paper and fast x2 above), so on a GPU too `fast` is
 the preset to use: it trains in 10-21 s there.
 
+The crop presets train with an L2 loss on the noise (`loss="l2"`); `paper` keeps the reference's L1.
+An L1 net estimates the median of the noise, so each denoising step pulls a pixel towards the
+scene's majority: with L1 `fast` models, 256 px unconditional samples of the bench window came out
+as dark sea (mean 22-27 against the window's 59, mean |gradient| 4-8 against 23), three times the
+training did not help (mean 19-20), and ROI regenerations on bench/edit.py's five ROIs had 0.74-0.77
+of the scene's texture (seam ratio 1.20-1.25, seeds 0-2). With L2: samples with mean 37 and
+|gradient| 17, texture 1.03 and seam ratio 0.89-0.91. bench/sinddm.py, bf16 CPU, seed 0: SWD
+`fast` 186 (L1: 280) and `standard` 176 (L1: 284); the low-pass level, the colours and layout,
+fell from ~1,060 to 310 and the finer levels rose from 67-102 to 103-198. The GPU figures above
+are for L1 nets.
+
 CPU training of the fp32 path uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
 depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput
 step) they give ~1.9x torch's oneDNN step and 2.3-3.3x the pixel throughput of a plain
@@ -70,7 +81,7 @@ PAPER = TrainingSettings(name="paper")
 # what `standard` and `fast` share: random crops, a faster learning rate, an EMA every step, native
 # resolution, and finer scales trained mostly on the steps that sampling runs there
 _CROP_TRAINING = dict(batch_size=8, crop_size=48, learning_rate=2e-3, ema_decay=0.99, ema_every=1,
-                      max_pixels=512 * 512, blur_factor=3.0, sampled_t_share=0.8)
+                      max_pixels=512 * 512, blur_factor=3.0, sampled_t_share=0.8, loss="l2")
 # standard: about 4x fast's training time (a width-96 step costs 1.7-1.8x a width-64 one, measured)
 STANDARD = TrainingSettings(name="standard", width=96, steps=2800, lr_milestones=(1400, 2100), ema_start=700,
                             **_CROP_TRAINING)

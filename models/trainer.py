@@ -1,5 +1,6 @@
 """Training on a single image (Algorithm 1): one random scale per step, a random t per batch
-element, L1 loss on the noise, Adam with step decay, EMA; seeded, cancellable and resumable."""
+element, an L1 (reference) or L2 loss on the noise, Adam with step decay, EMA; seeded, cancellable
+and resumable."""
 from __future__ import annotations
 
 import contextlib
@@ -215,7 +216,8 @@ class SinDDMTrainer:
                 inputs = inputs.contiguous(memory_format=torch.channels_last)
             with self._precision():
                 prediction = self.forward(inputs, t_device[part], scales[part])
-            error = (prediction.float() - noise[part]).abs()
+            difference = prediction.float() - noise[part]
+            error = difference.abs() if self.settings.loss == "l1" else difference.square()
             if weight is not None:
                 error = error * weight[part]
             loss = error.sum() / denominator  # micro-batch losses add up to the full batch's mean

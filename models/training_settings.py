@@ -24,6 +24,9 @@ class TrainingSettings:
     # share of the batch at scales > 0 whose t is drawn from 0..T[s], the steps sampling visits there;
     # the rest (and the reference: 0) draws t from the whole schedule
     sampled_t_share: float = 0.0
+    # on the predicted noise: "l1" (reference) or "l2". L1 nets estimate the median of the noise, so
+    # samples drift to the scene's majority (sea without its clouds); DDPM sampling needs the mean (L2)
+    loss: str = "l1"
     micro_batch_pixels: int | None = 24_576  # CPU: split batches (same gradient) for cache use and prompt cancel
     # torch.compile the net (needs a C++ compiler on CPU). Off: on 2 AVX2 cores, width 160, it cost 32 s
     # to compile and ran 1.04x the eager oneDNN step, while the eager CPU kernels it replaces ran 1.7x
@@ -38,6 +41,8 @@ class TrainingSettings:
             raise ModelError(f"Crops must be at least 8 px (got {self.crop_size}); the net sees ~35 px.")
         if not 0.0 <= self.ema_decay < 1.0 or self.ema_every < 1:
             raise ModelError("EMA decay must be in [0, 1) and applied every >= 1 steps.")
+        if self.loss not in ("l1", "l2"):
+            raise ModelError(f"The training loss must be 'l1' or 'l2' (got {self.loss!r}).")
         if not 0.0 <= self.sampled_t_share <= 1.0:
             raise ModelError(f"sampled_t_share must be in [0, 1] (got {self.sampled_t_share}).")
 

@@ -137,3 +137,31 @@ def test_sampled_t_share_draws_finer_scales_from_the_steps_sampling_runs():
     assert int(focused.draw_timesteps(0, 512).max()) > 90
     with pytest.raises(ModelError, match="sampled_t_share"):
         tiny(sampled_t_share=1.5)
+
+
+def test_l2_loss_learns_the_mean_where_l1_learns_the_median():
+    """Why the crop presets train with "l2": DDPM sampling needs the mean of x0 given x_t, and over
+    noisy copies of an image that mean averages to the image's mean. On pixels that are 80% dark and
+    20% bright, the L2 net's x0 estimates average near it; the L1 net estimates the median, pulled
+    to the dark majority: L1 nets sample the majority alone (e.g. sea without its clouds)."""
+    from rsedit.models.trainer import SinDDMTrainer
+
+    rng = np.random.default_rng(0)
+    image = np.where(rng.random((3, 40, 40)) < 0.2, 230, 25).astype(np.uint8)
+    means = {}
+    for loss in ("l1", "l2"):
+        trainer = SinDDMTrainer(image, settings=tiny(loss=loss, crop_size=None, ema_start=10_000), device="cpu")
+        for _ in range(300):
+            trainer.step(scale=0)
+        clean = trainer.pyramid.levels[0].expand(16, -1, -1, -1)
+        generator = torch.Generator().manual_seed(1)
+        t = torch.randint(20, 70, (16,), generator=generator)
+        x_t = trainer.schedule.add_noise(clean, t, torch.randn(clean.shape, generator=generator))
+        with torch.no_grad():
+            eps = trainer.net.eval()(x_t, t, torch.zeros(16))
+        means[loss] = float(trainer.schedule.x0_from_eps(x_t, t, eps).mean())
+        image_mean = float(clean.mean())
+    assert abs(means["l2"] - image_mean) < 0.5 * abs(means["l1"] - image_mean)
+    assert means["l1"] < image_mean - 0.1  # pulled towards the dark majority
+    with pytest.raises(ModelError, match="loss"):
+        tiny(loss="huber")
