@@ -52,8 +52,11 @@ training did not help (mean 19-20), and ROI regenerations on bench/edit.py's fiv
 of the scene's texture (seam ratio 1.20-1.25, seeds 0-2). With L2: samples with mean 37 and
 |gradient| 17, texture 1.03 and seam ratio 0.89-0.91. bench/sinddm.py, bf16 CPU, seed 0: SWD
 `fast` 186 (L1: 280) and `standard` 176 (L1: 284); the low-pass level, the colours and layout,
-fell from ~1,060 to 310 and the finer levels rose from 67-102 to 103-198. The GPU figures above
-are for L1 nets.
+fell from ~1,060 to 310 and the finer levels rose from 67-102 to 103-198. The cost: on one large
+ROI across the coast (a 40% square at the window's centre, seed 0), the L2 regeneration came out
+rougher than the scene there (texture 1.70, L1 1.16; start steps 15-35 all gave 1.64-1.95), with
+land and cloud speckle in its sea. L2 at the coarsest scale and L1 elsewhere gave 1.27 there, but
+0.79 on the five ROIs, so it is not offered. The GPU figures above are for L1 nets.
 
 CPU training of the fp32 path uses Winograd 3x3 convolutions and a faster depthwise backward (winograd_conv.py,
 depthwise_conv.py): the same net and weights. At width 160 (`paper`, and bench's throughput
