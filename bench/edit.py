@@ -169,7 +169,8 @@ def main() -> None:
 
         with rasterio.open(scene) as src, rasterio.open(folder / "mask.tif") as mask_ds:
             source, weights = src.read(), mask_ds.read(1)
-        seeds_ratio = [border_gradients(read_raster(folder / "soft.tif"), weights)]
+        soft = read_raster(folder / "soft.tif")
+        seeds_ratio = [border_gradients(soft, weights)]
         for seed in range(1, args.seeds):
             edit_scene(scene, roi, folder / f"seed{seed}.tif", **(common | {"seed": seed}))
             seeds_ratio.append(border_gradients(read_raster(folder / f"seed{seed}.tif"), weights))
@@ -183,7 +184,7 @@ def main() -> None:
         edit_scene(scene, roi, folder / "plain.tif", mode="text", prompt=prompt, clip_model=clip_name,
                    clip_weights=clip_path, guidance_strength=0.0, start_scale=1, **common)
 
-        read = {name: read_raster(folder / f"{name}.tif") for name in ("soft", "hard", "text", "plain", "free")}
+        read = {"soft": soft} | {name: read_raster(folder / f"{name}.tif") for name in ("hard", "text", "plain", "free")}
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for name in ("crop", "mask", "soft", "hard", "text", "plain", "free"):
