@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -13,8 +14,9 @@ LANDSAT = Path(os.environ.get("RSEDIT_BENCH_LANDSAT") or REPO.parent / "shared" 
 WINDOW = (231, 178, 256, 256)  # row, col, height, width: the fully valid 256 px window nearest the centre
 
 
-def import_models():
-    """`rsedit.models`, importable as the tests import it (build/plugins/rsedit -> the repository)."""
+def import_models() -> SimpleNamespace:
+    """Puts rsedit on sys.path as the tests import it (build/plugins/rsedit -> the repository) and
+    returns the model names the benchmarks use, each from its module in models/."""
     plugins = REPO / "build" / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     link = plugins / "rsedit"
@@ -22,9 +24,21 @@ def import_models():
         link.symlink_to(Path("..", ".."), target_is_directory=True)
     if str(plugins) not in sys.path:
         sys.path.insert(0, str(plugins))
-    import rsedit.models as models
+    from rsedit.models.device import select_device, set_cpu_threads
+    from rsedit.models.diffusion.normalization import BandNormalization
+    from rsedit.models.diffusion.pyramid import plan_pyramid
+    from rsedit.models.diffusion.sampler import MultiScaleSampler
+    from rsedit.models.diffusion.schedule import DiffusionSchedule
+    from rsedit.models.metrics import sliced_wasserstein_distance
+    from rsedit.models.sinddm.presets import get_preset
+    from rsedit.models.sinddm.trainer import train_sinddm
+    from rsedit.models.sinddm.training_settings import TrainingSettings
 
-    return models
+    return SimpleNamespace(
+        BandNormalization=BandNormalization, DiffusionSchedule=DiffusionSchedule, MultiScaleSampler=MultiScaleSampler,
+        TrainingSettings=TrainingSettings, get_preset=get_preset, plan_pyramid=plan_pyramid,
+        select_device=select_device, set_cpu_threads=set_cpu_threads,
+        sliced_wasserstein_distance=sliced_wasserstein_distance, train_sinddm=train_sinddm)
 
 
 def load_window() -> np.ndarray:

@@ -110,8 +110,8 @@ def clip_similarities(clip_name: str, clip_path: str, images: list[np.ndarray],
     guiding CLIP."""
     import torch
 
-    from rsedit.models.clip_model import GuidanceClip
-    from rsedit.models.prompts import embed_prompts, ensemble_prompts
+    from rsedit.models.clip.clip_model import GuidanceClip
+    from rsedit.models.clip.prompts import embed_prompts, ensemble_prompts
 
     clip = GuidanceClip.load(clip_name, clip_path, device=device)
     ensemble = embed_prompts(clip, ensemble_prompts(prompt))
@@ -142,7 +142,7 @@ def main() -> None:
 
     from rsedit.core.scene_edit import edit_scene
     from rsedit.models.device import select_device
-    from rsedit.models.presets import get_preset
+    from rsedit.models.sinddm.presets import get_preset
 
     device = str(select_device(args.device))
     size = 128 if args.quick else 256

@@ -34,7 +34,7 @@ def roi_polygon(transform):
 def lpips_outside(weights: str, source: np.ndarray, edited: np.ndarray, outside: np.ndarray) -> float:
     import torch
 
-    from rsedit.models.perceptual_guidance import build_lpips
+    from rsedit.models.latent.perceptual_guidance import build_lpips
 
     metric = build_lpips(weights)
     to_tensor = lambda a: torch.from_numpy(a[:3].astype(np.float32) / 127.5 - 1.0)[None]  # noqa: E731
@@ -80,7 +80,7 @@ def main() -> None:
         roi = roi_polygon(transform)
         model, random_model = args.model, not args.model
         if random_model:
-            from rsedit.models.latent_pipeline import random_latent_model, save_latent_model
+            from rsedit.models.latent.latent_pipeline import random_latent_model, save_latent_model
 
             model = str(save_latent_model(random_latent_model(TILE, width=32, seed=0), folder / "random-sd"))
         report = {"bench": "latent_edit", "quick": args.quick, "tile": TILE, "steps": steps,

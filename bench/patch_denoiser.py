@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the training-free backend (models/patch_denoiser.py). Prints ONE JSON line.
+"""Benchmark of the training-free backend (models/patch/patch_denoiser.py). Prints ONE JSON line.
 
   python bench/patch_denoiser.py --quick   # seconds_256 and swd only (<= 3 minutes)
   python bench/patch_denoiser.py           # + 1024 px, and the trained `fast` and `standard` presets (long)
@@ -13,7 +13,7 @@ SWD of models/metrics.py. The patch backend indexes the same image with the same
 - seconds_256 / seconds_1024: sampling seconds per sample at 256x256 and 1024x1024 output
   (1024 px from the 256 px index: the pyramid's sizes_for, as for the trained net);
   seconds_index: building the index (once per scene). *_cuda: the same on a GPU when there is one.
-- swd_trained_fast / swd_trained_standard: the presets trained here (models/trainer.py).
+- swd_trained_fast / swd_trained_standard: the presets trained here (models/sinddm/trainer.py).
 - time_ratio_vs_trained_standard: (index + one 256 px sample) / (standard training + one sample).
 - peak_rss_mb: peak RSS of the child process that ran the patch backend (training runs elsewhere).
 Each part runs in its own child process so that one's memory does not count against another.
@@ -43,7 +43,7 @@ def run_patch(samples: int, sizes: list[int], blur_factor: float, devices: list[
     import torch
 
     models = import_models()
-    from rsedit.models.patch_denoiser import PatchDenoiser
+    from rsedit.models.patch.patch_denoiser import PatchDenoiser
 
     image = load_window()
     normalization = models.BandNormalization.fit(image)

@@ -6,8 +6,8 @@
   python bench/sinddm.py --device cuda   # the GPU figures (~5 min on one H200), see device_quality()
 
 Throughput: `train_px_per_s` is pixels through forward+backward per second of the project's
-training step (models/trainer.py, standard preset at width 160, finest scale), on the CPU path the
-trainer picks: fp32 with the Winograd 3x3 and depthwise kernels (models/winograd_conv.py) on AVX2
+training step (models/sinddm/trainer.py, standard preset at width 160, finest scale), on the CPU path the
+trainer picks: fp32 with the Winograd 3x3 and depthwise kernels (models/kernels/winograd_conv.py) on AVX2
 CPUs, oneDNN under bf16 autocast on CPUs with bf16 instructions (`training_precision`,
 `cpu_kernels_used`). `train_px_per_s_onednn_convs` is the same step in plain fp32 with torch's own
 (oneDNN) convolutions, so `cpu_kernels_gain` is what that CPU path adds. The reference figure
@@ -124,8 +124,8 @@ def _step_candidates(models, image: np.ndarray, device: str):
     """The steps both throughput measurements time: the reference step (width 160, 32 copies of a
     55x55 image), the project's step at width 160 (standard preset) and the fast preset's step.
     Returns (the width-160 trainer, the image in model units, {name: (step, pixels)})."""
-    from rsedit.models.resample import lanczos_resize
-    from rsedit.models.trainer import SinDDMTrainer
+    from rsedit.models.diffusion.resample import lanczos_resize
+    from rsedit.models.sinddm.trainer import SinDDMTrainer
 
     standard = models.get_preset("standard").with_changes(width=160, steps=10**9)
     fast = models.get_preset("fast").with_changes(steps=10**9)
@@ -142,9 +142,9 @@ def _step_candidates(models, image: np.ndarray, device: str):
 
 
 def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
-    from rsedit.models import native_kernels
-    from rsedit.models.trainer import SinDDMTrainer
-    from rsedit.models.winograd_conv import winograd_tile
+    from rsedit.models.kernels import native_kernels
+    from rsedit.models.kernels.winograd_conv import winograd_tile
+    from rsedit.models.sinddm.trainer import SinDDMTrainer
 
     project, _, steps = _step_candidates(models, image, "cpu")
     oneDNN = SinDDMTrainer(image, settings=project.settings, device="cpu")
@@ -188,7 +188,7 @@ def measure_throughput(models, image: np.ndarray, budget_s: float) -> dict:
 
 
 def evaluate_preset(models, image: np.ndarray, preset, samples: int, seed: int, device: str = "cpu") -> dict:
-    from rsedit.models.resample import lanczos_resize
+    from rsedit.models.diffusion.resample import lanczos_resize
 
     log(f"training the {getattr(preset, 'name', preset)} preset on {device}")
     cpu_start, wall_start = time.process_time(), time.perf_counter()
@@ -240,8 +240,8 @@ def measure_device_throughput(models, image: np.ndarray, device: str, repeats: i
     project's trainer with the `paper` preset (`paper_*`); the mean over scales times 120,001 steps
     is what that training costs on this device.
     """
-    from rsedit.models.resample import lanczos_resize
-    from rsedit.models.trainer import SinDDMTrainer
+    from rsedit.models.diffusion.resample import lanczos_resize
+    from rsedit.models.sinddm.trainer import SinDDMTrainer
 
     project, normalized, candidates = _step_candidates(models, image, device)
     paper = SinDDMTrainer(image, settings=models.get_preset("paper").with_changes(steps=10**9), device=device)
@@ -285,8 +285,8 @@ def train_with_checkpoints(models, image: np.ndarray, settings, device: str, che
                            budget_s: float, samples: int, seed: int) -> dict:
     """Train `settings`, stopping at each checkpoint step to sample and score; training time excludes
     the scoring, and training stops early once `budget_s` of training time is spent."""
-    from rsedit.models.resample import lanczos_resize
-    from rsedit.models.trainer import SinDDMTrainer
+    from rsedit.models.diffusion.resample import lanczos_resize
+    from rsedit.models.sinddm.trainer import SinDDMTrainer
 
     trainer = SinDDMTrainer(image, settings=settings, device=device)
     reference = lanczos_resize(torch.from_numpy(trainer.normalization.normalize(image)), trainer.plan.finest_size)
@@ -342,7 +342,7 @@ def device_quality(models, image: np.ndarray, device: str, samples: int, budget_
 
 
 def baselines(models, image: np.ndarray) -> dict:
-    from rsedit.models.pyramid import blurry_versions, build_pyramid, plan_pyramid
+    from rsedit.models.diffusion.pyramid import blurry_versions, build_pyramid, plan_pyramid
 
     norm = models.BandNormalization.fit(image)
     x = torch.from_numpy(norm.normalize(image))

@@ -230,7 +230,7 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
     `mode` (an option) is "text" (the default: prompts from `prompts` and/or the ROI property
     `prompt_field`) or "regenerate" (no prompt). Other options are EditSettings fields; tile_size
     is the chip size and margin the least context kept around each ROI inside its chip. `clip` is
-    an already loaded models.clip_model.GuidanceClip to use instead of loading clip_weights.
+    an already loaded models.clip.clip_model.GuidanceClip to use instead of loading clip_weights.
     """
     options.setdefault("mode", "text")
     prompts = [p.strip() for p in [*prompts, options.pop("prompt", None) or ""] if p and p.strip()]

@@ -1,4 +1,4 @@
-"""Exceptions of the scene engine. Messages say what is wrong and what the user can do."""
+"""The exceptions of RSEdit, shared by core/, models/ and ui/. Messages say what is wrong and what the user can do."""
 from __future__ import annotations
 
 
@@ -12,3 +12,11 @@ class InputError(RSEditError):
 
 class CancelledError(RSEditError):
     """The user cancelled the operation; nothing was written."""
+
+
+class ModelError(RSEditError):
+    """A model cannot be trained, loaded or used as asked."""
+
+
+class CheckpointError(ModelError):
+    """A checkpoint file is missing, corrupt, truncated or does not fit the data it is used with."""

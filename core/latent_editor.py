@@ -4,7 +4,7 @@ edit_scene drives it like every other mode (same ROIs, tiling with overlap blend
 pixels outside the ROIs, nodata kept, atomic output); only the per-tile editor differs. Each tile
 is mapped to the model's RGB [-1, 1] range, resampled by `scale` (scene pixels → model pixels,
 from a target GSD when one is given) and padded to the VAE's multiple, edited by
-models/latent_edit.py, and mapped back. Tiles default to the model's native size (512² for SD 1.x)
+models/latent/latent_edit.py, and mapped back. Tiles default to the model's native size (512² for SD 1.x)
 in model pixels. Bands other than the three RGB bands are left as they are.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from .editor import TileContext, tile_seed
-from .errors import CancelledError, InputError, RSEditError
+from .errors import CancelledError, InputError, ModelError, RSEditError
 from .rois import Roi
 from .scene import Scene
 
@@ -36,7 +36,7 @@ class PretrainedOptions:
     beta: float = 7.5
     variant: str = "source"  # "source": eq. (1)-(2); "null": eq. (3)-(4)
     steps: int = 50
-    ngdm_a: Optional[float] = None  # None: models/ngdm.py defaults
+    ngdm_a: Optional[float] = None  # None: models/editing/ngdm.py defaults
     ngdm_b: Optional[float] = None
     diffedit_seeds: int = 0  # > 0: NGDM weights from a DiffEdit map over this many seeds (x ROI)
     replacement: str = "inversion"
@@ -102,7 +102,7 @@ def rgb_band_indices(scene: Scene) -> list[int]:
 
 def _normalization(scene: Scene, rois: Sequence[Roi], bands: list[int]):
     """uint8: the fixed 0–255 range; other types: percentiles of a context window around the ROIs."""
-    from ..models.normalization import BandNormalization
+    from ..models.diffusion.normalization import BandNormalization
     from .scene_models import context_window
 
     if scene.dtype == np.uint8:
@@ -116,8 +116,8 @@ def _normalization(scene: Scene, rois: Sequence[Roi], bands: list[int]):
 class PretrainedBackend:
     """A loaded model plus everything fixed for the whole scene."""
 
-    model: Any  # models.latent_pipeline.LatentModel
-    normalization: Any  # models.normalization.BandNormalization over the three model bands
+    model: Any  # models.latent.latent_pipeline.LatentModel
+    normalization: Any  # models.diffusion.normalization.BandNormalization over the three model bands
     bands: list[int]
     scale: float
     tile_size: int
@@ -133,9 +133,8 @@ class PretrainedBackend:
 
 def load_pretrained_backend(scene: Scene, rois: Sequence[Roi], options: PretrainedOptions,
                             device: str = "auto") -> PretrainedBackend:
-    from ..models.errors import ModelError
-    from ..models.latent_pipeline import load_latent_model
-    from ..models.perceptual_guidance import load_lpips_or_warn
+    from ..models.latent.latent_pipeline import load_latent_model
+    from ..models.latent.perceptual_guidance import load_lpips_or_warn
 
     options.validate()
     bands = rgb_band_indices(scene)
@@ -158,8 +157,8 @@ class LatentTileEditor:
 
     def __init__(self, backend: PretrainedBackend, prompt: str, seed: int,
                  is_cancelled: Optional[Callable[[], bool]] = None) -> None:
-        from ..models.latent_edit import LatentEditSettings
-        from ..models.ngdm import DEFAULT_A, DEFAULT_B
+        from ..models.editing.ngdm import DEFAULT_A, DEFAULT_B
+        from ..models.latent.latent_edit import LatentEditSettings
 
         options = backend.options
         self.backend = backend
@@ -199,10 +198,8 @@ class LatentTileEditor:
 
     def __call__(self, ctx: TileContext) -> np.ndarray:
         import torch
-
-        from ..models.errors import Cancelled, ModelError
-        from ..models.latent_edit import edit_tile
-        from ..models.perceptual_guidance import PerceptualGuidance
+        from ..models.latent.latent_edit import edit_tile
+        from ..models.latent.perceptual_guidance import PerceptualGuidance
 
         backend = self.backend
         rgb = ctx.data[backend.bands]
@@ -220,7 +217,7 @@ class LatentTileEditor:
         try:
             result = edit_tile(backend.model, image, roi, settings, perceptual, should_stop=self.is_cancelled,
                                progress=lambda done, total: ctx.progress(done / total))
-        except Cancelled:
+        except CancelledError:
             raise CancelledError("Editing was cancelled.") from None
         except ModelError as error:
             raise RSEditError(str(error)) from None

@@ -27,7 +27,7 @@ from rasterio.windows import Window
 
 from .editor import TileContext, tile_seed
 from .engine import EditResult, edit_raster
-from .errors import CancelledError, InputError, RSEditError
+from .errors import CancelledError, InputError, ModelError, RSEditError
 from .masks import RoiMask
 from .rois import Roi, RoiFeature, prepare_rois, read_roi_file
 from .scene import Scene, open_scene
@@ -146,7 +146,7 @@ class _TileEditorFactory:
     def __init__(self, scene: Scene, rois: list[Roi], model: SceneModel, settings: EditSettings,
                  source_patch: Optional[np.ndarray], progress: Optional[Callable[[float, str], None]],
                  is_cancelled: Optional[Callable[[], bool]], seed: int, clip: Any = None) -> None:
-        from ..models.tile_edit import EditSchedule
+        from ..models.editing.tile_edit import EditSchedule
 
         self.scene, self.rois, self.model, self.settings = scene, rois, model, settings
         self.source_patch = source_patch
@@ -170,8 +170,7 @@ class _TileEditorFactory:
         self.tiles_done = 0
 
     def _prepare_text(self) -> None:
-        from ..models.errors import ModelError
-        from ..models.prompts import embed_prompts, ensemble_prompts
+        from ..models.clip.prompts import embed_prompts, ensemble_prompts
 
         settings = self.settings
         by_prompt: dict[str, list[Roi]] = {}
@@ -199,9 +198,9 @@ class _TileEditorFactory:
     def _x0_hook(self, ctx: TileContext, prompt_weights: list):
         import torch
 
-        from ..models.clip_guidance import ClipTextGuidance
-        from ..models.roi_copy import CopyTarget, RoiCopyGuidance
-        from ..models.tile_edit import chain_x0_hooks
+        from ..models.clip.clip_guidance import ClipTextGuidance
+        from ..models.editing.roi_copy import CopyTarget, RoiCopyGuidance
+        from ..models.editing.tile_edit import chain_x0_hooks
 
         settings = self.settings
         if settings.mode == "text":
@@ -230,7 +229,7 @@ class _TileEditorFactory:
         """NGDM's map A from CLIP (where the tile disagrees with its ROIs' prompts), or None: the ROI weight."""
         import torch
 
-        from ..models.clip_weight_map import clip_weight_map
+        from ..models.clip.clip_weight_map import clip_weight_map
 
         if self.settings.weight_map != "clip":
             return None
@@ -250,9 +249,7 @@ class _TileEditorFactory:
 
     def __call__(self, ctx: TileContext) -> np.ndarray:
         import torch
-
-        from ..models.errors import Cancelled, ModelError
-        from ..models.tile_edit import edit_image
+        from ..models.editing.tile_edit import edit_image
 
         source = self.model.to_model_units(ctx.data)
         roi_weight = torch.from_numpy(ctx.roi_mask * ctx.valid)
@@ -264,7 +261,7 @@ class _TileEditorFactory:
                                 seed=tile_seed(self.seed, ctx.tile),
                                 progress=lambda done, total: ctx.progress(done / total),
                                 should_stop=self.is_cancelled)[0]
-        except Cancelled:
+        except CancelledError:
             raise CancelledError("Editing was cancelled.") from None
         except ModelError as error:
             raise RSEditError(str(error)) from None
@@ -407,9 +404,8 @@ def load_guidance_clip(settings: EditSettings) -> Any:
     every guided step. On an H200 machine, a first ViT-B-32 text edit of one 256 px tile (training
     its scene model included) took 54 s with CLIP on the machine's CPU and 17.5 s with it on the GPU.
     """
-    from ..models.clip_model import GuidanceClip
+    from ..models.clip.clip_model import GuidanceClip
     from ..models.device import select_device
-    from ..models.errors import ModelError
 
     try:
         return GuidanceClip.load(settings.clip_model, settings.clip_weights, device=select_device(settings.device))

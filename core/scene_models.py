@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 from rasterio.windows import Window
 
-from .errors import CancelledError, InputError, RSEditError
+from .errors import CancelledError, InputError, ModelError, RSEditError
 from .rois import Roi
 from .scene import Scene
 
@@ -38,7 +38,7 @@ class SceneModel:
     """What the editing modes need: a sampler factory plus the band normalisation."""
 
     backend: str
-    model: Any  # models.sinddm.SinDDMModel or models.patch_denoiser scene model
+    model: Any  # models.sinddm.model.SinDDMModel or models.patch.patch_denoiser scene model
     description: dict = field(default_factory=dict)  # provenance: backend, preset, fingerprint, file
 
     def sampler(self, device: str = "auto"):
@@ -155,8 +155,7 @@ def _stop_adapter(is_cancelled: Optional[Callable[[], bool]]) -> Callable[[], bo
 
 
 def load_trained_model(path: os.PathLike, bands: int) -> SceneModel:
-    from ..models.checkpoint import load_checkpoint
-    from ..models.errors import ModelError
+    from ..models.sinddm.checkpoint import load_checkpoint
 
     if not Path(path).is_file():
         raise InputError(f"The scene model file {path} does not exist: train one first "
@@ -177,12 +176,11 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
                       is_cancelled: Optional[Callable[[], bool]] = None) -> tuple[SceneModel, bool]:
     """A SinDDM for the context window around `rois`: from the cache when one was trained on the same
     pixels with the same settings, else trained now and cached. Returns (model, came_from_cache).
-    `preset` is a preset name (models/presets.py) or a models.training_settings.TrainingSettings.
+    `preset` is a preset name (models/sinddm/presets.py) or a models.sinddm.training_settings.TrainingSettings.
     `leave_out_rois` trains on the surroundings only (for removing what the ROIs contain)."""
-    from ..models.checkpoint import load_checkpoint, save_checkpoint
-    from ..models.errors import Cancelled, ModelError
-    from ..models.presets import get_preset
-    from ..models.trainer import train_sinddm
+    from ..models.sinddm.checkpoint import load_checkpoint, save_checkpoint
+    from ..models.sinddm.presets import get_preset
+    from ..models.sinddm.trainer import train_sinddm
 
     window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
     data, valid = _read_context(scene, window, rois if leave_out_rois else ())
@@ -211,7 +209,7 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
     try:
         result = train_sinddm(data, valid=valid, settings=settings, device=device, fingerprint=fingerprint,
                               progress=report, should_stop=_stop_adapter(is_cancelled))
-    except Cancelled:
+    except CancelledError:
         raise CancelledError("Training was cancelled.") from None
     except ModelError as error:
         raise RSEditError(str(error)) from None
@@ -226,7 +224,7 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
 def build_training_free_model(scene: Scene, rois: Sequence[Roi], *, context_size: int = DEFAULT_CONTEXT_SIZE,
                               device: str = "auto", leave_out_rois: bool = False) -> SceneModel:
     """The closed-form patch model of the context window: no training, ready in seconds."""
-    from ..models.patch_scene_model import PatchSceneModel
+    from ..models.patch.patch_scene_model import PatchSceneModel
 
     window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
     data, valid = _read_context(scene, window, rois if leave_out_rois else ())
@@ -237,7 +235,7 @@ def build_training_free_model(scene: Scene, rois: Sequence[Roi], *, context_size
 
 def save_scene_model(model: SceneModel, path: os.PathLike) -> Path:
     """Write a trained scene model as safetensors + JSON config (written atomically)."""
-    from ..models.checkpoint import save_checkpoint
+    from ..models.sinddm.checkpoint import save_checkpoint
 
     if model.backend != "trained":
         raise InputError("Only trained scene models can be saved; the training-free model is rebuilt in seconds.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from .errors import ModelError
+from ..core.errors import ModelError
 
 DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
 

@@ -36,7 +36,7 @@ def _digest(*paths: Path) -> str:
 
 
 def _tiny_training():
-    from rsedit.models.training_settings import TrainingSettings
+    from rsedit.models.sinddm.training_settings import TrainingSettings
 
     return TrainingSettings(name="golden", width=16, steps=12, batch_size=2, crop_size=32, learning_rate=2e-3,
                             lr_milestones=(), ema_start=0, ema_every=1, ema_decay=0.9, max_pixels=None)
@@ -92,7 +92,7 @@ def scenarios(folder: Path) -> dict[str, Callable[[], str]]:
                    copy_source_crs=CRS, backend="training-free", seed=4, **TILING)
 
     def pretrained() -> str:
-        from rsedit.models.latent_pipeline import random_latent_model, save_latent_model
+        from rsedit.models.latent.latent_pipeline import random_latent_model, save_latent_model
 
         model_folder = save_latent_model(random_latent_model(64, seed=1), folder / "latent")
         return run("pretrained", roi, mode="pretrained", prompt="a lake", device="cpu",
@@ -135,7 +135,7 @@ def checkpoint_sample_digest(path: Path) -> str:
     """The digest of one seeded sample of a saved checkpoint: the same file, the same pixels."""
     import torch
 
-    from rsedit.models.checkpoint import load_checkpoint
+    from rsedit.models.sinddm.checkpoint import load_checkpoint
 
     sample = load_checkpoint(path).model.sample((24, 24), seed=0, device="cpu")
     return hashlib.sha256(sample.to(torch.float32).numpy().tobytes()).hexdigest()
@@ -143,9 +143,9 @@ def checkpoint_sample_digest(path: Path) -> str:
 
 def save_tiny_checkpoint(path: Path) -> None:
     """A 2-step SinDDM of width 8 on a 32 px scene: a few kB, enough to test loading."""
-    from rsedit.models.checkpoint import save_checkpoint
-    from rsedit.models.trainer import train_sinddm
-    from rsedit.models.training_settings import TrainingSettings
+    from rsedit.models.sinddm.checkpoint import save_checkpoint
+    from rsedit.models.sinddm.trainer import train_sinddm
+    from rsedit.models.sinddm.training_settings import TrainingSettings
 
     rng = np.random.default_rng(0)
     image = (rng.random((3, 32, 32)) * 255).astype(np.uint8)

@@ -7,10 +7,10 @@ import torch
 import torch.nn.functional as F
 from tiny_clip import tiny_guidance_clip
 
-from rsedit.models.clip_guidance import ClipTextGuidance
-from rsedit.models.errors import ModelError
-from rsedit.models.prompts import builtin_paraphrases, embed_prompts
-from rsedit.models.view_augment import ViewAugmentation
+from rsedit.core.errors import ModelError
+from rsedit.models.clip.clip_guidance import ClipTextGuidance
+from rsedit.models.clip.prompts import builtin_paraphrases, embed_prompts
+from rsedit.models.clip.view_augment import ViewAugmentation
 
 PROMPT = "a forest on fire"
 
@@ -151,13 +151,13 @@ def test_bad_settings_are_refused_clearly(clip, text):
 
 def test_sampling_with_the_guidance_hook_raises_similarity(clip, text):
     # an untrained tiny SinDDM net: the test is about the hook's effect through the real sampler
-    from rsedit.models.denoiser import NetDenoiser
-    from rsedit.models.denoiser_net import SinDDMNet, SinDDMNetConfig
-    from rsedit.models.pyramid import PyramidPlan
-    from rsedit.models.sampler import MultiScaleSampler, SamplingStart
-    from rsedit.models.sampling_hooks import SamplingHooks
-    from rsedit.models.scale_schedule import ScaleSchedule
-    from rsedit.models.schedule import DiffusionSchedule
+    from rsedit.models.diffusion.denoiser import NetDenoiser
+    from rsedit.models.diffusion.pyramid import PyramidPlan
+    from rsedit.models.diffusion.sampler import MultiScaleSampler, SamplingStart
+    from rsedit.models.diffusion.sampling_hooks import SamplingHooks
+    from rsedit.models.diffusion.scale_schedule import ScaleSchedule
+    from rsedit.models.diffusion.schedule import DiffusionSchedule
+    from rsedit.models.sinddm.denoiser_net import SinDDMNet, SinDDMNetConfig
 
     schedule = DiffusionSchedule.cosine()
     scales = ScaleSchedule.from_blur_levels([0.0, 0.05, 0.05], schedule)

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from tiny_clip import TINY_VIT, TINY_VIT_WIDE, register_tiny_configs, tiny_guidance_clip, tiny_open_clip_model
 
-from rsedit.models.errors import CheckpointError, ModelError
-from rsedit.models.clip_model import GuidanceClip, infer_architecture, read_state_dict, select_rgb_bands
+from rsedit.core.errors import CheckpointError, ModelError
+from rsedit.models.clip.clip_model import GuidanceClip, infer_architecture, read_state_dict, select_rgb_bands
 
 PROMPTS = ["a satellite image of a forest on fire", "an aerial photograph of a flooded river"]
 

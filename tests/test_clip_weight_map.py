@@ -12,8 +12,8 @@ from tiny_clip import TINY_VIT, register_tiny_configs, tiny_guidance_clip, tiny_
 
 from rsedit.core.errors import InputError
 from rsedit.core.scene_edit import edit_scene
-from rsedit.models.clip_weight_map import clip_weight_map
-from rsedit.models.prompts import embed_prompts
+from rsedit.models.clip.clip_weight_map import clip_weight_map
+from rsedit.models.clip.prompts import embed_prompts
 
 from textured_scene import CRS, TRANSFORM, write_textured_scene
 

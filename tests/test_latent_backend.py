@@ -10,12 +10,12 @@ import pytest
 import rasterio
 import torch
 
-from rsedit.models.ddim_inversion import ddim_invert, ddim_reconstruct
-from rsedit.models.errors import ModelError
-from rsedit.models.latent_edit import LatentEditSettings, edit_tile
-from rsedit.models.latent_pipeline import (byte_level_vocabulary, from_components, load_latent_model,
+from rsedit.core.errors import ModelError
+from rsedit.models.latent.ddim_inversion import ddim_invert, ddim_reconstruct
+from rsedit.models.latent.latent_edit import LatentEditSettings, edit_tile
+from rsedit.models.latent.latent_pipeline import (byte_level_vocabulary, from_components, load_latent_model,
                                            random_latent_model, save_latent_model)
-from rsedit.models.perceptual_guidance import PerceptualGuidance, build_lpips, load_lpips_or_warn
+from rsedit.models.latent.perceptual_guidance import PerceptualGuidance, build_lpips, load_lpips_or_warn
 from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture)
 
 STEPS = 4

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from rsedit.models.diffedit_map import ngdm_weights
-from rsedit.models.smoothing import gaussian_smooth
-from rsedit.models.latent_edit import ngdm_replace
-from rsedit.models.latent_pipeline import sd_scheduler_config
-from rsedit.models.ngdm import noise_weights, start_steps
-from rsedit.models.three_way_guidance import split_predictions, three_way_guidance
+from rsedit.models.editing.ngdm import noise_weights, start_steps
+from rsedit.models.editing.smoothing import gaussian_smooth
+from rsedit.models.latent.diffedit_map import ngdm_weights
+from rsedit.models.latent.latent_edit import ngdm_replace
+from rsedit.models.latent.latent_pipeline import sd_scheduler_config
+from rsedit.models.latent.three_way_guidance import split_predictions, three_way_guidance
 
 NULL = torch.tensor([[1.0, -2.0], [0.5, 0.0]])
 SOURCE = torch.tensor([[3.0, 1.0], [-1.0, 2.0]])

@@ -12,7 +12,7 @@ from textured_scene import CRS, TRANSFORM, write_textured_scene
 
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
-    from rsedit.models.latent_pipeline import random_latent_model, save_latent_model
+    from rsedit.models.latent.latent_pipeline import random_latent_model, save_latent_model
 
     return save_latent_model(random_latent_model(64, seed=2), tmp_path_factory.mktemp("model") / "tiny-sd")
 

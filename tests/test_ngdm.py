@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rsedit.models.ngdm import cosine_start_step, noise_weights, start_steps
-from rsedit.models.schedule import DiffusionSchedule
-from rsedit.models.tile_edit import EditSchedule, edit_image
+from rsedit.models.diffusion.schedule import DiffusionSchedule
+from rsedit.models.editing.ngdm import cosine_start_step, noise_weights, start_steps
+from rsedit.models.editing.tile_edit import EditSchedule, edit_image
 from tiny_sampler import smooth_image, tiny_sampler
 
 
@@ -44,7 +44,7 @@ def test_zero_weight_keeps_the_source_and_full_weight_regenerates():
 
     # weight 1 everywhere: no pixel ever follows the source, exactly plain sampling from the start
     everywhere = edit_image(sampler, source, torch.ones(32, 40), hard, seed=3)[0]
-    from rsedit.models.sampler import SamplingStart
+    from rsedit.models.diffusion.sampler import SamplingStart
 
     plain = sampler.sample((32, 40), seed=3, start=SamplingStart(source, 0, hard.start_step(sampler)))[0]
     assert torch.equal(everywhere, plain)

@@ -8,13 +8,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rsedit.models.denoiser import Denoiser
-from rsedit.models.patch_denoiser import PatchDenoiser
-from rsedit.models.patch_posterior import exact_posterior_mean, exact_posterior_pixels
-from rsedit.models.pyramid import PyramidPlan
-from rsedit.models.sampler import MultiScaleSampler
-from rsedit.models.sampling_hooks import SamplingHooks
-from rsedit.models.schedule import DiffusionSchedule
+from rsedit.models.diffusion.denoiser import Denoiser
+from rsedit.models.diffusion.pyramid import PyramidPlan
+from rsedit.models.diffusion.sampler import MultiScaleSampler
+from rsedit.models.diffusion.sampling_hooks import SamplingHooks
+from rsedit.models.diffusion.schedule import DiffusionSchedule
+from rsedit.models.patch.patch_denoiser import PatchDenoiser
+from rsedit.models.patch.patch_posterior import exact_posterior_mean, exact_posterior_pixels
 from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture)
 
 SCHEDULE = DiffusionSchedule.cosine()

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from tiny_clip import tiny_guidance_clip
 
-from rsedit.models.errors import ModelError
-from rsedit.models.prompts import (
+from rsedit.core.errors import ModelError
+from rsedit.models.clip.prompts import (
     average_text_embeddings,
     builtin_paraphrases,
     command_paraphrases,

@@ -44,8 +44,8 @@ def cache_dir(tmp_path, monkeypatch):
 
 def tiny_preset(monkeypatch, steps=10):
     """The 'fast' preset shrunk to a 16-wide net and a few steps, so training takes seconds."""
-    from rsedit.models import presets
-    from rsedit.models.training_settings import TrainingSettings
+    from rsedit.models.sinddm import presets
+    from rsedit.models.sinddm.training_settings import TrainingSettings
 
     tiny = TrainingSettings(name="fast", width=16, steps=steps, batch_size=2, crop_size=32, learning_rate=2e-3,
                             lr_milestones=(), ema_start=0, ema_every=1, ema_decay=0.9, max_pixels=None)
@@ -124,7 +124,7 @@ def test_trainscenemodel_writes_a_checkpoint_the_edits_reuse(raster, tmp_path, m
     model = tmp_path / "scene_model.safetensors"
     processing.run("rsedit:trainscenemodel", {"INPUT": str(raster), "ROIS": box_polygons([(12, 12, 28, 28)]),
                                               "PRESET": 0, "CONTEXT_SIZE": 32, "DEVICE": 1, "OUTPUT": str(model)})
-    from rsedit.models.checkpoint import read_checkpoint_info
+    from rsedit.models.sinddm.checkpoint import read_checkpoint_info
 
     assert model.is_file() and read_checkpoint_info(model)
     out = tmp_path / "with_model.tif"

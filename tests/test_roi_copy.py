@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from rsedit.models.roi_copy import CopyTarget, RoiCopyGuidance
-from rsedit.models.tile_edit import EditSchedule, edit_image
+from rsedit.models.editing.roi_copy import CopyTarget, RoiCopyGuidance
+from rsedit.models.editing.tile_edit import EditSchedule, edit_image
 from tiny_sampler import gaussian_prior_sampler, smooth_image
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from rsedit.models.roi_fill import fill_from_surroundings
+from rsedit.models.editing.roi_fill import fill_from_surroundings
 
 
 def test_known_pixels_stay_and_the_hole_takes_the_colours_around_it():

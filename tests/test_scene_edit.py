@@ -17,7 +17,7 @@ FAST = dict(TILING, context_size=64)
 
 
 def tiny_training(steps: int = 30):
-    from rsedit.models.training_settings import TrainingSettings
+    from rsedit.models.sinddm.training_settings import TrainingSettings
 
     return TrainingSettings(name="test", width=16, steps=steps, batch_size=2, crop_size=32, learning_rate=2e-3,
                             lr_milestones=(), ema_start=0, ema_every=1, ema_decay=0.9, max_pixels=None)
@@ -135,8 +135,8 @@ def test_copy_source_outside_the_raster_and_tiny_targets_are_refused(scene_path,
 
 
 def test_a_checkpoint_for_other_bands_is_refused(scene_path, tmp_path):
-    from rsedit.models.checkpoint import save_checkpoint
-    from rsedit.models.trainer import train_sinddm
+    from rsedit.models.sinddm.checkpoint import save_checkpoint
+    from rsedit.models.sinddm.trainer import train_sinddm
 
     one_band = np.random.default_rng(1).integers(0, 255, (1, 48, 48)).astype(np.uint8)
     model = train_sinddm(one_band, settings=tiny_training(steps=2), device="cpu").model

@@ -8,15 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from rsedit.models import (
-    CheckpointError,
-    ModelError,
-    TrainingSettings,
-    load_checkpoint,
-    read_checkpoint_info,
-    save_checkpoint,
-    train_sinddm,
-)
+from rsedit.core.errors import CheckpointError, ModelError
+from rsedit.models.sinddm.checkpoint import load_checkpoint, read_checkpoint_info, save_checkpoint
+from rsedit.models.sinddm.trainer import train_sinddm
+from rsedit.models.sinddm.training_settings import TrainingSettings
 
 SETTINGS = TrainingSettings(
     name="test", width=16, steps=4, batch_size=2, crop_size=24, lr_milestones=(), ema_decay=0.5, ema_every=1,

@@ -5,9 +5,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rsedit.models import SinDDMNet, SinDDMNetConfig, native_kernels
-from rsedit.models.depthwise_conv import depthwise_conv
-from rsedit.models.winograd_conv import winograd_conv3x3, winograd_tile, winograd_weight_grad_conv3x3
+from rsedit.models.kernels import native_kernels
+from rsedit.models.kernels.winograd_conv import winograd_conv3x3, winograd_tile, winograd_weight_grad_conv3x3
+from rsedit.models.sinddm.denoiser_net import SinDDMNet, SinDDMNetConfig
+from rsedit.models.sinddm.depthwise_conv import depthwise_conv
 
 from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)
 

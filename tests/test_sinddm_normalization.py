@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsedit.models.errors import ModelError
-from rsedit.models.normalization import PERCENTILE_TARGET, BandNormalization
+from rsedit.core.errors import ModelError
+from rsedit.models.diffusion.normalization import PERCENTILE_TARGET, BandNormalization
 
 
 def test_uint16_four_bands_round_trip_exactly_without_clipping():

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from rsedit.models.pyramid import blur_level, blurry_versions, build_pyramid, plan_pyramid
-from rsedit.models.resample import lanczos_resize
-from rsedit.models.scale_schedule import SAMPLING_GAMMA_MAX, ScaleSchedule
-from rsedit.models.schedule import DiffusionSchedule
+from rsedit.models.diffusion.pyramid import blur_level, blurry_versions, build_pyramid, plan_pyramid
+from rsedit.models.diffusion.resample import lanczos_resize
+from rsedit.models.diffusion.scale_schedule import SAMPLING_GAMMA_MAX, ScaleSchedule
+from rsedit.models.diffusion.schedule import DiffusionSchedule
 
 
 from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)

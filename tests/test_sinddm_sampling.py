@@ -5,17 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from rsedit.models import (
-    MultiScaleSampler,
-    SamplingHooks,
-    SamplingStart,
-    ScaleSchedule,
-    TrainingSettings,
-    plan_pyramid,
-    train_sinddm,
-)
-from rsedit.models.errors import Cancelled
-from rsedit.models.schedule import DiffusionSchedule
+from rsedit.core.errors import CancelledError
+from rsedit.models.diffusion.pyramid import plan_pyramid
+from rsedit.models.diffusion.sampler import MultiScaleSampler, SamplingStart
+from rsedit.models.diffusion.sampling_hooks import SamplingHooks
+from rsedit.models.diffusion.scale_schedule import ScaleSchedule
+from rsedit.models.diffusion.schedule import DiffusionSchedule
+from rsedit.models.sinddm.trainer import train_sinddm
+from rsedit.models.sinddm.training_settings import TrainingSettings
 
 
 from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)
@@ -123,7 +120,7 @@ def test_hooks_see_every_step_and_can_replace_values(rgbn_uint16_model):
 
 def test_sampling_can_be_cancelled(rgbn_uint16_model):
     calls = []
-    with pytest.raises(Cancelled):
+    with pytest.raises(CancelledError):
         rgbn_uint16_model.sample(count=1, device="cpu", progress=lambda d, t: calls.append((d, t)), should_stop=lambda: len(calls) >= 3)
     assert len(calls) == 3 and calls[0][1] == 100 + rgbn_uint16_model.scales.start_steps[1] + 1
 

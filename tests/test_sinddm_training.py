@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from rsedit.models import ModelError, TrainingSettings, load_checkpoint, save_checkpoint, train_sinddm
+from rsedit.core.errors import ModelError
 from rsedit.models.device import select_device, set_cpu_threads
+from rsedit.models.sinddm.checkpoint import load_checkpoint, save_checkpoint
+from rsedit.models.sinddm.trainer import train_sinddm
+from rsedit.models.sinddm.training_settings import TrainingSettings
 
 
 from single_thread import one_cpu_thread  # noqa: F401,E402 (autouse fixture)
@@ -122,7 +125,7 @@ def test_device_choice_and_threads():
 
 
 def test_sampled_t_share_draws_finer_scales_from_the_steps_sampling_runs():
-    from rsedit.models.trainer import SinDDMTrainer
+    from rsedit.models.sinddm.trainer import SinDDMTrainer
 
     image = textured_image(height=96, width=96)
     uniform = SinDDMTrainer(image, settings=tiny(), device="cpu")
@@ -144,7 +147,7 @@ def test_l2_loss_learns_the_mean_where_l1_learns_the_median():
     noisy copies of an image that mean averages to the image's mean. On pixels that are 80% dark and
     20% bright, the L2 net's x0 estimates average near it; the L1 net estimates the median, pulled
     to the dark majority: L1 nets sample the majority alone (e.g. sea without its clouds)."""
-    from rsedit.models.trainer import SinDDMTrainer
+    from rsedit.models.sinddm.trainer import SinDDMTrainer
 
     rng = np.random.default_rng(0)
     image = np.where(rng.random((3, 40, 40)) < 0.2, 230, 25).astype(np.uint8)

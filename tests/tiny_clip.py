@@ -59,7 +59,7 @@ def tiny_open_clip_model(name: str = TINY_VIT, seed: int = 0) -> torch.nn.Module
 def tiny_guidance_clip(name: str = TINY_VIT, seed: int = 0):
     import open_clip
 
-    from rsedit.models.clip_model import GuidanceClip
+    from rsedit.models.clip.clip_model import GuidanceClip
 
     model = tiny_open_clip_model(name, seed)
     return GuidanceClip(model, open_clip.get_tokenizer(name), architecture=name, source=f"random:{seed}")

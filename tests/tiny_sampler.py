@@ -5,12 +5,12 @@ import torch
 
 
 def tiny_sampler(channels: int = 3, sizes=((16, 20), (24, 30), (32, 40)), width: int = 16, seed: int = 0):
-    from rsedit.models.denoiser import NetDenoiser
-    from rsedit.models.denoiser_net import SinDDMNet, SinDDMNetConfig
-    from rsedit.models.pyramid import PyramidPlan
-    from rsedit.models.sampler import MultiScaleSampler
-    from rsedit.models.scale_schedule import ScaleSchedule
-    from rsedit.models.schedule import DiffusionSchedule
+    from rsedit.models.diffusion.denoiser import NetDenoiser
+    from rsedit.models.diffusion.pyramid import PyramidPlan
+    from rsedit.models.diffusion.sampler import MultiScaleSampler
+    from rsedit.models.diffusion.scale_schedule import ScaleSchedule
+    from rsedit.models.diffusion.schedule import DiffusionSchedule
+    from rsedit.models.sinddm.denoiser_net import SinDDMNet, SinDDMNetConfig
 
     schedule = DiffusionSchedule.cosine()
     scales = ScaleSchedule.from_blur_levels([0.0] + [0.05] * (len(sizes) - 1), schedule)
@@ -44,7 +44,7 @@ class GaussianPriorDenoiser:
 
 def gaussian_prior_sampler(channels: int = 3, sizes=((16, 20), (24, 30), (32, 40))):
     net_sampler = tiny_sampler(channels, sizes)
-    from rsedit.models.sampler import MultiScaleSampler
+    from rsedit.models.diffusion.sampler import MultiScaleSampler
 
     return MultiScaleSampler(GaussianPriorDenoiser(net_sampler.schedule), net_sampler.schedule, net_sampler.scales,
                              net_sampler.pyramid, channels)

@@ -1,0 +1,1 @@
+"""The diffusion process: schedules, scale pyramid, resampling, band normalization, sampler and hooks."""

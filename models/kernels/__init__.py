@@ -1,0 +1,1 @@
+"""The CPU training kernels: Winograd 3x3 convolutions and the optional C kernels they call."""

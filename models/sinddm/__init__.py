@@ -1,0 +1,1 @@
+"""SinDDM: the single-image multi-scale diffusion model, its training, presets and checkpoints."""
