@@ -44,13 +44,8 @@ SYNTHETIC_NOTE = ("Pixels where the RSEdit edit mask is above 0 were generated b
                   "they are synthetic, not observations.")
 
 # Regeneration starts from the ROI's surroundings filled in, noised to this step of the coarsest
-# scale: enough noise for new texture and layout, little enough that the colours around the ROI hold.
-# Chosen with L1-trained `fast` models on one central ROI of bench/edit.py's Landsat crop, seeds 0-3,
-# mean over seeds of the ROI's texture against the scene's (mean |gradient| inside the ROI) and of
-# seam_ratio: start 40 -> 0.91 / 1.50, 35 -> 1.12 / 1.21, 30 -> 1.01 / 1.35. On the bench's five
-# ROIs, L1 models, seeds 0-2: starts 20-60 all gave texture 0.56-0.78 (the models drew sea without
-# its clouds), 35 among the best. With the L2 training loss (presets.py), 35 gives texture 1.03
-# (seed 0) and seam ratio 0.89-0.91 over seeds 0-2.
+# scale: enough noise for new texture and layout, little enough that the colours around the ROI
+# hold (chosen on bench/edit.py's crop; see docs/benchmarks.md, "Regeneration start step").
 REGENERATE_START_T = 35
 
 RoiInput = Union[str, os.PathLike, Sequence[RoiFeature], Sequence[Any]]
@@ -401,8 +396,7 @@ def load_guidance_clip(settings: EditSettings) -> Any:
     """The CLIP model of `settings` (clip_model, clip_weights) on the edit's device; a bad choice is an InputError.
 
     On the scene model's device: guidance runs a CLIP forward and backward pass over several views at
-    every guided step. On an H200 machine, a first ViT-B-32 text edit of one 256 px tile (training
-    its scene model included) took 54 s with CLIP on the machine's CPU and 17.5 s with it on the GPU.
+    every guided step (see docs/benchmarks.md, "CLIP device").
     """
     from ..models.clip.clip_model import GuidanceClip
     from ..models.device import select_device

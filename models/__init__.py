@@ -15,6 +15,6 @@ re-exports nothing, so importing it stays cheap.
 import os
 
 # OpenMP threads that spin while waiting make torch 10-30x slower whenever the CPU is shared (QGIS's own
-# threads, other programs): measured 2.0 s vs 0.07 s per small training step on 2 busy cores. Passive
-# waiting costs nothing measurable on big convolutions. Only effective if torch is not imported yet.
+# threads, other programs): see docs/benchmarks.md, section "OpenMP waiting". Only effective if torch
+# is not imported yet.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

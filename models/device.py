@@ -48,7 +48,7 @@ def set_cpu_threads(num_threads: int | None) -> int:
 
 
 def prefers_channels_last(device: torch.device) -> bool:
-    """oneDNN's CPU convolutions run ~1.4x faster on NHWC tensors (measured on AVX2 for this net).
+    """oneDNN's CPU convolutions run faster on NHWC tensors (docs/benchmarks.md, "Precision and memory format").
 
     On CUDA the net runs under fp16/bf16 autocast, where tensor cores also prefer NHWC.
     """
@@ -58,9 +58,8 @@ def prefers_channels_last(device: torch.device) -> bool:
 def autocast_dtype(device: torch.device) -> torch.dtype | None:
     """Reduced precision that is actually faster on the device, or None for plain fp32.
 
-    CPU bf16 without native support (AVX2-only CPUs) runs convolutions ~50x slower than fp32 (a
-    whole width-160 training step under bf16 autocast: 12.7x slower, measured), so CPUs stay in
-    fp32 unless they report AMX/AVX512-BF16 through oneDNN.
+    CPU bf16 without native support (AVX2-only CPUs) is far slower than fp32 (docs/benchmarks.md,
+    "Precision and memory format"), so CPUs stay in fp32 unless they report AMX/AVX512-BF16 through oneDNN.
     """
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

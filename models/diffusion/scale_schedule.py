@@ -5,10 +5,8 @@ T[s] is the first t with sigma_t > b_s, so sampling at scale s starts exactly wh
 mixes in the blurry version fully. b_s = blur_factor * (RMS difference between level s and its
 blurry version). The reference measures that difference on wrapped-around uint8 values, which
 inflates b_s 10-20x (and makes it depend on the image size); here it is measured on floats and
-`blur_factor` re-tunes the scale of b_s instead. Measured on a 256x256 Landsat window (5 scales,
-RMS blur 0.18-0.21 per scale): the reference's wrapped uint8 formula gives T[s] = 55, 42, 31, 22;
-float RMS with factor 1 gives T[s] = 10, 10, 10, 12 and samples with SWD 313 (width 64, 1,200
-steps); factor 3 gives T[s] = 31, 31, 30, 35 and SWD 239, with visibly crisper detail. Hence 3.
+`blur_factor` re-tunes the scale of b_s instead: 3 gives crisper samples and a lower SWD than 1
+(see docs/benchmarks.md, section "Blur factor").
 """
 from __future__ import annotations
 
@@ -18,11 +16,9 @@ import numpy as np
 
 from .schedule import DiffusionSchedule
 
-# The reference caps gamma at sampling so 1/(1-gamma) stays small. With float blur levels gamma
-# reaches the cap for most steps. A higher cap lowered the SWD of unconditional samples (`fast`, 8
-# samples on the bench window, 0.55 -> 0.65: 280 -> 212 with band percentiles at +-1, 285 -> 246
-# with the +-0.8 headroom of normalization.py). Without the headroom 0.65 painted green land texture
-# over the demo's regenerated sea; with it the sea stays dark. 0.75 over-textured that sea.
+# The reference caps gamma at sampling so 1/(1-gamma) stays small; with float blur levels gamma reaches
+# the cap for most steps. 0.65 lowered the SWD against 0.55, 0.75 over-textured regenerated sea
+# (see docs/benchmarks.md, section "Sampling gamma cap").
 SAMPLING_GAMMA_MAX = 0.65
 DEFAULT_BLUR_FACTOR = 3.0
 

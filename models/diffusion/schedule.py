@@ -1,6 +1,7 @@
 """The noise schedule: cosine, T=100 steps (the reference's; identical to diffusers' squaredcos_cap_v2)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -8,14 +9,21 @@ import numpy as np
 import torch
 
 NUM_TIMESTEPS = 100
+COSINE_OFFSET = 0.008  # s of the Glide / improved-DDPM cosine schedule
+MAX_BETA = 0.999
 
 
 @lru_cache(maxsize=4)
 def _alphas_cumprod(num_timesteps: int) -> np.ndarray:
-    from diffusers import DDPMScheduler  # heavy import, only needed once
+    """diffusers' `betas_for_alpha_bar` + `DDPMScheduler` for squaredcos_cap_v2, float32 as there, so the
+    values are bit for bit those of DDPMScheduler(beta_schedule="squaredcos_cap_v2") (tests/test_schedule.py)."""
+    def alpha_bar(t: float) -> float:
+        return math.cos((t + COSINE_OFFSET) / (1 + COSINE_OFFSET) * math.pi / 2) ** 2
 
-    scheduler = DDPMScheduler(num_train_timesteps=num_timesteps, beta_schedule="squaredcos_cap_v2")
-    return scheduler.alphas_cumprod.double().numpy()
+    betas = [min(1 - alpha_bar((i + 1) / num_timesteps) / alpha_bar(i / num_timesteps), MAX_BETA)
+             for i in range(num_timesteps)]
+    alphas = 1.0 - torch.tensor(betas, dtype=torch.float32)
+    return torch.cumprod(alphas, dim=0).double().numpy()
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..diffusion.schedule import DiffusionSchedule
+from ..diffusion.schedule import COSINE_OFFSET, DiffusionSchedule
 
 DEFAULT_A = 1.0 / 12.0
 DEFAULT_B = -6.0
-COSINE_OFFSET = 0.008  # diffusers' squaredcos_cap_v2 uses s = 0.008
 
 
 def noise_weights(weight_map: torch.Tensor, a: float = DEFAULT_A, b: float = DEFAULT_B,

@@ -5,13 +5,13 @@ matrix product per tile position ([tiles, C_in] x [C_in, C_out]) instead of 9 mu
 output pixel and channel pair: F(4x4, 3x3) needs 4x fewer multiplies (with the C tile transforms
 of native_kernels.py), F(2x2, 3x3) 2.25x fewer (transforms as torch ops, where no C compiler is
 available). That holds for the forward pass, the input gradient and the weight gradient alike.
-On AVX2 CPUs (oneDNN has no Winograd there) the denoiser's 3x3 convolutions are ~85% of a
-training step and oneDNN's weight gradient runs at ~40% of its forward speed. Results match
-oneDNN to ~1e-5 relative (F(4x4)) or ~1e-6 (F(2x2)): fp32 rounding, not a different function.
+On AVX2 CPUs (oneDNN has no Winograd there) the 3x3 convolutions dominate a training step
+(docs/benchmarks.md, "Winograd and depthwise kernels"). Results match oneDNN to ~1e-5 relative
+(F(4x4)) or ~1e-6 (F(2x2)): fp32 rounding, not a different function.
 
 Tensors are handled in NHWC order (channels_last), so tile transforms and GEMMs read and write
-contiguous channel vectors. Large scratch buffers are reused (per thread): allocating fresh
-~50 MB tensors every call costs page faults worth a third of the GEMM time on these CPUs.
+contiguous channel vectors. Large scratch buffers are reused (per thread): allocating them fresh
+on every call costs page faults worth a good part of the GEMM time.
 """
 from __future__ import annotations
 
@@ -280,8 +280,8 @@ class _WinogradWeightGradConv3x3(torch.autograd.Function):
 def winograd_weight_grad_conv3x3(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """`F.conv2d(x, weight, bias, padding=1)` whose weight gradient uses Winograd F(4x4, 3x3).
 
-    For layers too narrow for a full Winograd pass: oneDNN's weight gradient takes ~2.4x its
-    forward time on AVX2, the rest of its convolution is fast. Needs the native kernels.
+    For layers too narrow for a full Winograd pass: on AVX2 oneDNN's weight gradient is slow, the
+    rest of its convolution is fast. Needs the native kernels.
     """
     if native_kernels.load() is None:
         return F.conv2d(x, weight, bias, padding=1)

@@ -10,11 +10,12 @@ process, x_mix = gamma_t^s * blurry^s + (1 - gamma_t^s) * sharp^s, built from th
 versions, blur levels and gammas of training_data.py and scale_schedule.py. The dataset is the
 patches of that x_mix (mixed on the fly from the sharp and blurry levels), the prediction is "x0",
 and the sampler un-mixes the blur itself, exactly as for the net. gamma is the training one (as
-the net sees it); `mixing="sampling"` uses the sampler's capped gamma instead (measured: worse).
+the net sees it); `mixing="sampling"` uses the sampler's capped gamma instead (worse: docs/benchmarks.md).
 
 Each pixel is the centre pixel of its own patch's posterior mean (near the border: its pixel in
 the nearest patch that fits). Averaging the overlapping patch estimates instead (classical
-patch-denoising aggregation) blurs the coarse scales into a mean colour; measured SWD ~2x worse.
+patch-denoising aggregation) blurs the coarse scales into a mean colour (docs/benchmarks.md,
+section "Training-free backend").
 Patches are larger at coarse scales (15 px at the ~55 px coarsest scale): they carry the layout
 there, as the trained net's ~35 px receptive field does; the finest scales use 7 px.
 

@@ -21,12 +21,10 @@ from ..kernels.winograd_conv import winograd_conv3x3, winograd_weight_grad_conv3
 from .depthwise_conv import depthwise_conv
 
 # Winograd pays off only for wide layers: its tile transforms cost O(C) per pixel, the multiplies it
-# saves O(C^2). Measured forward+backward on 8 x 48 x 48 px (2-core AVX2, shared): 1.1-2.5x slower
-# than oneDNN at 32 -> 32 channels, about even at 64 -> 64, 1.25-1.45x faster at 80 -> 80 and ~2x
-# at 160 -> 160.
+# saves O(C^2); it beats oneDNN from 80 channels (docs/benchmarks.md, "Winograd and depthwise kernels").
 _WINOGRAD_MIN_CHANNELS = 80
 # narrower layers keep oneDNN's forward and input gradient and take only the weight gradient from
-# Winograd (oneDNN's is ~2.4x its forward time); a 3-band input is too thin for either
+# Winograd (oneDNN's is slow on AVX2); a 3-band input is too thin for either
 _WINOGRAD_WEIGHT_GRAD_MIN_CHANNELS = 16
 
 

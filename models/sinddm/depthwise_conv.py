@@ -1,6 +1,7 @@
 """The denoiser's 5x5 depthwise convolution for CPU training, with a faster weight gradient.
 
-oneDNN's depthwise backward on AVX2 takes 5-8x its forward time (bench/sinddm.py profile): here
+oneDNN's depthwise backward on AVX2 is several times slower than its forward (docs/benchmarks.md,
+"Winograd and depthwise kernels"): here
 the input gradient is the forward convolution with the flipped kernel (oneDNN's fast path) and
 the weight gradient is one pass of a C kernel (native_kernels.py) over the activations. Same
 function and gradients as `F.conv2d(x, w, b, padding=k // 2, groups=C)` up to fp32 rounding.

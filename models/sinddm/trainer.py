@@ -141,10 +141,10 @@ class SinDDMTrainer:
             self.optimizer.load_state_dict(state.optimizer)
         # bf16 only: it needs no loss scaling; fp16-only GPUs and plain CPUs train in fp32
         self.autocast = autocast_dtype(self.device) if autocast_dtype(self.device) == torch.bfloat16 else None
-        # Winograd 3x3 and depthwise-backward kernels (fp32 only): ~1.9x oneDNN's step on AVX2 CPUs at
-        # width 160 (bench/sinddm.py, cpu_kernels_gain). CPUs with bf16 instructions train faster in
-        # oneDNN bf16 (width 160: 0.47 s against 0.59 s with the kernels, AVX512-BF16 EPYC), so they
-        # take that path instead; compiled graphs keep oneDNN's (dynamo would break there)
+        # Winograd 3x3 and depthwise-backward kernels (fp32 only) beat oneDNN's step on AVX2 CPUs; CPUs
+        # with bf16 instructions train faster in oneDNN bf16, so they take that path instead
+        # (docs/benchmarks.md, "Winograd and depthwise kernels"); compiled graphs keep oneDNN's (dynamo
+        # would break there)
         self.net.use_cpu_kernels(self.device.type == "cpu" and self.autocast is None and not self.settings.compile)
         self.forward = _maybe_compile(self.net, self.settings.compile)
         self.gammas = torch.tensor(
@@ -236,8 +236,8 @@ class SinDDMTrainer:
 
     def draw_timesteps(self, scale: int, batch: int) -> torch.Tensor:
         """t for each batch element: uniform over the schedule, except that at scales > 0 a
-        `sampled_t_share` of them is drawn from 0..T[s], the only steps sampling runs there (T[s] is
-        25-29 of 100 on the bench window, so uniform draws spend most of a finer scale's training elsewhere)."""
+        `sampled_t_share` of them is drawn from 0..T[s], the only steps sampling runs there (about a quarter
+        of the schedule, so uniform draws spend most of a finer scale's training elsewhere; docs/benchmarks.md)."""
         generator = self.generator
         t = torch.randint(0, self.schedule.num_timesteps, (batch,), generator=generator)
         if scale > 0 and self.settings.sampled_t_share > 0:

@@ -28,8 +28,8 @@ class TrainingSettings:
     # samples drift to the scene's majority (sea without its clouds); DDPM sampling needs the mean (L2)
     loss: str = "l1"
     micro_batch_pixels: int | None = 24_576  # CPU: split batches (same gradient) for cache use and prompt cancel
-    # torch.compile the net (needs a C++ compiler on CPU). Off: on 2 AVX2 cores, width 160, it cost 32 s
-    # to compile and ran 1.04x the eager oneDNN step, while the eager CPU kernels it replaces ran 1.7x
+    # torch.compile the net (needs a C++ compiler on CPU). Off: on CPU it is slower than the eager
+    # kernels it replaces (docs/benchmarks.md, "torch.compile")
     compile: bool = False
     seed: int = 0
     name: str = "custom"
