@@ -1,5 +1,8 @@
-"""One real QGIS application per test session, with Processing initialised and the rsedit
-provider registered the way the desktop registers it (through the plugin's initProcessing)."""
+"""Fixtures of the test session: the sample data, and one real QGIS application, started only for
+the tests that ask for it (`qgis_app`, directly, through `provider`, or with a module-level
+`pytestmark = pytest.mark.usefixtures("qgis_app")`), so that core/ and models/ tests run without QGIS.
+The application has Processing initialised and the rsedit provider registered the way the desktop
+registers it (through the plugin's initProcessing)."""
 from __future__ import annotations
 
 import os
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("RSEDIT_TEST_DATA") or REPO.parent / "shared" / "data")  # the sample data
 PLUGINS_DIR = REPO / "build" / "plugins"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -33,13 +36,16 @@ _ensure_plugin_link()
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
+    """The sample rasters and ROI layers (../shared/data, next to the checkout)."""
     if not SHARED_DATA.is_dir():
-        pytest.fail(f"sample data not found at {SHARED_DATA}")
+        pytest.skip(f"the sample data is not at {SHARED_DATA}: this test reads the sample rasters of "
+                    "../shared/data (or of the folder RSEDIT_TEST_DATA names)")
     return SHARED_DATA
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def qgis_app():
+    """QGIS started once, on first request, with Processing and the rsedit provider."""
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)

@@ -25,15 +25,19 @@ def test_menu_action_opens_the_main_dialog_on_the_selected_polygons(tmp_path, da
                PYTHONPATH=str(VENV_SITE), RSEDIT_SCREENSHOT_DIR=str(out),
                RSEDIT_SAMPLE_RASTER=str(data_dir / "landsat" / "RGB.byte.tif"),
                RSEDIT_SAMPLE_ROIS=str(REPO / "demo" / "landsat_clouds.gpkg"))
-    subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "qgis.bin", "--nologo", "--noversioncheck",
-                    "--profiles-path", str(profiles_root), "--code", str(REPO / "tests" / "desktop_screenshot.py")],
-                   env=env, capture_output=True, text=True, timeout=180)
+    qgis = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "qgis.bin", "--nologo",
+                           "--noversioncheck", "--profiles-path", str(profiles_root),
+                           "--code", str(REPO / "tests" / "desktop_screenshot.py")],
+                          env=env, capture_output=True, text=True, timeout=180)
+    log = f"QGIS exited with {qgis.returncode}\n{qgis.stdout[-4000:]}\n{qgis.stderr[-4000:]}"
+    assert (out / "result.txt").is_file(), log
     result = (out / "result.txt").read_text()
     assert "rsedit" in result.split("\n")[0]
     assert "dialog=" in result, result
     assert "input=landsat" in result and "rois_selected_only=True" in result, result
     shot = out / "rsedit_dialog.png"
     assert shot.is_file() and shot.stat().st_size > 10_000
+    assert qgis.returncode == 0, log  # desktop_screenshot.py quits with 0 only after it found the dialog
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for png in out.glob("*.png"):
         shutil.copy(png, ARTIFACTS / png.name)

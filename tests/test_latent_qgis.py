@@ -9,6 +9,8 @@ import rasterio
 from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture)
 from textured_scene import CRS, TRANSFORM, write_textured_scene
 
+pytestmark = pytest.mark.usefixtures("qgis_app")  # QGIS with Processing and the rsedit provider
+
 
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):

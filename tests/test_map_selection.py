@@ -5,6 +5,8 @@ import pytest
 
 from qgis_helpers import REPO, raster_layer, vector_layer
 
+pytestmark = pytest.mark.usefixtures("qgis_app")  # QGIS with Processing and the rsedit provider
+
 
 @pytest.fixture()
 def project(data_dir):

@@ -10,6 +10,8 @@ import rasterio
 from qgis_helpers import box_polygons, cancel_on_progress
 from textured_scene import CRS, write_textured_scene
 
+pytestmark = pytest.mark.usefixtures("qgis_app")  # QGIS with Processing and the rsedit provider
+
 # training-free, one 64-px tile, a 40-px context and 61 sampling steps: seconds per run
 SMALL = {"TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 4, "BACKEND": 1,
          "START_STEP": 60}

@@ -10,6 +10,8 @@ import pytest
 
 from qgis_helpers import ALGORITHM_IDS, REPO, raster_layer, vector_layer
 
+pytestmark = pytest.mark.usefixtures("qgis_app")  # QGIS with Processing and the rsedit provider
+
 
 def test_provider_is_registered_with_its_algorithms(provider):
     assert provider.id() == "rsedit"
@@ -148,6 +150,13 @@ def test_a_raster_without_crs_gets_a_clear_error(tmp_path):
         processing.run("rsedit:previewtiles", {"INPUT": str(path), "ROIS": polygons, "OUTPUT": "memory:"})
 
 
+def _pin(package: str) -> str:
+    """`package`'s line in requirements.txt (what the venv installs), e.g. "torch==2.14.1"."""
+    [line] = [line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+              if line.split("==")[0].strip() == package]
+    return line
+
+
 def test_missing_model_packages_give_the_install_command(monkeypatch):
     from qgis.core import QgsProcessingException
 
@@ -157,7 +166,7 @@ def test_missing_model_packages_give_the_install_command(monkeypatch):
     with pytest.raises(QgsProcessingException) as raised:
         require_for_processing(("torch", "safetensors"))
     message = str(raised.value)
-    assert "torch==2.14.1" in message and "pip install" in message and "--target" in message
+    assert _pin("torch") in message and "pip install" in message and "--target" in message
     assert "safetensors" not in message.split("Install")[0]  # only the missing one is named
 
 

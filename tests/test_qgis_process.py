@@ -10,6 +10,8 @@ import pytest
 
 from qgis_helpers import ALGORITHM_IDS, REPO, qgis_process, qgis_process_json
 
+pytestmark = pytest.mark.usefixtures("qgis_app")  # the layer checks below read files with QGIS
+
 
 @pytest.fixture(scope="module")
 def installed_plugins(tmp_path_factory) -> Path:

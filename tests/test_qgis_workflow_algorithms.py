@@ -12,6 +12,8 @@ import rasterio
 from qgis_helpers import ALGORITHM_IDS, box_polygons, cancel_on_progress
 from textured_scene import CRS, write_textured_scene
 
+pytestmark = pytest.mark.usefixtures("qgis_app")  # QGIS with Processing and the rsedit provider
+
 # a 40-px raster (one tile, one chip), the training-free model and sampling from step 30: seconds per run
 SMALL = {"TILE_SIZE": 64, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 3, "BACKEND": 1, "START_STEP": 30}
 EDIT_SMALL = {**SMALL, "OVERLAP": 8}

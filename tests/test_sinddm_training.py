@@ -110,9 +110,17 @@ def test_valid_mask_and_float_input_train():
     assert np.isfinite(result.losses).all() and result.model.bands == 1
 
 
-def test_device_choice_and_threads():
+def test_device_choice_and_threads(monkeypatch):
+    from rsedit.models import device
+
     assert select_device("cpu") == torch.device("cpu")
-    assert select_device("auto").type in ("cuda", "mps", "cpu")
+    # auto prefers cuda, then mps, then the cpu: each machine is played by what torch reports
+    for cuda, mps, chosen in ((True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")):
+        monkeypatch.setattr(device.torch.cuda, "is_available", lambda cuda=cuda: cuda)
+        monkeypatch.setattr(device, "_mps_available", lambda mps=mps: mps)
+        assert select_device("auto") == torch.device(chosen)
+    with pytest.raises(ModelError, match="CUDA was requested"):
+        select_device("cuda")  # the last machine played has no GPU
     with pytest.raises(ModelError, match="Unknown device"):
         select_device("tpu")
     before = torch.get_num_threads()
