@@ -44,7 +44,7 @@ def lpips_outside(weights: str, source: np.ndarray, edited: np.ndarray, outside:
 
 
 def run_edit(scene: Path, roi, out: Path, model: str, device: str, steps: int, lpips_weights: str | None):
-    from rsedit.core.latent_editor import PretrainedOptions
+    from rsedit.core.pretrained import PretrainedOptions
     from rsedit.core.scene_edit import edit_scene
 
     options = PretrainedOptions(model=model, source_prompt="a coastal landscape", steps=steps,

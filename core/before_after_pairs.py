@@ -28,13 +28,18 @@ from rasterio.windows import transform as window_transform
 from shapely.affinity import affine_transform, translate
 from shapely.geometry import Polygon, box
 
-from .engine import _describe_like, edit_raster
+from .engine import describe_like, edit_raster
 from .errors import CancelledError, InputError, RSEditError
 from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, geotiff_profile
 from .rois import Roi
 from .scene import Scene, open_scene
-from .scene_edit import (EditSettings, RoiInput, _as_rois, _TileEditorFactory, load_guidance_clip,
-                         model_fingerprint, obtain_scene_model, provenance_tags)
+from .editors import build_editor
+from .error_boundary import user_errors
+from .scene_edit import (CancelCheck, Progress, RoiInput, check_device, check_rois_editable, model_fingerprint,
+                         provenance_tags, scene_rois)
+from .scene_models import obtain_scene_model
+from .settings import RegenerateSettings, TextSettings
+from .variant_editor import VariantEditor
 from .version import plugin_version
 
 
@@ -147,7 +152,7 @@ def _write_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], com
                                                  block, compress))
     try:
         dst = output.open()
-        _describe_like(dst, scene, tags)
+        describe_like(dst, scene, tags)
         dst.write(scene.read_all_bands(chip))
         if scene.has_internal_mask:
             dst.write_mask(scene.read_internal_mask(chip))
@@ -220,29 +225,26 @@ def write_pair_index(path: Union[str, os.PathLike], pairs: Sequence[PairRecord],
     return str(target)
 
 
-def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Union[str, os.PathLike], *,
-                   rois_crs: Any = None, prompts: Sequence[str] = (), prompt_field: Optional[str] = None,
-                   variants: int = 1, index_name: str = "pairs.gpkg", clip: Any = None,
-                   progress: Optional[Callable[[float, str], None]] = None,
-                   is_cancelled: Optional[Callable[[], bool]] = None, **options: Any) -> PairsResult:
+def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Union[str, os.PathLike],
+                   settings: Union[TextSettings, RegenerateSettings], *, rois_crs: Any = None,
+                   rois_layer: Optional[str] = None, prompts: Sequence[str] = (), variants: int = 1,
+                   index_name: str = "pairs.gpkg", clip: Any = None, progress: Optional[Progress] = None,
+                   is_cancelled: Optional[CancelCheck] = None) -> PairsResult:
     """Write pre/post/mask GeoTIFFs for every ROI x prompt x variant into `folder`, plus the index.
 
-    `mode` (an option) is "text" (the default: prompts from `prompts` and/or the ROI property
-    `prompt_field`) or "regenerate" (no prompt). Other options are EditSettings fields; tile_size
-    is the chip size and margin the least context kept around each ROI inside its chip. `clip` is
-    an already loaded models.clip.clip_model.GuidanceClip to use instead of loading clip_weights.
+    `settings` is a TextSettings (prompts: its prompt, `prompts`, and its ROI field prompt_field)
+    or a RegenerateSettings (no prompt); its tile_size is the chip size and its margin the least
+    context kept around each ROI inside its chip. `clip` is an already loaded CLIP
+    (models.clip.clip_model.GuidanceClip) to use instead of loading clip_weights.
     """
-    options.setdefault("mode", "text")
-    prompts = [p.strip() for p in [*prompts, options.pop("prompt", None) or ""] if p and p.strip()]
-    prompts = list(dict.fromkeys(prompts))  # each prompt once, in order
-    if options["mode"] == "text" and not prompts and not prompt_field:
+    if not isinstance(settings, (TextSettings, RegenerateSettings)):
+        raise InputError(f"Before/after pairs are made with the modes {', '.join(PAIR_MODES)} (got "
+                         f"{getattr(settings, 'mode', settings)!r}).")
+    prompt_field = settings.prompt_field if isinstance(settings, TextSettings) else None
+    given = [*prompts, settings.prompt or ""] if isinstance(settings, TextSettings) else []
+    prompts = list(dict.fromkeys(p.strip() for p in given if p and p.strip()))  # each prompt once, in order
+    if isinstance(settings, TextSettings) and not prompts and not prompt_field:
         raise InputError("Give at least one prompt (e.g. 'a damaged house') or a ROI field holding one per polygon.")
-    settings = EditSettings(**options, prompt=prompts[0] if prompts else None, prompt_field=prompt_field)
-    if settings.mode not in PAIR_MODES:
-        raise InputError(f"Before/after pairs are made with the modes {', '.join(PAIR_MODES)} "
-                         f"(got {settings.mode!r}).")
-    settings.validate()
-    settings = replace(settings, prompt=None, prompt_field=None)  # each pair gets its own prompt
     if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
         raise InputError(f"The number of variants must be a whole number of at least 1 (got {variants!r}).")
     out_folder = Path(folder)
@@ -250,9 +252,18 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
     index_path = out_folder / index_name
     report = progress or (lambda fraction, message: None)
     stop = is_cancelled or (lambda: False)
+    with user_errors("making the pairs"):
+        check_device(settings.device)
+        return _generate_pairs(raster, rois, out_folder, settings, rois_crs, rois_layer, prompts, prompt_field, variants,
+                               index_path, clip, report, stop)
 
+
+def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder: Path, settings: Any, rois_crs: Any,
+                    rois_layer: Optional[str], prompts: list[str], prompt_field: Optional[str], variants: int,
+                    index_path: Path, clip: Any, report: Progress, stop: CancelCheck) -> PairsResult:
     with open_scene(str(raster)) as scene:
-        roi_list = _as_rois(rois, rois_crs, scene)
+        roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
+        check_rois_editable(roi_list, scene)
         jobs = []  # (roi, chip index, chip window, prompt)
         for roi in roi_list:
             chips = roi_chips(roi, scene.width, scene.height, settings.tile_size, settings.margin)
@@ -262,10 +273,15 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
         if not total:
             raise InputError("No ROI covers a whole pixel of the raster, so there is no pair to make: draw larger "
                              "polygons.")
-        if settings.mode == "text" and clip is None:
-            clip = load_guidance_clip(settings)  # before training, so that a bad CLIP choice fails at once
+        if isinstance(settings, TextSettings) and clip is None:
+            from ..models.editing.text import load_guidance_clip
+
+            # before training, so that a bad CLIP choice fails at once
+            clip = load_guidance_clip(settings.clip_model, settings.clip_weights, settings.device)
+        editors = _PairEditors(scene, roi_list, settings, clip)
         model, trained_now = obtain_scene_model(scene, roi_list, settings,
                                                 progress=lambda f, m: report(0.5 * f, m), is_cancelled=stop)
+        editors.model = model
         start = 0.5 if trained_now else 0.0
         fingerprint = model_fingerprint(model)
         crs_wkt = scene.crs.to_wkt()
@@ -283,10 +299,10 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
                     name = f"{stem}_p{prompt_index:02d}_v{variant + 1:02d}"
                     done = start + (1 - start) * len(pairs) / total
                     share = (1 - start) / total
-                    pair_settings = replace(settings, seed=seed, prompt=prompt or None)
                     try:
-                        _write_pair(scene, roi, chip, pair_settings, model, clip, out_folder, pre_name,
-                                    f"{name}_post.tif", f"{name}_mask.tif", (roi.id, chip_index) not in pres_written,
+                        _write_pair(scene, roi, chip, settings, editors.get(prompt), model, seed, prompt, out_folder,
+                                    pre_name, f"{name}_post.tif", f"{name}_mask.tif",
+                                    (roi.id, chip_index) not in pres_written,
                                     lambda f, m, d=done, s=share: report(d + s * f, m), stop, raster, rois)
                     except (CancelledError, InputError):
                         raise
@@ -310,10 +326,29 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
     return PairsResult(str(out_folder), str(index_path), pairs, model.description, trained_now)
 
 
-def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: EditSettings, model: Any, clip: Any,
-                folder: Path, pre_name: str, post_name: str, mask_name: str, write_pre: bool,
-                progress: Callable[[float, str], None], is_cancelled: Callable[[], bool],
-                raster: Union[str, os.PathLike], roi_source: RoiInput) -> None:
+class _PairEditors:
+    """One editor per prompt (one in all for regenerate), built on first use; CLIP is loaded once."""
+
+    def __init__(self, scene: Scene, rois: Sequence[Roi], settings: Any, clip: Any) -> None:
+        self.scene, self.rois, self.settings, self.clip = scene, list(rois), settings, clip
+        self.model: Any = None
+        self._editors: dict[str, Any] = {}
+
+    def get(self, prompt: str) -> Any:
+        if prompt not in self._editors:
+            settings = self.settings
+            if isinstance(settings, TextSettings):
+                settings = replace(settings, prompt=prompt, prompt_field=None)
+            editor = build_editor(settings, self.scene, self.rois, self.model, clip=self.clip)
+            self.clip = getattr(editor, "clip", self.clip)
+            self._editors[prompt] = editor
+        return self._editors[prompt]
+
+
+def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any, model: Any, seed: int,
+                prompt: str, folder: Path, pre_name: str, post_name: str, mask_name: str, write_pre: bool,
+                progress: Progress, is_cancelled: CancelCheck, raster: Union[str, os.PathLike],
+                roi_source: RoiInput) -> None:
     """Stage pre (when new), post and mask under hidden names, then rename them: all or nothing."""
     token = uuid.uuid4().hex[:12]
     staged_pre = str(folder / f".{pre_name}.{token}.staged.tif") if write_pre else str(folder / pre_name)
@@ -326,17 +361,17 @@ def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: EditSettings, mo
         if write_pre:
             _write_chip(scene, chip, staged_pre, {**common, "RSEDIT_PAIR_ROLE": "pre: untouched source pixels"},
                         settings.compress)
-        with open_scene(staged_pre) as chip_scene:
-            crop = _crop_roi(roi, chip, scene.transform)
-            editor = _TileEditorFactory(chip_scene, [crop], model, settings, None, progress, is_cancelled,
-                                        settings.seed, clip=clip)
-            tags = provenance_tags(settings, model, settings.seed, editor.prompts_used, roi_source)
-            tags.update(common, RSEDIT_PAIR_ROLE="post: edited (synthetic where the mask is above 0)",
-                        RSEDIT_PAIR_PRE=pre_name)
-            edit_raster(staged_pre, [crop], editor, staged_post, mask_path=staged_mask,
-                        tile_size=max(int(chip.width), int(chip.height)), overlap=0, margin=0,
-                        feather=settings.feather, compress=settings.compress, tags=tags,
-                        progress=progress, is_cancelled=is_cancelled)
+        crop = _crop_roi(roi, chip, scene.transform)
+        pair_settings = replace(settings, seed=seed, **({"prompt": prompt} if prompt else {}))
+        tags = provenance_tags(pair_settings, model, seed, editor.prompts_used, roi_source)
+        tags.update(common, RSEDIT_PAIR_ROLE="post: edited (synthetic where the mask is above 0)",
+                    RSEDIT_PAIR_PRE=pre_name)
+        variant = VariantEditor(editor, seed, [crop], int(chip.width), int(chip.height), settings.feather,
+                                is_cancelled)
+        edit_raster(scene, [crop], variant, staged_post, window=chip, mask_path=staged_mask,
+                    tile_size=max(int(chip.width), int(chip.height)), overlap=0, margin=0,
+                    feather=settings.feather, compress=settings.compress, tags=tags,
+                    progress=progress, is_cancelled=is_cancelled)
         if write_pre:
             os.replace(staged_pre, folder / pre_name)
         os.replace(staged_mask, folder / mask_name)

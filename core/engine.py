@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 import rasterio
@@ -14,6 +15,7 @@ from rasterio.io import DatasetWriter
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
+from . import defaults
 from .blocks import BlockSchedule
 from .editor import TileContext, TileEditor, checked_edit
 from .errors import CancelledError, InputError
@@ -21,6 +23,7 @@ from .masks import RoiMask, tile_weights
 from .output import COMPRESSIONS, AtomicGeoTIFF, geotiff_profile
 from .rois import Roi
 from .scene import Scene, open_scene
+from .scene_window import SceneWindow
 from .tiling import Tile, plan_tiles
 
 ProgressCallback = Callable[[float, str], None]
@@ -41,21 +44,25 @@ class EditResult:
     seconds: float
 
 
-def edit_raster(src_path: str, rois: Sequence[Roi], editor: TileEditor, out_path: str, *,
-                mask_path: Optional[str] = None, tile_size: int = 512, overlap: int = 64,
-                margin: int = 32, feather: float = 16, compress: str = "DEFLATE",
+def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor: TileEditor, out_path: str, *,
+                window: Optional[Window] = None, mask_path: Optional[str] = None,
+                tile_size: int = defaults.TILE_SIZE, overlap: int = defaults.OVERLAP,
+                margin: int = defaults.MARGIN, feather: float = defaults.FEATHER, compress: str = defaults.COMPRESS,
                 overviews: bool = False, tags: Optional[dict[str, Any]] = None,
                 progress: Optional[ProgressCallback] = None,
                 is_cancelled: Optional[CancelCheck] = None,
                 allow_ungeoreferenced: bool = False, block_size: int = BLOCK_SIZE) -> EditResult:
-    """Edit `rois` (from prepare_rois on this raster) of `src_path` with `editor`, writing a tiled
-    GeoTIFF to `out_path` (and the 0-255 edit mask to `mask_path` if given).
+    """Edit `rois` (from prepare_rois on this raster) of `src` (a path, or a scene opened with
+    open_scene, which stays open) with `editor`, writing a tiled GeoTIFF to `out_path` (and the
+    0-255 edit mask to `mask_path` if given). With `window`, only that window of the raster is
+    read and written, as a raster of its own (a chip): the ROIs are then in the window's pixels.
 
     Pixels outside the ROIs are copied bit for bit; inside, the editor's tiles are blended with
     cosine weights and mixed in through the feathered ROI mask. Nothing is left at either path
     if the run fails or is cancelled.
     """
     started = time.perf_counter()
+    src_path = src.path if isinstance(src, Scene) else str(src)
     compress = _checked_compression(compress)
     if feather < 0:
         raise InputError(f"The feather width must be at least 0 pixels (got {feather}).")
@@ -70,7 +77,7 @@ def edit_raster(src_path: str, rois: Sequence[Roi], editor: TileEditor, out_path
     if not rois or not all(isinstance(roi, Roi) for roi in rois):
         raise InputError("Give the ROIs returned by prepare_rois for this raster (at least one).")
 
-    with open_scene(src_path, allow_ungeoreferenced=allow_ungeoreferenced) as scene:
+    with _opened(src, window, allow_ungeoreferenced) as scene:
         _check_rois_fit(rois, scene)
         tiles = plan_tiles(scene.width, scene.height, rois, tile_size, overlap, margin)
         # GeoTIFF tiles are multiples of 16; a small raster needs no block larger than itself.
@@ -90,7 +97,7 @@ def edit_raster(src_path: str, rois: Sequence[Roi], editor: TileEditor, out_path
         with rasterio.Env(GDAL_CACHEMAX=_gdal_cache_bytes(scene, block), GDAL_TIFF_INTERNAL_MASK=True):
             try:
                 dst = image.open()
-                _describe_like(dst, scene, tags)
+                describe_like(dst, scene, tags)
                 mask_dst = edit_mask.open() if edit_mask is not None else None
                 if mask_dst is not None:
                     mask_dst.set_band_description(1, "edit weight (0-255)")
@@ -113,6 +120,16 @@ def edit_raster(src_path: str, rois: Sequence[Roi], editor: TileEditor, out_path
         return EditResult(out_path=image.path, mask_path=edit_mask.path if edit_mask else None,
                           tiles_planned=len(tiles), tiles_edited=run.tiles_edited,
                           seconds=time.perf_counter() - started)
+
+
+@contextmanager
+def _opened(src: Union[str, os.PathLike, Scene], window: Optional[Window], allow_ungeoreferenced: bool):
+    """The scene to edit: an open scene as it is (the caller closes it), else opened and closed here."""
+    if isinstance(src, Scene):
+        yield SceneWindow.of(src, window) if window is not None else src
+        return
+    with open_scene(str(src), allow_ungeoreferenced=allow_ungeoreferenced) as scene:
+        yield SceneWindow.of(scene, window) if window is not None else scene
 
 
 class _SceneEdit:
@@ -174,7 +191,7 @@ class _SceneEdit:
             self._last_fraction = fraction
             self.progress(min(fraction, 1.0), message)
 
-    def _tile_progress(self, fraction: float) -> None:
+    def _tile_progress(self, fraction: float, message: str = "") -> None:
         fraction = min(max(fraction, 0.0), 1.0)
         self.report(self._fraction(tile_part=fraction),
                     f"Editing tile {self.tiles_edited + 1} of at most {len(self.tiles)} ({100 * fraction:.0f}%)")
@@ -298,7 +315,7 @@ def _move_off_nodata(out: np.ndarray, changed: np.ndarray, nodata: Optional[floa
     out[hits] = away
 
 
-def _describe_like(dst: DatasetWriter, scene: Scene, tags: Optional[dict[str, Any]]) -> None:
+def describe_like(dst: DatasetWriter, scene: Scene, tags: Optional[dict[str, Any]]) -> None:
     """Band descriptions, colour interpretation, scales, units, palette and dataset tags."""
     src = scene.dataset
     if src.count >= 1 and ColorInterp.palette in src.colorinterp[:1]:

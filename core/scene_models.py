@@ -18,14 +18,15 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 from rasterio.windows import Window
 
+from . import defaults
 from .errors import CancelledError, InputError, ModelError, RSEditError
 from .rois import Roi
 from .scene import Scene
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("training-free", "trained")
-DEFAULT_CONTEXT_SIZE = 256
+BACKENDS = defaults.BACKENDS
+DEFAULT_CONTEXT_SIZE = defaults.CONTEXT_SIZE
 MAX_CONTEXT_SIZE = 768
 SURROUND = 48  # pixels of surroundings kept on each side when the ROIs themselves are left out
 # Part of the cache key: bump it when training changes what a model learns from the same scene and
@@ -216,8 +217,14 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
     if not result.completed:
         raise CancelledError("Training was cancelled.")
     if use_cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(cached, result.model)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            save_checkpoint(cached, result.model)
+        except (OSError, ModelError) as error:
+            # the trained model is in memory and the edit goes on; only its reuse is lost
+            log.warning("The scene model could not be cached in %s (%s): the next edit will train again. "
+                        "Set RSEDIT_CACHE_DIR to a writable folder.", cached.parent, error)
+            description["checkpoint"] = ""
     return SceneModel("trained", result.model, description), False
 
 
@@ -240,3 +247,23 @@ def save_scene_model(model: SceneModel, path: os.PathLike) -> Path:
     if model.backend != "trained":
         raise InputError("Only trained scene models can be saved; the training-free model is rebuilt in seconds.")
     return save_checkpoint(path, model.model)
+
+
+def obtain_scene_model(scene: Scene, rois: Sequence[Roi], settings: Any,
+                       progress: Optional[Callable[[float, str], None]] = None,
+                       is_cancelled: Optional[Callable[[], bool]] = None) -> tuple[SceneModel, bool]:
+    """The scene model of a sampled edit (core.settings.SampledEditSettings), and whether it was trained
+    in this call: the given checkpoint, else the chosen (or default) backend on the context around the
+    ROIs, which the model does not see when the mode must not learn them (settings.learns_rois)."""
+    if settings.checkpoint:
+        return load_trained_model(settings.checkpoint, len(scene.data_bands)), False
+    backend = settings.backend or default_backend()
+    leave_out = not settings.learns_rois
+    if backend == "trained":
+        model, cached = train_scene_model(scene, rois, preset=settings.preset, context_size=settings.context_size,
+                                          cache_dir=settings.cache_dir, use_cache=settings.use_cache,
+                                          device=settings.device, seed=settings.seed, leave_out_rois=leave_out,
+                                          progress=progress, is_cancelled=is_cancelled)
+        return model, not cached
+    return build_training_free_model(scene, rois, context_size=settings.context_size, device=settings.device,
+                                     leave_out_rois=leave_out), False

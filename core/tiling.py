@@ -11,6 +11,7 @@ from rasterio.windows import Window
 from shapely.geometry import box
 from shapely.prepared import prep
 
+from . import defaults
 from .errors import InputError
 from .rois import Roi
 
@@ -33,8 +34,8 @@ def tile_starts(size: int, tile_size: int, stride: int) -> list[int]:
     return [min(i * stride, size - tile_size) for i in range(count)]
 
 
-def plan_tiles(width: int, height: int, rois: Sequence[Roi], tile_size: int = 512,
-               overlap: int = 64, margin: int = 32) -> list[Tile]:
+def plan_tiles(width: int, height: int, rois: Sequence[Roi], tile_size: int = defaults.TILE_SIZE,
+               overlap: int = defaults.OVERLAP, margin: int = defaults.MARGIN) -> list[Tile]:
     """Tiles (row-major) of the grid with stride tile_size - overlap that meet an ROI grown by margin."""
     try:
         tile_size, overlap, margin = (operator.index(v) for v in (tile_size, overlap, margin))

@@ -102,9 +102,11 @@ def scenarios(folder: Path) -> dict[str, Callable[[], str]]:
     def pairs_regenerate() -> str:
         from rsedit.core.before_after_pairs import generate_pairs
 
-        result = generate_pairs(scene, two_rois, folder / "pairs", rois_crs=CRS, mode="regenerate", variants=2,
-                                backend="training-free", start_t=60, seed=6, tile_size=32, margin=4, overlap=8,
-                                feather=4, context_size=64)
+        from rsedit.core.settings import RegenerateSettings
+
+        settings = RegenerateSettings(backend="training-free", start_t=60, seed=6, tile_size=32, margin=4, overlap=8,
+                                      feather=4, context_size=64)
+        result = generate_pairs(scene, two_rois, folder / "pairs", settings, rois_crs=CRS, variants=2)
         files = []
         for pair in result.pairs:
             files += [folder / "pairs" / pair.pre_path, folder / "pairs" / pair.post_path,

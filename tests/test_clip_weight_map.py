@@ -93,7 +93,7 @@ def test_text_edit_with_the_clip_weight_map_keeps_the_outside(tmp_path):
 
 def test_the_clip_weight_map_needs_a_text_edit(tmp_path):
     scene = write_textured_scene(tmp_path / "scene.tif", 32, nodata=0)
-    with pytest.raises(InputError, match="text edits"):
+    with pytest.raises(InputError, match="weight_map does not apply to regenerate edits .it is a setting of text"):
         edit_scene(scene, [_pixel_box(4, 4, 20, 20)], tmp_path / "x.tif", rois_crs=CRS,
                    mode="regenerate", weight_map="clip")
     assert not (tmp_path / "x.tif").exists()

@@ -113,16 +113,22 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
                                             "prompt field, or choose the regenerate mode."))
         if mode == "regenerate" and (prompts or field):
             feedback.pushWarning(tr("The regenerate mode uses no prompt: the prompts given are ignored."))
+        from ...core.settings import settings_for_mode
+
+        fields = dict(self.scene_model_settings(parameters, context),
+                      tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
+                      margin=self.parameterAsInt(parameters, "MARGIN", context),
+                      extra_tags={"RSEDIT_ROI_SOURCE": source.sourceName()})
+        if mode == "text":
+            fields.update(clip_settings(self, parameters, context), prompt=prompts[0] if prompts else None,
+                          prompt_field=field)
+        settings = settings_for_mode(mode, **fields)
         bridge = FeedbackBridge(feedback)
         try:
             result = generate_pairs(
-                path, features, folder, rois_crs=crs_wkt, prompts=prompts, prompt_field=field,
+                path, features, folder, settings, rois_crs=crs_wkt, prompts=prompts,
                 variants=self.parameterAsInt(parameters, "VARIANTS", context),
-                progress=bridge.progress, is_cancelled=bridge.is_cancelled,
-                mode=mode, **clip_settings(self, parameters, context), **self.scene_model_settings(parameters, context),
-                tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
-                margin=self.parameterAsInt(parameters, "MARGIN", context),
-                extra_tags={"RSEDIT_ROI_SOURCE": source.sourceName()})
+                progress=bridge.progress, is_cancelled=bridge.is_cancelled)
         except PairsCancelledError as cancelled:
             if not cancelled.pairs_done:
                 raise

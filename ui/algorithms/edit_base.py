@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ...core import defaults
 from ...core.dependencies import MODEL_PACKAGES
 from ..feedback import FeedbackBridge
 from ..i18n import tr
@@ -26,9 +27,9 @@ from ..layers import raster_path, roi_features
 from .base import RSEditAlgorithm
 from .parameters import add_tiling_parameters, tiling_settings
 
-BACKENDS = ["auto", "training-free", "trained"]
-PRESETS = ["fast", "standard", "paper"]
-DEVICES = ["auto", "cpu", "cuda", "mps"]
+BACKENDS = ["auto", *defaults.BACKENDS]  # the labels below follow this order
+PRESETS = list(defaults.PRESETS)
+DEVICES = list(defaults.DEVICES)
 
 
 def backend_labels() -> list[str]:
@@ -43,6 +44,12 @@ def preset_labels() -> list[str]:
 def device_labels() -> list[str]:
     """DEVICES as the dialogs list them: "auto" translated, the device names as they are."""
     return [tr("auto")] + DEVICES[1:]
+
+
+def feather_parameter() -> QgsProcessingParameterNumber:
+    return QgsProcessingParameterNumber("FEATHER", tr("Feather width of ROI borders (pixels)"),
+                                        QgsProcessingParameterNumber.Integer, defaults.FEATHER, False, 0,
+                                        defaults.MAX_FEATHER)
 
 
 def advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
@@ -94,15 +101,15 @@ class SceneEditAlgorithm(RSEditAlgorithm):
             "SOFT_MASK", tr("Soft ROI edges (NGDM); untick for a hard mask"), True)))
         self.addParameter(advanced(QgsProcessingParameterNumber(
             "CONTEXT_SIZE", tr("Context the scene model learns from (pixels around the ROIs)"),
-            QgsProcessingParameterNumber.Integer, 256, False, 32, 4096)))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            "FEATHER", tr("Feather width of ROI borders (pixels)"), QgsProcessingParameterNumber.Integer, 8, False, 0, 512)))
+            QgsProcessingParameterNumber.Integer, defaults.CONTEXT_SIZE, False, defaults.MIN_CONTEXT_SIZE,
+            defaults.MAX_CONTEXT_SIZE)))
+        self.addParameter(advanced(feather_parameter()))
         self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), device_labels(), defaultValue=0)))
-        add_tiling_parameters(self, advanced=True, defaults=(256, 32, 16))
+        add_tiling_parameters(self, advanced=True)
 
     def mode_settings(self, parameters: dict[str, Any], context: QgsProcessingContext,
                       features: list, crs_wkt: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(EditSettings fields, extra edit_scene arguments) for this mode."""
+        """(the mode's settings fields, extra edit_scene arguments): see core/settings.py."""
         return {}, {}
 
     def read_inputs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, list, str]:
@@ -120,7 +127,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         return out, mask_out
 
     def scene_model_settings(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:
-        """The EditSettings fields of add_model_parameters' parameters."""
+        """The settings fields of add_model_parameters' parameters."""
         backend = BACKENDS[self.parameterAsEnum(parameters, "BACKEND", context)]
         start_scale = self.parameterAsInt(parameters, "START_SCALE", context)
         start_step = self.parameterAsInt(parameters, "START_STEP", context)

@@ -17,7 +17,8 @@ from qgis.core import (
 
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from .edit_base import DEVICES, SceneEditAlgorithm, advanced, device_labels
+from ...core import defaults
+from .edit_base import DEVICES, SceneEditAlgorithm, advanced, device_labels, feather_parameter
 
 VARIANTS = ["source", "null"]
 REPLACEMENTS = ["inversion", "noise"]
@@ -97,21 +98,21 @@ class EditPretrainedAlgorithm(SceneEditAlgorithm):
             1.0 / 16.0, 16.0)))
         self.addParameter(advanced(QgsProcessingParameterNumber(
             "TILE_SIZE", tr("Tile size in scene pixels (0 = the model's native size / scale)"),
-            QgsProcessingParameterNumber.Integer, 0, False, 0, 16384)))
+            QgsProcessingParameterNumber.Integer, 0, False, 0, defaults.MAX_TILE_SIZE)))
         self.addParameter(advanced(QgsProcessingParameterNumber(
-            "OVERLAP", tr("Tile overlap (pixels)"), QgsProcessingParameterNumber.Integer, 64, False, 0, 16384)))
+            "OVERLAP", tr("Tile overlap (pixels)"), QgsProcessingParameterNumber.Integer, defaults.PRETRAINED_OVERLAP,
+            False, 0, defaults.MAX_TILE_SIZE)))
         self.addParameter(advanced(QgsProcessingParameterNumber(
-            "MARGIN", tr("Context margin around ROIs (pixels)"), QgsProcessingParameterNumber.Integer, 32, False, 0,
-            16384)))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            "FEATHER", tr("Feather width of ROI borders (pixels)"), QgsProcessingParameterNumber.Integer, 8, False, 0, 512)))
+            "MARGIN", tr("Context margin around ROIs (pixels)"), QgsProcessingParameterNumber.Integer,
+            defaults.PRETRAINED_MARGIN, False, 0, defaults.MAX_TILE_SIZE)))
+        self.addParameter(advanced(feather_parameter()))
         self.addParameter(advanced(QgsProcessingParameterBoolean(
             "HALF_PRECISION", tr("Half precision on a GPU (bf16/fp16)"), True)))
         self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), device_labels(), defaultValue=0)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
-        from ...core.latent_editor import PretrainedOptions
+        from ...core.pretrained import PretrainedOptions
         from ...core.scene_edit import edit_scene
 
         path, features, crs_wkt = self.read_inputs(parameters, context)

@@ -5,21 +5,23 @@ from typing import Any
 
 from qgis.core import QgsProcessingContext, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
 
+from ...core import defaults
 from ..i18n import tr
 from .base import RSEditAlgorithm
 
 
 def add_tiling_parameters(algorithm: RSEditAlgorithm, advanced: bool,
-                          defaults: tuple[int, int, int] = (512, 64, 32)) -> None:
+                          values: tuple[int, int, int] = (defaults.TILE_SIZE, defaults.OVERLAP,
+                                                          defaults.MARGIN)) -> None:
     """Tile size, overlap and context margin, shared by every algorithm that walks tiles."""
     specs = [
-        ("TILE_SIZE", tr("Tile size (pixels)"), defaults[0], 64),
-        ("OVERLAP", tr("Tile overlap (pixels)"), defaults[1], 0),
-        ("MARGIN", tr("Context margin around ROIs (pixels)"), defaults[2], 0),
+        ("TILE_SIZE", tr("Tile size (pixels)"), values[0], 64),
+        ("OVERLAP", tr("Tile overlap (pixels)"), values[1], 0),
+        ("MARGIN", tr("Context margin around ROIs (pixels)"), values[2], 0),
     ]
     for name, label, default, minimum in specs:
         parameter = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Integer,
-                                                 default, False, minimum, 16384)
+                                                 default, False, minimum, defaults.MAX_TILE_SIZE)
         if advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         algorithm.addParameter(parameter)

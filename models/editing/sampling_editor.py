@@ -1,0 +1,56 @@
+"""The editor behind the modes that sample from a model of the scene (SinDDM or the training-free
+patch model): one routine, edit_image, whose hooks each mode fills in."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+from .editor import EditTile, cast_like
+from .tile_edit import EditSchedule, edit_image
+
+# Regeneration starts from the ROI's surroundings filled in, noised to this step of the coarsest
+# scale: enough noise for new texture and layout, little enough that the colours around the ROI
+# hold (chosen on bench/edit.py's crop; see docs/benchmarks.md, "Regeneration start step").
+REGENERATE_START_T = 35
+
+
+class SamplingEditor:
+    """Samples each tile from `scene_model` (anything with sampler(device), to_model_units(array)
+    and to_raster(tensor)) inside the tile's ROI weight. Subclasses add their mode's hooks."""
+
+    tile_size: Optional[int] = None
+    default_start_scale = 0
+    default_fill_roi = False
+
+    def __init__(self, scene_model: Any, *, device: str = "auto", start_scale: Optional[int] = None,
+                 start_t: Optional[int] = None, fill_roi: Optional[bool] = None, soft_mask: bool = True) -> None:
+        self.model = scene_model
+        self.sampler = scene_model.sampler(device)
+        scale = self.default_start_scale if start_scale is None else start_scale
+        scale = min(scale, self.sampler.pyramid.num_scales - 1)
+        fill = self.default_fill_roi if fill_roi is None else fill_roi
+        if start_t is None and fill and scale == 0:
+            start_t = REGENERATE_START_T
+        self.schedule = EditSchedule(start_scale=scale, start_t=start_t, soft_mask=soft_mask, fill_roi=fill)
+        self.prompts_used: dict[str, list[str]] = {}
+        self.description: dict = dict(getattr(scene_model, "description", {}) or {})
+
+    def x0_hook(self, tile: EditTile, source: torch.Tensor):
+        """The mode's x̂0 hook for this tile (guidance, copy), or None."""
+        return None
+
+    def weight_map(self, tile: EditTile, source: torch.Tensor) -> Optional[torch.Tensor]:
+        """NGDM's map A for this tile, or None: the ROI weight."""
+        return None
+
+    def edit(self, tile: EditTile) -> np.ndarray:
+        source = self.model.to_model_units(tile.data)
+        roi_weight = torch.from_numpy(tile.roi_weight)
+        edited = edit_image(self.sampler, source, roi_weight, self.schedule,
+                            x0_hook=self.x0_hook(tile, source), weight_map=self.weight_map(tile, source),
+                            seed=tile.tile_seed,
+                            progress=lambda done, total: tile.progress(done / total, "sampling"),
+                            should_stop=tile.is_cancelled)[0]
+        return cast_like(self.model.to_raster(edited), tile.data)

@@ -1,0 +1,40 @@
+"""Every edit mode still writes the bytes recorded in tests/golden_edits.json (before the editing
+pipeline was restructured): a refactor that changes a pixel, a tag or a mask fails here.
+
+The digests depend on torch's CPU kernels, so they are compared only on a CPU of the capability they
+were recorded on; elsewhere the test is skipped with the reason."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from golden_edits import CHECKPOINT, RECORD, checkpoint_sample_digest, cpu_capability, scenarios
+
+GOLDEN = json.loads(RECORD.read_text())
+SCENARIOS = [name for name in GOLDEN["digests"] if name != "checkpoint_sample"]
+
+
+@pytest.fixture(autouse=True)
+def _same_cpu_kernels():
+    if cpu_capability() != GOLDEN["cpu_capability"]:
+        pytest.skip(f"the digests were recorded with {GOLDEN['cpu_capability']} kernels, this CPU runs "
+                    f"{cpu_capability()}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as recorded: one thread sums in one order
+    yield
+    torch.set_num_threads(before)
+
+
+def test_every_recorded_scenario_is_still_run(tmp_path):
+    assert sorted(scenarios(tmp_path)) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_edit_writes_the_recorded_bytes(name, tmp_path):
+    assert scenarios(tmp_path)[name]() == GOLDEN["digests"][name]
+
+
+def test_the_tiny_checkpoint_samples_the_recorded_pixels():
+    assert checkpoint_sample_digest(CHECKPOINT) == GOLDEN["digests"]["checkpoint_sample"]
