@@ -20,7 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 from rasterio.windows import Window
@@ -35,7 +35,9 @@ from .rois import Roi
 from .scene import Scene, open_scene
 from .editors import build_editor
 from .error_boundary import user_errors
-from .scene_edit import (CancelCheck, Progress, RoiInput, check_device, check_rois_editable, model_fingerprint,
+from .memory_budget import check_edit_memory
+from .progress import CancelCheck, ProgressCallback
+from .scene_edit import (RoiInput, check_device, check_rois_editable, model_fingerprint,
                          provenance_tags, scene_rois)
 from .scene_models import obtain_scene_model
 from .settings import RegenerateSettings, TextSettings
@@ -228,7 +230,7 @@ def write_pair_index(path: Union[str, os.PathLike], pairs: Sequence[PairRecord],
 def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Union[str, os.PathLike],
                    settings: Union[TextSettings, RegenerateSettings], *, rois_crs: Any = None,
                    rois_layer: Optional[str] = None, prompts: Sequence[str] = (), variants: int = 1,
-                   index_name: str = "pairs.gpkg", clip: Any = None, progress: Optional[Progress] = None,
+                   index_name: str = "pairs.gpkg", clip: Any = None, progress: Optional[ProgressCallback] = None,
                    is_cancelled: Optional[CancelCheck] = None) -> PairsResult:
     """Write pre/post/mask GeoTIFFs for every ROI x prompt x variant into `folder`, plus the index.
 
@@ -260,10 +262,11 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
 
 def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder: Path, settings: Any, rois_crs: Any,
                     rois_layer: Optional[str], prompts: list[str], prompt_field: Optional[str], variants: int,
-                    index_path: Path, clip: Any, report: Progress, stop: CancelCheck) -> PairsResult:
+                    index_path: Path, clip: Any, report: ProgressCallback, stop: CancelCheck) -> PairsResult:
     with open_scene(str(raster)) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
+        check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands))
         jobs = []  # (roi, chip index, chip window, prompt)
         for roi in roi_list:
             chips = roi_chips(roi, scene.width, scene.height, settings.tile_size, settings.margin)
@@ -347,7 +350,7 @@ class _PairEditors:
 
 def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any, model: Any, seed: int,
                 prompt: str, folder: Path, pre_name: str, post_name: str, mask_name: str, write_pre: bool,
-                progress: Progress, is_cancelled: CancelCheck, raster: Union[str, os.PathLike],
+                progress: ProgressCallback, is_cancelled: CancelCheck, raster: Union[str, os.PathLike],
                 roi_source: RoiInput) -> None:
     """Stage pre (when new), post and mask under hidden names, then rename them: all or nothing."""
     token = uuid.uuid4().hex[:12]

@@ -10,6 +10,7 @@ from rasterio.crs import CRS
 from rasterio.windows import Window
 
 from .errors import RSEditError
+from .progress import ProgressCallback
 from .tiling import Tile
 
 
@@ -27,7 +28,7 @@ class TileContext:
     tile: Tile
     # how far the editor has got with this tile (0..1): a 256 px tile can take half a minute on a CPU,
     # so the progress bar and the Cancel button follow the sampling steps, not just whole tiles
-    progress: Callable[[float, str], None] = lambda fraction, message="": None
+    progress: ProgressCallback = lambda fraction, message="": None
 
 
 TileEditor = Callable[[TileContext], np.ndarray]

@@ -6,7 +6,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import rasterio
@@ -21,13 +21,12 @@ from .editor import TileContext, TileEditor, checked_edit
 from .errors import CancelledError, InputError
 from .masks import RoiMask, tile_weights
 from .output import COMPRESSIONS, AtomicGeoTIFF, geotiff_profile
+from .progress import CancelCheck, ProgressCallback
 from .rois import Roi
 from .scene import Scene, open_scene
 from .scene_window import SceneWindow
 from .tiling import Tile, plan_tiles
 
-ProgressCallback = Callable[[float, str], None]
-CancelCheck = Callable[[], bool]
 
 BLOCK_SIZE = 512
 # GDAL's default block cache is 5% of RAM; streaming needs only a few blocks of it.
@@ -193,8 +192,9 @@ class _SceneEdit:
 
     def _tile_progress(self, fraction: float, message: str = "") -> None:
         fraction = min(max(fraction, 0.0), 1.0)
+        doing = f": {message}" if message else ""  # what the model is doing, e.g. its sampling step
         self.report(self._fraction(tile_part=fraction),
-                    f"Editing tile {self.tiles_edited + 1} of at most {len(self.tiles)} ({100 * fraction:.0f}%)")
+                    f"Editing tile {self.tiles_edited + 1} of at most {len(self.tiles)}{doing} ({100 * fraction:.0f}%)")
 
     def _fraction(self, tile_part: float = 0.0) -> float:
         # Blocks and tiles each count for half: editing dominates small ROIs, I/O large scenes.

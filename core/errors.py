@@ -14,6 +14,14 @@ class CancelledError(RSEditError):
     """The user cancelled the operation; nothing was written."""
 
 
+class TrainingCancelled(CancelledError):
+    """Training was cancelled; `partial` holds what was learnt so far, to save or resume from."""
+
+    def __init__(self, message: str, partial: object = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
 class ModelError(RSEditError):
     """A model cannot be trained, loaded or used as asked."""
 

@@ -151,10 +151,6 @@ def _read_context(scene: Scene, window: Window, leave_out: Sequence[Roi] = ()) -
     return data, valid
 
 
-def _stop_adapter(is_cancelled: Optional[Callable[[], bool]]) -> Callable[[], bool]:
-    return is_cancelled or (lambda: False)
-
-
 def load_trained_model(path: os.PathLike, bands: int) -> SceneModel:
     from ..models.sinddm.checkpoint import load_checkpoint
 
@@ -202,20 +198,13 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
         except ModelError:
             log.warning("The cached scene model %s is unreadable; training a new one.", cached)
 
-    def report(step: int, loss: float, seconds_left: float) -> None:
-        if progress is not None:
-            progress(step / settings.steps,
-                     f"Training step {step}/{settings.steps}, loss {loss:.4f}, about {seconds_left:.0f} s left")
-
     try:
         result = train_sinddm(data, valid=valid, settings=settings, device=device, fingerprint=fingerprint,
-                              progress=report, should_stop=_stop_adapter(is_cancelled))
+                              progress=progress, is_cancelled=is_cancelled)
     except CancelledError:
         raise CancelledError("Training was cancelled.") from None
     except ModelError as error:
         raise RSEditError(str(error)) from None
-    if not result.completed:
-        raise CancelledError("Training was cancelled.")
     if use_cache:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)

@@ -121,8 +121,10 @@ def test_hooks_see_every_step_and_can_replace_values(rgbn_uint16_model):
 def test_sampling_can_be_cancelled(rgbn_uint16_model):
     calls = []
     with pytest.raises(CancelledError):
-        rgbn_uint16_model.sample(count=1, device="cpu", progress=lambda d, t: calls.append((d, t)), should_stop=lambda: len(calls) >= 3)
-    assert len(calls) == 3 and calls[0][1] == 100 + rgbn_uint16_model.scales.start_steps[1] + 1
+        rgbn_uint16_model.sample(count=1, device="cpu", progress=lambda f, m: calls.append((f, m)),
+                                 is_cancelled=lambda: len(calls) >= 3)
+    total = 100 + rgbn_uint16_model.scales.start_steps[1] + 1
+    assert len(calls) == 3 and calls[0] == (pytest.approx(1 / total), f"sampling step 1 of {total}")
 
 
 class ConstantImageDenoiser:

@@ -1,6 +1,7 @@
 """Training: the loss falls, runs are seeded and resumable, cancel is prompt, devices and threads."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rsedit.core.errors import ModelError
+from rsedit.core.errors import CancelledError, ModelError, TrainingCancelled
 from rsedit.models.device import select_device, set_cpu_threads
 from rsedit.models.sinddm.checkpoint import load_checkpoint, save_checkpoint
 from rsedit.models.sinddm.trainer import train_sinddm
@@ -38,7 +39,7 @@ def tiny(**changes) -> TrainingSettings:
 def test_loss_falls_on_a_tiny_image():
     result = train_sinddm(textured_image(), settings=tiny(steps=60), device="cpu")
     losses = np.array(result.losses)
-    assert result.completed and len(losses) == 60 and result.state.step == 60
+    assert len(losses) == 60 and result.state.step == 60
     assert losses[-20:].mean() < 0.75 * losses[:10].mean()
 
 
@@ -79,26 +80,29 @@ def test_cancel_stops_within_a_second_and_leaves_a_resumable_state():
         flipped_at.append(time.perf_counter())
         cancel.set()
 
-    def should_stop() -> bool:
+    def is_cancelled() -> bool:
         nonlocal polls
         polls += 1
         if polls == 30:  # polled before every micro-batch: 8 per step here
             threading.Timer(0.2, raise_flag).start()
         return cancel.is_set()
 
-    reports: list[tuple[int, float, float]] = []
-    result = train_sinddm(
-        textured_image(height=64, width=64),
-        settings=tiny(steps=100_000, width=48, batch_size=8, crop_size=48, micro_batch_pixels=48 * 48),
-        device="cpu",
-        should_stop=should_stop,
-        progress=lambda step, loss, left: reports.append((step, loss, left)),
-    )
+    reports: list[tuple[float, str]] = []
+    with pytest.raises(TrainingCancelled, match="cancelled at step") as cancelled:
+        train_sinddm(
+            textured_image(height=64, width=64),
+            settings=tiny(steps=100_000, width=48, batch_size=8, crop_size=48, micro_batch_pixels=48 * 48),
+            device="cpu",
+            is_cancelled=is_cancelled,
+            progress=lambda fraction, message: reports.append((fraction, message)),
+        )
     stopped_after = time.perf_counter() - flipped_at[0]
-    assert not result.completed
-    assert 3 <= result.state.step < 100_000
+    partial = cancelled.value.partial  # what was learnt so far, to resume from
+    assert isinstance(cancelled.value, CancelledError)  # the one cancel type of the package
+    assert 3 <= partial.state.step < 100_000 and partial.model.steps_trained == partial.state.step
     assert stopped_after < 1.5
-    assert reports and reports[-1][2] > 0  # an estimate of the time left was reported
+    fraction, message = reports[-1]
+    assert 0 < fraction < 1 and re.search(r"Training step \d+/100000, loss [\d.]+, about [1-9]\d* s left", message)
 
 
 def test_valid_mask_and_float_input_train():

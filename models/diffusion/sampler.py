@@ -15,7 +15,8 @@ from typing import Callable
 
 import torch
 
-from ...core.errors import CancelledError, ModelError
+from ...core.errors import ModelError
+from ...core.progress import CancelCheck, ProgressCallback, raise_if_cancelled
 from .denoiser import Denoiser
 from .pyramid import PyramidPlan
 from .resample import bilinear_resize, lanczos_resize
@@ -73,8 +74,8 @@ class MultiScaleSampler:
         start: SamplingStart | None = None,
         hooks: SamplingHooks | None = None,
         eta: float = 0.0,
-        progress: Callable[[int, int], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        progress: ProgressCallback | None = None,
+        is_cancelled: CancelCheck | None = None,
     ) -> torch.Tensor:
         """`count` samples [count, C, h, w] in model units. output_size defaults to the start image's
         size, or else to the training size."""
@@ -90,9 +91,8 @@ class MultiScaleSampler:
             nonlocal done
             done += 1
             if progress is not None:
-                progress(done, total)
-            if should_stop is not None and should_stop():
-                raise CancelledError("Sampling was cancelled.")
+                progress(done / total, f"sampling step {done} of {total}")
+            raise_if_cancelled(is_cancelled, "Sampling was cancelled.")
 
         x, blurry, t_start = self._first_iterate(start, sizes, count, generator)
         result = x

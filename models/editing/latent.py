@@ -90,8 +90,8 @@ class LatentEditor:
                                             self.settings.perceptual_start, self.settings.perceptual_stop,
                                             keep_weight=1.0 - roi)
         settings = replace(self.settings, seed=tile.tile_seed)
-        result = edit_tile(self.model, image, roi, settings, perceptual, should_stop=tile.is_cancelled,
-                           progress=lambda done, total: tile.progress(done / total, "sampling"))
+        result = edit_tile(self.model, image, roi, settings, perceptual, is_cancelled=tile.is_cancelled,
+                           progress=tile.progress)
         edited = undo(result.image).numpy()
         out = tile.data.copy()
         if len(set(self.bands)) == 1:  # grey: the mean of the three model channels

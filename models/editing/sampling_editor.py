@@ -51,6 +51,6 @@ class SamplingEditor:
         edited = edit_image(self.sampler, source, roi_weight, self.schedule,
                             x0_hook=self.x0_hook(tile, source), weight_map=self.weight_map(tile, source),
                             seed=tile.tile_seed,
-                            progress=lambda done, total: tile.progress(done / total, "sampling"),
-                            should_stop=tile.is_cancelled)[0]
+                            progress=tile.progress,
+                            is_cancelled=tile.is_cancelled)[0]
         return cast_like(self.model.to_raster(edited), tile.data)

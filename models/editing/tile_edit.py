@@ -5,11 +5,12 @@ re-sample the ROI while the rest follows the source (NGDM), optionally steered b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 
 from ...core.errors import ModelError
+from ...core.progress import CancelCheck, ProgressCallback
 from ..diffusion.sampler import MultiScaleSampler, SamplingStart
 from ..diffusion.sampling_hooks import Hook, SamplingHooks, StepState
 from .ngdm import DEFAULT_A, DEFAULT_B, NgdmBlend, noise_weights
@@ -79,8 +80,8 @@ def edit_image(
     weight_map: torch.Tensor | None = None,
     seed: int = 0,
     count: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    progress: ProgressCallback | None = None,
+    is_cancelled: CancelCheck | None = None,
 ) -> torch.Tensor:
     """Edited versions [count, C, H, W] of `source` ([C, H, W], model units) inside `roi_weight`
     ([H, W] in [0, 1], 0 = keep). Pixels with weight 0 come back exactly as the source.
@@ -98,4 +99,4 @@ def edit_image(
     weights = schedule.weights((roi_weight if weight_map is None else weight_map).float())
     hooks = SamplingHooks(x0_hook=x0_hook, x_prev_hook=NgdmBlend(source, weights, seed))
     return sampler.sample(tuple(source.shape[-2:]), count=count, seed=seed, start=start, hooks=hooks,
-                          progress=progress, should_stop=should_stop)
+                          progress=progress, is_cancelled=is_cancelled)

@@ -10,11 +10,11 @@ small error of evaluating ε one step away).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 
-from ...core.errors import CancelledError
+from ...core.progress import CancelCheck, raise_if_cancelled
 from .latent_pipeline import LatentModel
 
 
@@ -41,15 +41,14 @@ def sampling_timesteps(model: LatentModel, steps: int) -> list[int]:
 
 @torch.no_grad()
 def ddim_invert(model: LatentModel, z0: torch.Tensor, embedding: torch.Tensor, steps: int,
-                should_stop: Optional[Callable[[], bool]] = None) -> Inversion:
+                is_cancelled: Optional[CancelCheck] = None) -> Inversion:
     """Invert the clean latent z0 [1, C, h, w] with the text embedding [1, tokens, dim]."""
     inverse = model.ddim_inverse_scheduler()
     inverse.set_timesteps(steps)
     latents = {-1: z0.float()}
     z = z0.float()
     for t in inverse.timesteps:
-        if should_stop is not None and should_stop():
-            raise CancelledError("Inversion was cancelled.")
+        raise_if_cancelled(is_cancelled, "Inversion was cancelled.")
         t = int(t)
         eps = model.predict_noise(z, t, embedding, inverse.alphas_cumprod)
         z = inverse.step(eps, t, z).prev_sample.float()

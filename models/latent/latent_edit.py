@@ -14,11 +14,12 @@ for all steps ("noise", the paper's eq. 11).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 
-from ...core.errors import CancelledError, ModelError
+from ...core.errors import ModelError
+from ...core.progress import CancelCheck, ProgressCallback, raise_if_cancelled
 from ..editing.ngdm import DEFAULT_A, DEFAULT_B, start_steps
 from .ddim_inversion import Inversion, ddim_invert, previous_timestep, sampling_timesteps
 from .diffedit_map import diffedit_map, latent_roi_weight, ngdm_weights
@@ -98,8 +99,8 @@ def ngdm_replace(z_prev: torch.Tensor, t_prev: int, steps: torch.Tensor, noised:
 
 def edit_tile(model: LatentModel, image: torch.Tensor, roi_weight: torch.Tensor, settings: LatentEditSettings,
               perceptual: Optional[PerceptualGuidance] = None,
-              should_stop: Optional[Callable[[], bool]] = None,
-              progress: Optional[Callable[[int, int], None]] = None) -> TileEditResult:
+              is_cancelled: Optional[CancelCheck] = None,
+              progress: Optional[ProgressCallback] = None) -> TileEditResult:
     """Edit `image` [3, H, W] in [-1, 1] (H, W multiples of the VAE factor) inside `roi_weight` [H, W]."""
     settings.validate()
     if image.dim() != 3 or image.shape[0] != 3:
@@ -109,7 +110,6 @@ def edit_tile(model: LatentModel, image: torch.Tensor, roi_weight: torch.Tensor,
         raise ModelError(f"The image size {tuple(image.shape[-2:])} must be a multiple of {factor}.")
     if tuple(roi_weight.shape) != tuple(image.shape[-2:]):
         raise ModelError(f"The ROI weight {tuple(roi_weight.shape)} does not match the image {tuple(image.shape[-2:])}.")
-    stop = should_stop or (lambda: False)
     device = model.device
     source = image[None].float().to(device)
     z0 = model.encode(source)
@@ -120,7 +120,7 @@ def edit_tile(model: LatentModel, image: torch.Tensor, roi_weight: torch.Tensor,
     scheduler.set_timesteps(settings.steps)
     alphas = scheduler.alphas_cumprod
     timesteps = sampling_timesteps(model, settings.steps)
-    inversion = ddim_invert(model, z0, src, settings.steps, should_stop=stop)
+    inversion = ddim_invert(model, z0, src, settings.steps, is_cancelled=is_cancelled)
 
     roi_latent = latent_roi_weight(roi_weight.to(device), tuple(z0.shape[-2:]))
     attention = None
@@ -134,8 +134,7 @@ def edit_tile(model: LatentModel, image: torch.Tensor, roi_weight: torch.Tensor,
     # seed 001 starts from the inverted z_T; Algorithm 1 from the noised source at T
     z = inversion.start if settings.replacement == "inversion" else noised(timesteps[0])
     for index, t in enumerate(timesteps):
-        if stop():
-            raise CancelledError("Editing was cancelled.")
+        raise_if_cancelled(is_cancelled, "Editing was cancelled.")
         with torch.no_grad():
             eps = three_way_guidance(*split_predictions(model.predict_noise(z, t, embeddings, alphas)),
                                      settings.gamma, settings.beta, settings.variant)
@@ -146,7 +145,7 @@ def edit_tile(model: LatentModel, image: torch.Tensor, roi_weight: torch.Tensor,
         t_prev = previous_timestep(timesteps, index)
         z = ngdm_replace(z_prev, t_prev, t_k, noised(t_prev))
         if progress is not None:
-            progress(index + 1, len(timesteps))
+            progress((index + 1) / len(timesteps), f"denoising step {index + 1} of {len(timesteps)}")
     with torch.no_grad():
         edited = model.decode(z).clamp(-1, 1)
     return TileEditResult(edited.cpu(), z.cpu(), z0.cpu(), weights.cpu(), t_k.cpu())

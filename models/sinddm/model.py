@@ -3,12 +3,13 @@ was trained on (band normalisation, pyramid, per-scale schedule, settings, scene
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from ...core.errors import ModelError
+from ...core.progress import CancelCheck, ProgressCallback
 from ..device import select_device
 from ..diffusion.denoiser import NetDenoiser
 from ..diffusion.normalization import BandNormalization
@@ -60,13 +61,13 @@ class SinDDMModel:
         start: SamplingStart | None = None,
         hooks: SamplingHooks | None = None,
         device: torch.device | str | None = "auto",
-        progress: Callable[[int, int], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        progress: ProgressCallback | None = None,
+        is_cancelled: CancelCheck | None = None,
     ) -> torch.Tensor:
         """Samples [count, bands, h, w] in model units ([-1, 1]), on the CPU."""
         sampler = self.sampler(device)
         return sampler.sample(
-            output_size, count=count, seed=seed, start=start, hooks=hooks, progress=progress, should_stop=should_stop
+            output_size, count=count, seed=seed, start=start, hooks=hooks, progress=progress, is_cancelled=is_cancelled
         ).cpu()
 
     def generate(self, output_size: tuple[int, int] | None = None, *, count: int = 1, seed: int = 0, **options) -> np.ndarray:

@@ -14,7 +14,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ...core.errors import ModelError
+from ...core.errors import ModelError, TrainingCancelled
+from ...core.progress import CancelCheck, ProgressCallback
 from ..device import autocast_dtype, prefers_channels_last, select_device, set_cpu_threads
 from ..diffusion.normalization import BandNormalization
 from ..diffusion.pyramid import plan_pyramid
@@ -29,7 +30,6 @@ from .training_settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, float, float], None]  # (steps done, smoothed loss, estimated seconds left)
 _PROGRESS_INTERVAL_S = 0.25
 
 
@@ -48,8 +48,7 @@ class TrainingState:
 @dataclass
 class TrainingResult:
     model: SinDDMModel  # EMA weights as of the last completed step
-    state: TrainingState
-    completed: bool  # False when should_stop ended the run early (resume from `state`)
+    state: TrainingState  # what resuming needs (a cancelled run's TrainingCancelled.partial has it too)
     seconds: float  # wall time of this run
     losses: list[float]  # loss of every step of this run (for plots and checks)
 
@@ -154,7 +153,7 @@ class SinDDMTrainer:
         # and a cancel request is seen between them instead of after a whole (possibly 10 s) step
         self.micro_batch_pixels = self.settings.micro_batch_pixels if self.device.type == "cpu" else None
 
-    def step(self, should_stop: Callable[[], bool] = lambda: False, scale: int | None = None) -> float | None:
+    def step(self, is_cancelled: CancelCheck = lambda: False, scale: int | None = None) -> float | None:
         """One optimizer step (at a random scale unless `scale` is given); its loss, or None if stopped.
 
         A stopped step leaves no trace: the RNG is rewound so a resumed run redoes the same step.
@@ -162,7 +161,7 @@ class SinDDMTrainer:
         rng_at_step = self.generator.get_state()
         for group in self.optimizer.param_groups:
             group["lr"] = self.settings.learning_rate_at(self.step_count)
-        loss = self._compute_gradients(should_stop, scale)
+        loss = self._compute_gradients(is_cancelled, scale)
         if loss is None:
             self.generator.set_state(rng_at_step)
             self.optimizer.zero_grad(set_to_none=True)
@@ -184,7 +183,7 @@ class SinDDMTrainer:
             height, width = min(height, crop), min(width, crop)
         return self.settings.batch_size * height * width
 
-    def _compute_gradients(self, should_stop: Callable[[], bool], fixed_scale: int | None) -> float | None:
+    def _compute_gradients(self, is_cancelled: CancelCheck, fixed_scale: int | None) -> float | None:
         generator, device = self.generator, self.device
         scale = int(torch.randint(0, self.plan.num_scales, (1,), generator=generator))
         if fixed_scale is not None:
@@ -208,7 +207,7 @@ class SinDDMTrainer:
         t_device = t.to(device)
         scales = torch.full((batch,), float(scale), device=device)  # a tensor: compiled code is not specialised per scale
         for first in range(0, batch, chunk):
-            if should_stop():
+            if is_cancelled():
                 return None
             part = slice(first, first + chunk)
             inputs = x_t[part]
@@ -252,15 +251,18 @@ class SinDDMTrainer:
         return torch.autocast(self.device.type, dtype=self.autocast)
 
     def run(
-        self, progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None
+        self, progress: ProgressCallback | None = None, is_cancelled: CancelCheck | None = None
     ) -> TrainingResult:
+        """Train to settings.steps. A cancel raises TrainingCancelled, whose `partial` is the
+        TrainingResult so far (its state resumes the run)."""
         started = time.perf_counter()
-        stop = should_stop or (lambda: False)
+        stop = is_cancelled or (lambda: False)
         first_step, last_report = self.step_count, 0.0
         smoothed = self.loss
         losses: list[float] = []
         completed = True
-        while self.step_count < self.settings.steps:
+        total = self.settings.steps
+        while self.step_count < total:
             loss = self.step(stop)
             if loss is None:
                 completed = False
@@ -270,16 +272,20 @@ class SinDDMTrainer:
                 self.loss = loss
                 smoothed = loss if not math.isfinite(smoothed) else 0.98 * smoothed + 0.02 * loss
             now = time.perf_counter()
-            if progress is not None and (now - last_report >= _PROGRESS_INTERVAL_S or self.step_count == self.settings.steps):
-                per_step = (now - started) / max(1, self.step_count - first_step)
-                progress(self.step_count, smoothed, per_step * (self.settings.steps - self.step_count))
+            if progress is not None and (now - last_report >= _PROGRESS_INTERVAL_S or self.step_count == total):
+                seconds_left = (now - started) / max(1, self.step_count - first_step) * (total - self.step_count)
+                progress(self.step_count / total,
+                         f"Training step {self.step_count}/{total}, loss {smoothed:.4f}, about {seconds_left:.0f} s left")
                 last_report = now
-            if self.step_count < self.settings.steps and stop():
+            if self.step_count < total and stop():
                 completed = False
                 break
         release_workspace()  # the Winograd kernels' scratch buffers (hundreds of MB at width 160)
         seconds = time.perf_counter() - started
-        return TrainingResult(self.model(), self.state(seconds, smoothed), completed, seconds, losses)
+        result = TrainingResult(self.model(), self.state(seconds, smoothed), seconds, losses)
+        if not completed:
+            raise TrainingCancelled(f"Training was cancelled at step {self.step_count} of {total}.", partial=result)
+        return result
 
     def model(self) -> SinDDMModel:
         """The trained model so far (EMA weights; the raw weights while the EMA has not started)."""
@@ -317,20 +323,21 @@ def train_sinddm(
     threads: int | None = None,
     fingerprint: Any = None,
     progress: ProgressCallback | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    is_cancelled: CancelCheck | None = None,
     resume: tuple[SinDDMModel, TrainingState] | None = None,
 ) -> TrainingResult:
     """Train a SinDDM on `image` [bands, H, W] (any int/float dtype); `valid` [H, W] marks usable pixels.
 
     `settings` is a TrainingSettings or a preset name (see presets.py); None means "standard", or
-    the checkpoint's own settings when resuming (then only TrainingSettings may change, e.g. steps). `progress(step, loss, seconds_left)` is called at most 4 times a second.
-    `should_stop()` is polled between micro-batches: when it returns True, training stops within
-    about a second and the result has completed=False and a state to resume from: pass
-    (result.model, result.state), or what load_checkpoint returns, as `resume`.
+    the checkpoint's own settings when resuming (then only TrainingSettings may change, e.g. steps).
+    `progress(fraction, message)` is called at most 4 times a second. `is_cancelled()` is polled
+    between micro-batches: when it returns True, training stops within about a second and raises
+    TrainingCancelled; its `partial` result has a state to resume from: pass (partial.model,
+    partial.state), or what load_checkpoint returns, as `resume`.
     """
     set_cpu_threads(threads)
     trainer = SinDDMTrainer(image, valid=valid, settings=settings, device=device, fingerprint=fingerprint, resume=resume)
-    return trainer.run(progress, should_stop)
+    return trainer.run(progress, is_cancelled)
 
 
 def _adam(net: SinDDMNet, learning_rate: float) -> torch.optim.Optimizer:
