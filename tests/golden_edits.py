@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -167,7 +168,11 @@ def record() -> None:
     if not CHECKPOINT.exists():
         save_tiny_checkpoint(CHECKPOINT)
     digests["checkpoint_sample"] = checkpoint_sample_digest(CHECKPOINT)
-    RECORD.write_text(json.dumps({"cpu_capability": cpu_capability(), "digests": digests}, indent=1) + "\n")
+    recorded = json.loads(RECORD.read_text()) if RECORD.exists() else {"by_cpu": {}}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                            text=True).stdout.strip()
+    recorded["by_cpu"][cpu_capability()] = {"recorded_at": commit, "digests": digests}  # other CPUs' stay
+    RECORD.write_text(json.dumps(recorded, indent=1) + "\n")
     print(json.dumps(digests, indent=1))
 
 
