@@ -5,6 +5,7 @@ from qgis.core import QgsApplication
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from .ui.batch_reads import keep_batch_inputs_unwritten
 from .ui.dependencies import add_dependency_folder_to_path
 from .ui.i18n import install_translator, remove_translator, tr
 from .ui.provider import RSEditProvider
@@ -24,6 +25,7 @@ class RSEditPlugin:
 
     def initProcessing(self) -> None:  # noqa: N802 (QGIS's name)
         if self.provider is None:
+            keep_batch_inputs_unwritten()  # before qgis_process opens any input layer
             self.provider = RSEditProvider()
             QgsApplication.processingRegistry().addProvider(self.provider)
 

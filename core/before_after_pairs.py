@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -30,7 +29,9 @@ from shapely.geometry import Polygon, box
 
 from .engine import describe_like, edit_raster
 from .errors import CancelledError, InputError, RSEditError
-from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, geotiff_profile
+from .leftovers import temporary_path
+from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, commit_renames, fsync_path, geotiff_profile
+from .termination import sigterm_cancels
 from .rois import Roi
 from .scene import Scene, open_scene
 from .editors import build_editor
@@ -188,7 +189,7 @@ def write_pair_index(path: Union[str, os.PathLike], pairs: Sequence[PairRecord],
     from osgeo import ogr, osr
 
     target = Path(path)
-    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.part.gpkg")
+    temporary = Path(temporary_path(target, "part", ".gpkg"))
     srs = osr.SpatialReference()
     srs.ImportFromWkt(crs_wkt)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
@@ -217,9 +218,11 @@ def write_pair_index(path: Union[str, os.PathLike], pairs: Sequence[PairRecord],
                 feature.SetField(name, value)
             if layer.CreateFeature(feature) != 0:
                 raise InputError(f"Cannot write the pair index {str(target)!r}: is the disk full?")
-        layer.CommitTransaction()
+        if layer.CommitTransaction() != 0:
+            raise InputError(f"Cannot write the pair index {str(target)!r}: is the disk full?")
         dataset = None  # closes and flushes the GeoPackage
-        os.replace(temporary, target)
+        fsync_path(str(temporary))
+        commit_renames([(str(temporary), str(target))])
     except BaseException:
         dataset = None
         _remove([str(temporary), str(temporary) + "-wal", str(temporary) + "-shm"])
@@ -254,7 +257,7 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
     index_path = out_folder / index_name
     report = progress or (lambda fraction, message: None)
     stop = is_cancelled or (lambda: False)
-    with user_errors("making the pairs"):
+    with user_errors("making the pairs"), sigterm_cancels():  # SIGTERM: complete pairs and their index stay
         check_device(settings.device)
         return _generate_pairs(raster, rois, out_folder, settings, rois_crs, rois_layer, prompts, prompt_field, variants,
                                index_path, clip, report, stop)
@@ -353,10 +356,9 @@ def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any
                 progress: ProgressCallback, is_cancelled: CancelCheck, raster: Union[str, os.PathLike],
                 roi_source: RoiInput) -> None:
     """Stage pre (when new), post and mask under hidden names, then rename them: all or nothing."""
-    token = uuid.uuid4().hex[:12]
-    staged_pre = str(folder / f".{pre_name}.{token}.staged.tif") if write_pre else str(folder / pre_name)
-    staged_post = str(folder / f".{post_name}.{token}.staged.tif")
-    staged_mask = str(folder / f".{mask_name}.{token}.staged.tif")
+    staged_pre = temporary_path(folder / pre_name, "staged") if write_pre else str(folder / pre_name)
+    staged_post = temporary_path(folder / post_name, "staged")
+    staged_mask = temporary_path(folder / mask_name, "staged")
     window_tag = ",".join(str(int(v)) for v in (chip.col_off, chip.row_off, chip.width, chip.height))
     common = {"RSEDIT_PAIR_ROI_ID": str(roi.id), "RSEDIT_PAIR_SOURCE": str(raster),
               "RSEDIT_PAIR_SOURCE_WINDOW": window_tag, "RSEDIT_VERSION": plugin_version()}
@@ -375,10 +377,9 @@ def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any
                     tile_size=max(int(chip.width), int(chip.height)), overlap=0, margin=0,
                     feather=settings.feather, compress=settings.compress, tags=tags,
                     progress=progress, is_cancelled=is_cancelled)
-        if write_pre:
-            os.replace(staged_pre, folder / pre_name)
-        os.replace(staged_mask, folder / mask_name)
-        os.replace(staged_post, folder / post_name)  # last: a post file means a complete pair
+        renames = [(staged_pre, str(folder / pre_name))] if write_pre else []
+        # the post file last: a post file means a complete pair; under the folder's lock, as one commit
+        commit_renames(renames + [(staged_mask, str(folder / mask_name)), (staged_post, str(folder / post_name))])
     except BaseException:
         _remove([staged_post, staged_mask] + ([staged_pre] if write_pre else []))
         raise

@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 import rasterio
 from rasterio.enums import ColorInterp, Resampling
+from rasterio.errors import RasterioError
 from rasterio.io import DatasetWriter
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
@@ -20,11 +21,13 @@ from .blocks import BlockSchedule
 from .editor import TileContext, TileEditor, checked_edit
 from .errors import CancelledError, InputError
 from .masks import RoiMask, tile_weights
-from .output import COMPRESSIONS, AtomicGeoTIFF, geotiff_profile
+from .leftovers import remember_output_folder, sweep_leftovers
+from .output import COMPRESSIONS, SIDECAR_SUFFIXES, AtomicGeoTIFF, geotiff_profile, written_together
 from .progress import CancelCheck, ProgressCallback
 from .rois import Roi
 from .scene import Scene, open_scene
 from .scene_window import SceneWindow
+from .termination import sigterm_cancels
 from .tiling import Tile, plan_tiles
 
 
@@ -67,9 +70,10 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
         raise InputError(f"The feather width must be at least 0 pixels (got {feather}).")
     if block_size < 16 or block_size % 16:
         raise InputError(f"The output block size must be a multiple of 16 pixels (got {block_size}).")
-    _check_output_path(out_path, src_path, "output")
+    input_files = _files_read_by(src)
+    _check_output_path(out_path, input_files, "output")
     if mask_path is not None:
-        _check_output_path(mask_path, src_path, "edit-mask output")
+        _check_output_path(mask_path, input_files, "edit-mask output")
         if os.path.abspath(mask_path) == os.path.abspath(out_path):
             raise InputError("The edit-mask output and the edited raster must be different files.")
     rois = list(rois)
@@ -82,39 +86,36 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
         # GeoTIFF tiles are multiples of 16; a small raster needs no block larger than itself.
         block = min(block_size, 16 * math.ceil(max(scene.width, scene.height) / 16))
         run = _SceneEdit(scene, rois, tiles, editor, overlap, feather, block, progress, is_cancelled)
+        for folder in {os.path.dirname(os.path.abspath(path)) for path in (out_path, mask_path) if path}:
+            sweep_leftovers(folder)  # temporaries of earlier runs that were killed
+            remember_output_folder(folder)  # so that clearcache sweeps it too
         image = AtomicGeoTIFF(out_path, geotiff_profile(
             scene.width, scene.height, scene.count, scene.dtype.name, scene.crs, scene.transform,
-            scene.nodata, block, compress))
+            scene.nodata, block, compress), with_overviews=overviews)
         edit_mask = None
         if mask_path is not None:
             mask_profile = geotiff_profile(scene.width, scene.height, 1, "uint8", scene.crs,
                                            scene.transform, None, block, compress)
             mask_profile["SPARSE_OK"] = "TRUE"  # unedited blocks are not stored; they read as 0
-            edit_mask = AtomicGeoTIFF(mask_path, mask_profile)
+            edit_mask = AtomicGeoTIFF(mask_path, mask_profile, with_overviews=overviews)
         outputs = [output for output in (image, edit_mask) if output is not None]
 
-        with rasterio.Env(GDAL_CACHEMAX=_gdal_cache_bytes(scene, block), GDAL_TIFF_INTERNAL_MASK=True):
-            try:
-                dst = image.open()
-                describe_like(dst, scene, tags)
-                mask_dst = edit_mask.open() if edit_mask is not None else None
-                if mask_dst is not None:
-                    mask_dst.set_band_description(1, "edit weight (0-255)")
-                    mask_dst.update_tags(**_as_tag_strings(tags or {}))
-                run.write(dst, mask_dst)
-                if overviews:
-                    run.check_cancelled()
-                    run.report(1.0, "Building overviews", force=True)
-                    for output in outputs:
-                        _build_overviews(output.dataset)
+        # Both are flushed and checked before either is renamed, and a cancel (or SIGTERM) counts
+        # until the rename; on any failure nothing changes at either path.
+        with rasterio.Env(GDAL_CACHEMAX=_gdal_cache_bytes(scene, block), GDAL_TIFF_INTERNAL_MASK=True), \
+                sigterm_cancels(), written_together(outputs, before_commit=run.check_cancelled):
+            dst = image.open()
+            describe_like(dst, scene, tags)
+            mask_dst = edit_mask.open() if edit_mask is not None else None
+            if mask_dst is not None:
+                mask_dst.set_band_description(1, "edit weight (0-255)")
+                mask_dst.update_tags(**_as_tag_strings(tags or {}))
+            run.write(dst, mask_dst)
+            if overviews:
+                run.check_cancelled()
+                run.report(1.0, "Building overviews", force=True)
                 for output in outputs:
-                    output.close()  # flush both before renaming either
-                for output in outputs:
-                    output.commit()
-            except BaseException:
-                for output in outputs:
-                    output.discard()
-                raise
+                    _build_overviews(output.dataset)
         run.report(1.0, "Done", force=True)
         return EditResult(out_path=image.path, mask_path=edit_mask.path if edit_mask else None,
                           tiles_planned=len(tiles), tiles_edited=run.tiles_edited,
@@ -373,7 +374,34 @@ def _checked_compression(compress: str) -> str:
     return name
 
 
-def _check_output_path(path: str, src_path: str, what: str) -> None:
+def _files_read_by(src: Union[str, os.PathLike, Scene]) -> list[str]:
+    """Every file the input reads: itself, for a VRT its sources, and the sidecars GDAL lists or
+    reads beside any of them (.aux.xml, .msk, .ovr, world files). A path that cannot be opened gives
+    just itself (its own error follows when it is opened for the edit)."""
+    if isinstance(src, Scene):
+        path, files = src.path, list(src.dataset.files)
+    else:
+        path = str(src)
+        try:
+            with rasterio.open(src) as dataset:
+                files = list(dataset.files)
+        except RasterioError:
+            files = []
+    # a VRT lists its sources but not the sources' own sidecars, which GDAL still reads through it
+    sidecars = [name + suffix for name in files for suffix in SIDECAR_SUFFIXES if os.path.exists(name + suffix)]
+    return [path, *dict.fromkeys(files + sidecars)]
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, and paths that differ in case on Windows
+    except OSError:
+        return False
+
+
+def _check_output_path(path: str, input_files: Sequence[str], what: str) -> None:
     if not path:
         raise InputError(f"No {what} file was given.")
     absolute = os.path.abspath(path)
@@ -387,12 +415,16 @@ def _check_output_path(path: str, src_path: str, what: str) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"The folder {folder!r} is not writable; choose another location for the "
                          f"{what}.")
-    same = os.path.realpath(absolute) == os.path.realpath(src_path)
-    if not same and os.path.exists(absolute) and os.path.exists(src_path):
-        same = os.path.samefile(absolute, src_path)
-    if same:
+    source, *read = input_files
+    if _same_file(absolute, source):
         raise InputError(f"The {what} {path!r} is the input raster; RSEdit never overwrites its "
                          "input. Choose another file name.")
+    # the output replaces its own sidecars too (see output.SIDECAR_SUFFIXES)
+    for written in [absolute] + [absolute + suffix for suffix in SIDECAR_SUFFIXES]:
+        hit = next((name for name in read if _same_file(written, name)), None)
+        if hit is not None:
+            raise InputError(f"The {what} {path!r} would overwrite {hit!r}, which the input raster "
+                             f"{source!r} reads; RSEdit never writes its input. Choose another file name.")
     if os.path.exists(absolute) and not os.access(absolute, os.W_OK):
         raise InputError(f"The {what} {path!r} exists and is read-only; choose another file name.")
 

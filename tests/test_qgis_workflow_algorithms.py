@@ -41,6 +41,7 @@ def clip_weights(tmp_path_factory):
 def cache_dir(tmp_path, monkeypatch):
     folder = tmp_path / "model-cache"
     monkeypatch.setenv("RSEDIT_CACHE_DIR", str(folder))  # never the user's real cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # nor its record of output folders
     return folder
 
 
