@@ -9,7 +9,8 @@ Throughput: `train_px_per_s` is pixels through forward+backward per second of th
 training step (models/sinddm/trainer.py, standard preset at width 160, finest scale), on the CPU path the
 trainer picks: fp32 with the Winograd 3x3 and depthwise kernels (models/kernels/winograd_conv.py) on AVX2
 CPUs, oneDNN under bf16 autocast on CPUs with bf16 instructions (`training_precision`,
-`cpu_kernels_used`). `train_px_per_s_onednn_convs` is the same step in plain fp32 with torch's own
+`cpu_kernels_used`; the C kernels load only with RSEDIT_NATIVE_KERNELS=1 in the environment, see
+`native_kernels`). `train_px_per_s_onednn_convs` is the same step in plain fp32 with torch's own
 (oneDNN) convolutions, so `cpu_kernels_gain` is what that CPU path adds. The reference figure
 comes from a plain fp32 eager copy of the reference denoiser and step (width 160, 32 whole-image
 copies of a 55x55 image), written below and timed in the same run, interleaved with the

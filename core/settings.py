@@ -12,12 +12,53 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import shlex
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Optional, Sequence, Union
+from typing import Any, ClassVar, Iterator, Mapping, Optional, Sequence, Union
 
 from . import defaults
 from .errors import InputError
+
+
+# No input runs code: an external paraphrase command is a program run on this computer, and a
+# parameter can arrive from a shared .model3, a project file or the Processing history. So it runs
+# only where the user enabled it in their own settings: this environment variable, or the QGIS
+# setting below, which ui/ reads and passes down with `allow_paraphrase_command` (core/ never reads QGIS).
+ALLOW_PARAPHRASE_COMMAND_ENV = "RSEDIT_ALLOW_PARAPHRASE_COMMAND"
+QGIS_ALLOW_PARAPHRASE_COMMAND_KEY = "rsedit/allow_paraphrase_command"
+# a context variable, not a global: one Processing run's allowance does not leak into another thread's
+_paraphrase_allowance: ContextVar[bool] = ContextVar("rsedit_paraphrase_command_allowed", default=False)
+
+
+def paraphrase_command_allowed() -> bool:
+    """Whether the user enabled external paraphrase commands (environment, or the caller's allowance)."""
+    return os.environ.get(ALLOW_PARAPHRASE_COMMAND_ENV, "").strip() == "1" or _paraphrase_allowance.get()
+
+
+@contextmanager
+def allow_paraphrase_command(allowed: bool = True) -> Iterator[None]:
+    """Settings built inside the block accept a paraphrase command when `allowed` (the ui passes the
+    user's QGIS setting here; scripts may use it as their own explicit opt-in)."""
+    token = _paraphrase_allowance.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _paraphrase_allowance.reset(token)
+
+
+def paraphrase_command_refusal(command: Sequence[str]) -> str:
+    """The message for a paraphrase command that the user has not enabled: how to enable it."""
+    return (f"The paraphrase command {shlex.join(command)!r} was not run: external commands are off unless you "
+            f"enable them in your own settings, because a parameter can come from a shared model, a project or "
+            f"the Processing history. To enable them, set the environment variable "
+            f"{ALLOW_PARAPHRASE_COMMAND_ENV}=1 before starting Python, QGIS or qgis_process, or set the QGIS "
+            f"setting {QGIS_ALLOW_PARAPHRASE_COMMAND_KEY} to true (QGIS Python console: "
+            f"QgsSettings().setValue('{QGIS_ALLOW_PARAPHRASE_COMMAND_KEY}', True)). Otherwise leave the command "
+            f"empty: the built-in paraphrases need none.")
 
 
 def _is_int(value: Any) -> bool:
@@ -197,6 +238,8 @@ class TextSettings(SampledEditSettings):
             object.__setattr__(self, "paraphrase_command", _texts("The paraphrase command", self.paraphrase_command))
             if not self.paraphrase_command:
                 object.__setattr__(self, "paraphrase_command", None)
+            elif not paraphrase_command_allowed():  # refused here, before any work
+                raise InputError(paraphrase_command_refusal(self.paraphrase_command))
         if not isinstance(self.clip_model, str) or not self.clip_model.strip():
             raise InputError(f"The CLIP architecture must be a name such as ViT-B-32 (got {self.clip_model!r}).")
         if self.clip_weights is not None:

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# gcc + libc6-dev: the CPU training kernels (models/kernels/native_kernels.py) are compiled on first use
+# gcc + libc6-dev: the optional CPU training kernels (models/kernels/native_kernels.py), compiled on first use
+# only when the user sets RSEDIT_NATIVE_KERNELS=1
 APT_PACKAGES=(python3-qgis qgis qgis-providers python3-rasterio python3-shapely python3-scipy
               python3-venv xvfb pyqt5-dev-tools qttools5-dev-tools zip gcc libc6-dev)
 missing=()

@@ -123,7 +123,10 @@ def test_chunk_size_does_not_change_the_result(exact_max_pairs):
     large = PatchDenoiser.from_image(image, PLAN, SCHEDULE, chunk_size=100_000, **options)
     x_t = torch.randn(1, 3, 33, 45, generator=torch.Generator().manual_seed(10))
     for t in (3, 20):
-        torch.testing.assert_close(small(x_t, torch.tensor([t]), 1), large(x_t, torch.tensor([t]), 1), atol=1e-6, rtol=1e-5)
+        # BLAS may sum a product of 37 rows in another order than one of thousands; at small t the
+        # softmax temperature 1/(2(1-abar)) magnifies that float32 rounding to ~5e-5 (seen on two CPUs).
+        # A chunk that lost or mixed up queries is off by ~0.1 or more.
+        torch.testing.assert_close(small(x_t, torch.tensor([t]), 1), large(x_t, torch.tensor([t]), 1), atol=2e-4, rtol=1e-4)
 
 
 def test_tiled_candidates_approach_the_exact_posterior():

@@ -25,14 +25,35 @@ def _relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
 
 
+@pytest.fixture
+def native(monkeypatch):
+    """The compiled kernels, switched on as a user would (they are off by default: no input runs code)."""
+    monkeypatch.setenv(native_kernels.ENABLE_ENV, "1")
+    monkeypatch.delenv(native_kernels.DISABLE_ENV, raising=False)
+    native_kernels.reset()
+    lib = native_kernels.load()
+    if lib is None:
+        pytest.skip("no C compiler here: the native kernels are not built")
+    yield lib
+    native_kernels.reset()  # the next test reads the switch again
+
+
 @pytest.fixture(params=["native", "torch-ops"])
 def kernels(request, monkeypatch):
     if request.param == "native":
-        if native_kernels.load() is None:
-            pytest.skip("no C compiler here: the native kernels are not built")
+        request.getfixturevalue("native")
     else:
         monkeypatch.setattr(native_kernels, "load", lambda: None)
     return request.param
+
+
+def test_the_kernels_are_off_unless_enabled(monkeypatch):
+    monkeypatch.delenv(native_kernels.ENABLE_ENV, raising=False)
+    native_kernels.reset()
+    try:
+        assert native_kernels.load() is None and winograd_tile() == 2
+    finally:
+        native_kernels.reset()
 
 
 @pytest.mark.parametrize("conv", [winograd_conv3x3, winograd_weight_grad_conv3x3], ids=["full", "weight-grad"])
@@ -105,9 +126,7 @@ def test_net_training_pass_is_the_same_with_the_cpu_kernels(kernels):
         assert torch.equal(fast_eval, net(x, t, scale))
 
 
-def test_native_kernels_split_over_threads_give_the_same_result():
-    if native_kernels.load() is None:
-        pytest.skip("no C compiler here: the native kernels are not built")
+def test_native_kernels_split_over_threads_give_the_same_result(native):
     generator = torch.Generator().manual_seed(4)
     x = torch.randn(3, 16, 12, 14, generator=generator).contiguous(memory_format=torch.channels_last).requires_grad_(True)
     weight = torch.randn(8, 16, 3, 3, generator=generator).requires_grad_(True)
@@ -145,10 +164,8 @@ def test_net_under_bf16_autocast_trains_without_the_fp32_kernels(kernels):
         assert torch.equal(got, want)  # the same oneDNN bf16 pass either way
 
 
-def test_native_kernels_refuse_tensors_they_cannot_read():
-    lib = native_kernels.load()
-    if lib is None:
-        pytest.skip("no C compiler here: the native kernels are not built")
+def test_native_kernels_refuse_tensors_they_cannot_read(native):
+    lib = native
     x = torch.randn(1, 8, 8, 16)
     dm = torch.empty(36, 4, 16)
     with pytest.raises(TypeError, match="float32"):

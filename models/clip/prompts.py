@@ -8,12 +8,16 @@ Torch is imported only by the embedding functions, so the paraphrases can be pre
 """
 from __future__ import annotations
 
+import logging
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from ...core.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import torch
@@ -184,6 +188,8 @@ def command_paraphrases(
     argv = [str(a) for a in command]
     if not argv or not argv[0].strip():
         raise ModelError("The paraphrase command is empty: give the program and its arguments, or turn it off.")
+    # whoever enabled commands (core/settings.py: paraphrase_command_allowed) sees exactly what runs
+    log.warning("Running the external paraphrase command: %s", shlex.join(argv))
     try:
         done = subprocess.run(
             argv, input=prompt, capture_output=True, text=True, timeout=timeout_s, check=False

@@ -4,12 +4,19 @@ Written as eager torch ops, the Winograd transforms (winograd_conv.py) take ~a d
 arrays several times the activations and cost about as much as the GEMMs themselves; as C loops
 over channel vectors they are one pass each, which also makes F(4x4, 3x3) affordable. The
 depthwise weight gradient (depthwise_conv.py) is one pass instead of oneDNN's slow AVX2 path.
-The source is compiled on first use with the system C compiler (`cc`, ~1 s) into a per-user
-cache and called through ctypes, which releases the GIL, so the work is split over torch's CPU
-thread count with Python threads (no second OpenMP runtime in the process). Without a compiler
-(typical on Windows) `load()` returns None: Winograd runs F(2x2, 3x3) as torch ops and the
-depthwise convolution stays oneDNN's; same results, slower (RSEDIT_NO_NATIVE=1 forces that). Only
-CPU training uses this.
+
+No input runs code: the kernels are compiled and loaded only when the user enabled them in their
+own environment, `RSEDIT_NATIVE_KERNELS=1` (`RSEDIT_NO_NATIVE=1` still forces them off). Then the
+source is compiled on first use with the system C compiler (`cc`, ~1 s) into
+`$XDG_CACHE_HOME/rsedit/native/` (default `~/.cache/rsedit/native/`), a folder that must be the
+user's own with mode 0700 (created so; a folder others can write to is refused). The library is
+named after its own sha256, which a sidecar keyed by the build digest records when it is built;
+a library whose bytes do not match the recorded sha256 is never loaded (it is rebuilt). It is
+called through ctypes, which releases the GIL, so the work is split over torch's CPU thread count
+with Python threads (no second OpenMP runtime in the process). Off, or without a compiler
+(typical on Windows), `load()` returns None: Winograd runs F(2x2, 3x3) as torch ops and the
+depthwise convolution stays oneDNN's; same results up to fp32 rounding, slower. Only CPU training
+uses this.
 The compiler may assume finite values (-ffinite-math-only): a run whose activations overflow has
 already failed (the trainer skips non-finite losses).
 """
@@ -19,7 +26,9 @@ import ctypes
 import hashlib
 import logging
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -302,9 +311,23 @@ _lock = threading.Lock()
 _state: dict[str, object] = {}
 
 
+ENABLE_ENV = "RSEDIT_NATIVE_KERNELS"  # "1": the user allows compiling and loading the C kernels
+DISABLE_ENV = "RSEDIT_NO_NATIVE"  # any value: off, whatever ENABLE_ENV says
+# finite-math and no signed zeros let the compiler drop the transforms' multiplications by 0 and 1
+_FLAGS = ("-O3", "-march=native", "-fno-signed-zeros", "-ffinite-math-only", "-fno-trapping-math", "-shared", "-fPIC",
+          "-std=c99")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def enabled() -> bool:
+    """Whether the user enabled the compiled kernels (environment only: no parameter, project or
+    model file can switch on compiled code)."""
+    return os.environ.get(ENABLE_ENV, "").strip() == "1" and not os.environ.get(DISABLE_ENV)
+
+
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rsedit"
+    return Path(base) / "rsedit" / "native"
 
 
 def _cpu_key() -> str:
@@ -315,32 +338,112 @@ def _cpu_key() -> str:
         return ""
 
 
-def _build() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux") and sys.platform != "darwin":
-        return None
-    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if compiler is None:
-        log.info("No C compiler found: Winograd transforms run as torch ops (slower training on CPU).")
-        return None
-    # finite-math and no signed zeros let the compiler drop the transforms' multiplications by 0 and 1
-    flags = ["-O3", "-march=native", "-fno-signed-zeros", "-ffinite-math-only", "-fno-trapping-math", "-shared", "-fPIC", "-std=c99"]
-    digest = hashlib.sha256("\n".join([_SOURCE, compiler, " ".join(flags), _cpu_key()]).encode()).hexdigest()[:16]
-    target = _cache_dir() / f"winograd_{digest}.so"
-    if not target.exists():
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=target.parent) as build:
-                source = Path(build) / "winograd.c"
-                source.write_text(_SOURCE, encoding="ascii")
-                output = Path(build) / target.name
-                subprocess.run([compiler, *flags, str(source), "-o", str(output)], check=True, capture_output=True, timeout=120)
-                os.replace(output, target)  # atomic: concurrent builders never see a partial file
-        except (OSError, subprocess.SubprocessError) as error:
-            detail = getattr(error, "stderr", b"") or b""
-            log.warning("Could not compile the Winograd kernels (%s %s); using torch ops.", error, detail[-500:].decode(errors="replace"))
-            return None
+def _compiler() -> str | None:
+    return os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+
+
+def build_digest(compiler: str) -> str:
+    """Key of one build: the source, the compiler, its flags and the CPU (-march=native)."""
+    return hashlib.sha256("\n".join([_SOURCE, compiler, " ".join(_FLAGS), _cpu_key()]).encode()).hexdigest()[:16]
+
+
+def _sidecar(folder: Path, digest: str) -> Path:
+    """Where the sha256 of the library of build `digest` is recorded."""
+    return folder / f"winograd_{digest}.sha256"
+
+
+def _library_path(folder: Path, digest: str, sha256: str) -> Path:
+    # named after its own content: concurrent builders never overwrite each other's recorded file
+    return folder / f"winograd_{digest}_{sha256[:16]}.so"
+
+
+def _private_folder(folder: Path) -> bool:
+    """Create `folder` with mode 0700, or check that it is the user's own and nobody else can write
+    into it: a library planted there would run its constructors in this process when loaded."""
     try:
-        library = ctypes.CDLL(str(target))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        info = os.lstat(folder)
+    except OSError as error:
+        log.warning("Cannot create the kernel cache folder %s (%s); CPU training uses torch ops.", folder, error)
+        return False
+    if not stat.S_ISDIR(info.st_mode):  # a symlink could point anywhere
+        problem = "is not a folder (a link or a file)"
+    elif info.st_uid != os.getuid():
+        problem = f"belongs to user id {info.st_uid}, not to you ({os.getuid()})"
+    elif info.st_mode & 0o022:
+        problem = f"can be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    else:
+        if info.st_mode & 0o077:  # readable by others but written only by us: nothing foreign in it, tighten
+            os.chmod(folder, 0o700)
+        return True
+    log.warning("Refusing the kernel cache folder %s: it %s. Remove it (it is rebuilt with mode 0700) or point "
+                "XDG_CACHE_HOME elsewhere; CPU training uses torch ops.", folder, problem)
+    return False
+
+
+def _own_file(path: Path) -> bool:
+    """A regular file (not a link) of this user that no one else can write."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _recorded_sha256(folder: Path, digest: str) -> str | None:
+    sidecar = _sidecar(folder, digest)
+    if not _own_file(sidecar):
+        return None
+    try:
+        text = sidecar.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if _SHA256.fullmatch(text) else None
+
+
+def _matches(path: Path, sha256: str) -> bool:
+    """`path` is our own file whose bytes hash to `sha256` (checked right before loading it)."""
+    return _own_file(path) and _file_sha256(path) == sha256
+
+
+def _compile(folder: Path, compiler: str, digest: str) -> tuple[Path, str] | None:
+    """Build the library into `folder`: (its path, its sha256, also recorded in the sidecar)."""
+    command = [compiler, *_FLAGS]
+    try:
+        with tempfile.TemporaryDirectory(dir=folder) as build:
+            source = Path(build) / "winograd.c"
+            source.write_text(_SOURCE, encoding="ascii")
+            output = Path(build) / "winograd.so"
+            log.info("Compiling the CPU training kernels: %s %s -o %s", " ".join(command), source, output)
+            subprocess.run([*command, str(source), "-o", str(output)], check=True, capture_output=True, timeout=120)
+            sha256 = _file_sha256(output)
+            target = _library_path(folder, digest, sha256)
+            os.replace(output, target)  # atomic: concurrent builders never see a partial file
+            record = Path(build) / "sha256"
+            record.write_text(sha256 + "\n", encoding="ascii")
+            os.replace(record, _sidecar(folder, digest))  # written last: it only ever names a complete library
+    except (OSError, subprocess.SubprocessError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        log.warning("Could not compile the Winograd kernels (%s %s); using torch ops.", error, detail[-500:].decode(errors="replace"))
+        return None
+    return target, sha256
+
+
+def _open(path: Path) -> ctypes.CDLL | None:
+    try:
+        library = ctypes.CDLL(str(path))
         library.depthwise_weight_grad.argtypes = [_PTR, _PTR, _PTR] + [_I64] * 12
         library.depthwise_weight_grad.restype = None
         for name, argtypes in _SIGNATURES.items():
@@ -353,13 +456,52 @@ def _build() -> ctypes.CDLL | None:
     return library
 
 
+def _build() -> ctypes.CDLL | None:
+    if not enabled():
+        log.info("The C kernels for CPU training are off (CPU training uses torch ops, slower); set %s=1 in "
+                 "the environment to compile and use them.", ENABLE_ENV)
+        return None
+    if not sys.platform.startswith("linux") and sys.platform != "darwin":
+        return None
+    compiler = _compiler()
+    if compiler is None:
+        log.info("No C compiler found: Winograd transforms run as torch ops (slower training on CPU).")
+        return None
+    folder = _cache_dir()
+    if not _private_folder(folder):
+        return None
+    digest = build_digest(compiler)
+    recorded = _recorded_sha256(folder, digest)
+    if recorded is not None:
+        path = _library_path(folder, digest, recorded)
+        if _matches(path, recorded):
+            return _open(path)
+        if path.exists():
+            log.warning("The compiled kernels %s do not match the sha256 recorded when they were built: not "
+                        "loading them, rebuilding.", path)
+    built = _compile(folder, compiler, digest)
+    if built is None:
+        return None
+    path, sha256 = built
+    if not _matches(path, sha256):  # changed between the build and now: never load it
+        log.warning("The kernels just built at %s changed on disk before loading; using torch ops.", path)
+        return None
+    return _open(path)
+
+
 def load() -> ctypes.CDLL | None:
-    """The compiled kernels, or None where no compiler is available (built once per process)."""
+    """The compiled kernels, or None where they are off or no compiler is available (built once per process)."""
     if "library" not in _state:
         with _lock:
             if "library" not in _state:
-                _state["library"] = None if os.environ.get("RSEDIT_NO_NATIVE") else _build()
+                _state["library"] = _build()
     return _state["library"]  # type: ignore[return-value]
+
+
+def reset() -> None:
+    """Forget the loaded kernels, so that the next `load()` reads the switch again (tests)."""
+    with _lock:
+        _state.pop("library", None)
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:

@@ -3,7 +3,7 @@
 The same function as `F.conv2d(x, weight, bias, padding=1)`, computed on input tiles with one
 matrix product per tile position ([tiles, C_in] x [C_in, C_out]) instead of 9 multiply-adds per
 output pixel and channel pair: F(4x4, 3x3) needs 4x fewer multiplies (with the C tile transforms
-of native_kernels.py), F(2x2, 3x3) 2.25x fewer (transforms as torch ops, where no C compiler is
+of native_kernels.py), F(2x2, 3x3) 2.25x fewer (transforms as torch ops, where the C kernels are off, the default, or no compiler is
 available). That holds for the forward pass, the input gradient and the weight gradient alike.
 On AVX2 CPUs (oneDNN has no Winograd there) the 3x3 convolutions dominate a training step
 (docs/benchmarks.md, "Winograd and depthwise kernels"). Results match oneDNN to ~1e-5 relative

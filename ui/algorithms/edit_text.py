@@ -1,22 +1,46 @@
 """rsedit:edittext: text-guided edits in ROIs (CLIP / RemoteCLIP guidance, prompt ensembling)."""
 from __future__ import annotations
 
+import logging
+import shlex
+import threading
+from pathlib import Path
 from typing import Any
 
-import shlex
-from pathlib import Path
-
 from qgis.core import (
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterString,
+    QgsSettings,
 )
 
+from ...core.settings import ALLOW_PARAPHRASE_COMMAND_ENV, QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, allow_paraphrase_command
 from ..i18n import tr
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm, advanced
+
+
+def paraphrase_command_enabled() -> bool:
+    """The user's own QGIS setting: whether external paraphrase commands may run. Never a parameter,
+    since parameters also arrive from shared .model3 files, projects and the Processing history."""
+    return bool(QgsSettings().value(QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, False, type=bool))
+
+
+class _FeedbackLog(logging.Handler):
+    """Forwards this run's log records (the command line a paraphrase command runs with) to the
+    Processing log; records of other threads (another run) are left out."""
+
+    def __init__(self, feedback: QgsProcessingFeedback) -> None:
+        super().__init__(logging.INFO)
+        self.feedback, self.thread = feedback, threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.feedback.pushWarning(record.getMessage())
 
 
 def weight_map_choices() -> list[tuple[str, str]]:
@@ -52,7 +76,12 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "prints paraphrases, one per line.\n"
             "<b>Soft-mask weight map</b> (advanced): ROI fades the edit in from the polygon border; CLIP makes "
             "pixels change most where CLIP finds the image furthest from the prompt.\n\n"
-            "Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', RemoteCLIP-ViT-B-32.pt.")
+            "Example: a Sentinel-2 scene, a forest polygon, prompt 'a forest on fire', RemoteCLIP-ViT-B-32.pt.") + "\n\n" + tr(
+            # a sentence of its own, so the translated help above stays translated
+            "The external paraphrase command runs only if you enabled commands in your own settings (a parameter may "
+            "come from a shared model, a project or the history): set the QGIS setting {key} to true, or the "
+            "environment variable {env}=1. Its command line is written to the log when it runs.").format(
+            key=QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, env=ALLOW_PARAPHRASE_COMMAND_ENV)
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), optional=True))
@@ -69,6 +98,19 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         add_clip_parameters(self)
         self.addParameter(advanced(QgsProcessingParameterEnum(
             "WEIGHT_MAP", tr("Soft-mask weight map"), [label for _, label in weight_map_choices()], defaultValue=0)))
+
+    def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        from ...models.clip import prompts  # cheap: torch is imported by the embedding functions only
+
+        handler = _FeedbackLog(feedback)
+        prompts.log.addHandler(handler)
+        try:
+            # the settings, built inside, refuse a paraphrase command unless the user enabled commands
+            with allow_paraphrase_command(paraphrase_command_enabled()):
+                return super().perform(parameters, context, feedback)
+        finally:
+            prompts.log.removeHandler(handler)
 
     def mode_settings(self, parameters, context, features, crs_wkt) -> tuple[dict[str, Any], dict[str, Any]]:
         prompt = self.parameterAsString(parameters, "PROMPT", context).strip()
