@@ -1,6 +1,8 @@
 """Regions of interest: user polygons brought into the raster's CRS and pixel grid."""
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Union
 
@@ -18,6 +20,12 @@ from .errors import InputError
 from .scene import Scene
 
 CrsLike = Union[str, int, CRS, None]
+
+LOG = logging.getLogger(__name__)
+
+# Straight edges in one CRS are curves in another: a polygon's edges are cut into this many pieces
+# per side of its bounding box before it is reprojected (a 2 degree box in EPSG:4326 missed by a pixel).
+DENSIFY_PIECES = 128
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ def prepare_rois(features: Iterable[RoiFeature], crs: CrsLike, scene: Scene) -> 
         if geometry.is_empty:
             continue
         if reproject:
-            geometry = shape(transform_geom(source_crs, target_crs, mapping(geometry)))
+            geometry = shape(transform_geom(source_crs, target_crs, mapping(_densified(geometry))))
         geometry = _polygonal_part(make_valid(geometry))
         if geometry.is_empty:
             continue
@@ -92,7 +100,7 @@ def read_roi_file(path: str, layer: Union[str, int, None] = None) -> tuple[list[
     """Read the features of a vector file (FID as id, attributes as properties) and its CRS WKT."""
     from osgeo import ogr
 
-    path = str(path)
+    path, layer = _split_layer_source(str(path), layer)
     try:
         dataset = ogr.Open(path, 0)
     except RuntimeError as exc:  # when osgeo exceptions are enabled
@@ -104,6 +112,9 @@ def read_roi_file(path: str, layer: Union[str, int, None] = None) -> tuple[list[
         raise InputError(f"Cannot open the ROI file {path!r}{reason}. Check that it exists and is a "
                          "vector format GDAL/OGR can read (GeoPackage, Shapefile, GeoJSON...).")
     names = [dataset.GetLayerByIndex(i).GetName() for i in range(dataset.GetLayerCount())]
+    if layer is None and len(names) > 1:
+        raise InputError(f"The ROI file {path!r} holds {len(names)} layers: {', '.join(names)}. Say which "
+                         f"one holds the ROIs (rois_layer='{names[0]}', or '{path}|layername={names[0]}').")
     if layer is None:
         ogr_layer = dataset.GetLayerByIndex(0) if names else None
     elif isinstance(layer, int):
@@ -133,7 +144,59 @@ def read_roi_file(path: str, layer: Union[str, int, None] = None) -> tuple[list[
     return features, crs_wkt
 
 
+def _split_layer_source(path: str, layer: Union[str, int, None]) -> tuple[str, Union[str, int, None]]:
+    """'file.gpkg|layername=roads' and 'file.gpkg|layerid=2', as QGIS writes layer sources."""
+    if "|" not in path:
+        return path, layer
+    path, *options = path.split("|")
+    for option in options:
+        key, _, value = option.partition("=")
+        key = key.strip().lower()
+        if key == "layername":
+            named: Union[str, int] = value
+        elif key == "layerid":
+            try:
+                named = int(value)
+            except ValueError:
+                raise InputError(f"layerid={value!r} in the ROI source is not a layer number.") from None
+        else:
+            continue  # subset strings and geometry types do not choose the layer
+        if layer is not None and layer != named:
+            raise InputError(f"The ROI source names layer {named!r} but rois_layer={layer!r} was given too.")
+        layer = named
+    return path, layer
+
+
+def _densified(geometry: BaseGeometry) -> BaseGeometry:
+    """The polygon(s) with no edge longer than 1/DENSIFY_PIECES of the longer side of its bounds."""
+    minx, miny, maxx, maxy = geometry.bounds
+    step = max(maxx - minx, maxy - miny) / DENSIFY_PIECES
+    if step <= 0:
+        return geometry
+
+    def ring(coords: Any) -> list[tuple[float, float]]:
+        points = list(coords)
+        out: list[tuple[float, float]] = []
+        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+            pieces = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+            out.extend((x0 + (x1 - x0) * i / pieces, y0 + (y1 - y0) * i / pieces) for i in range(pieces))
+        return out + points[-1:]
+
+    def polygon(part: Polygon) -> Polygon:
+        return Polygon(ring(part.exterior.coords), [ring(hole.coords) for hole in part.interiors])
+
+    if isinstance(geometry, Polygon):
+        return polygon(geometry)
+    if isinstance(geometry, MultiPolygon):
+        return MultiPolygon([polygon(part) for part in geometry.geoms])
+    return geometry
+
+
 def _parse_crs(crs: CrsLike) -> Optional[CRS]:
+    if isinstance(crs, str) and not crs.strip():
+        # QGIS sends "" for a layer without a CRS; a CRS-less ROI is read in the raster's coordinates
+        LOG.warning("The ROIs have no CRS: they are read in the raster's CRS.")
+        return None
     if crs is None or isinstance(crs, CRS):
         return crs
     try:

@@ -83,7 +83,8 @@ def scene_rois(rois: RoiInput, rois_crs: Any, scene: Scene, layer: Optional[str]
     """The ROIs of a vector file (`layer` of it) or of in-memory polygons, prepared for `scene`."""
     if isinstance(rois, (str, os.PathLike)):
         features, crs = read_roi_file(str(rois), layer)
-        return prepare_rois(features, crs, scene)
+        # a file without a CRS is read as QGIS reads a layer without one: in the raster's CRS, with a warning
+        return prepare_rois(features, "" if crs is None else crs, scene)
     if layer is not None:
         raise InputError("rois_layer names a layer of a vector file; the ROIs given are in-memory polygons.")
     features = [item if isinstance(item, RoiFeature) else RoiFeature(index, item, {})

@@ -108,3 +108,38 @@ def test_failures_reach_processing_as_messages(scene, tmp_path):
                                              "OUTPUT": str(tmp_path / "out.tif"), "BACKEND": 1, "TILE_SIZE": 64,
                                              "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40})
     assert not (tmp_path / "out.tif").exists()
+
+
+@pytest.mark.usefixtures("qgis_app")
+def test_a_roi_layer_without_a_crs_is_read_in_the_rasters_crs_with_a_warning(scene, tmp_path):
+    import processing
+    import rasterio
+    from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingFeedback
+
+    from qgis_helpers import box_polygons
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.warnings: list[str] = []
+
+        def pushWarning(self, text: str) -> None:  # noqa: N802
+            self.warnings.append(text)
+            super().pushWarning(text)
+
+    outputs = {}
+    for name, has_crs in (("with_crs", True), ("without_crs", False)):
+        log = Log()
+        rois = box_polygons([(10, 10, 40, 40)])  # coordinates of the raster's CRS
+        if not has_crs:
+            rois.setCrs(QgsCoordinateReferenceSystem())
+        assert rois.crs().isValid() == has_crs
+        out = tmp_path / f"{name}.tif"
+        processing.run("rsedit:regenerate", {"INPUT": str(scene), "ROIS": rois, "OUTPUT": str(out), "BACKEND": 1,
+                                             "TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40},
+                       feedback=log)
+        with rasterio.open(out) as dataset:
+            outputs[name] = dataset.read()
+        assert any("has no CRS" in line for line in log.warnings) == (not has_crs), log.warnings
+    # the same pixels: a CRS-less layer lands where the same coordinates in the raster's CRS land
+    assert np.array_equal(outputs["with_crs"], outputs["without_crs"])

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping
+from affine import Affine
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
 
 from rsedit.core import InputError, RoiFeature, open_scene, prepare_rois, read_roi_file
 from test_engine_support import (SMALL_GRID, TRANSFORM, offset_editor, pixel_box_feature,
@@ -127,3 +128,65 @@ def test_repaired_bow_tie_is_edited_in_both_lobes(small_raster, tmp_path):
     original = read_bands(small_raster).astype(int)
     assert np.array_equal(out[:, 50, 30], np.minimum(original[:, 50, 30] + 40, 255))
     assert np.array_equal(out[:, 25, 50], original[:, 25, 50])
+
+
+def _two_layer_file(path, transform=TRANSFORM):
+    """A GeoPackage with layers 'fields' (one box) and 'roads' (another box), in EPSG:32633."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    for name, (c0, r0, c1, r1) in (("fields", (10, 20, 30, 50)), ("roads", (60, 10, 90, 40))):
+        layer = dataset.CreateLayer(name, srs, ogr.wkbPolygon)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(pixel_box_feature(transform, c0, r0, c1, r1).geometry.wkb))
+        layer.CreateFeature(feature)
+    del dataset
+    return path
+
+
+def test_a_file_of_several_layers_needs_the_layer_named(tmp_path, small_raster):
+    path = _two_layer_file(tmp_path / "rois.gpkg")
+    with pytest.raises(InputError, match=r"holds 2 layers: fields, roads\. Say which"):
+        read_roi_file(path)
+    with open_scene(small_raster) as scene:
+        for source, layer, bounds in ((path, "roads", (60, 10, 90, 40)), (f"{path}|layername=roads", None, (60, 10, 90, 40)),
+                                      (f"{path}|layerid=0", None, (10, 20, 30, 50)), (path, 0, (10, 20, 30, 50))):
+            features, crs = read_roi_file(source, layer)
+            [roi] = prepare_rois(features, crs, scene)
+            assert roi.pixel_geometry.bounds == pytest.approx(bounds)
+    with pytest.raises(InputError, match="names layer 'roads' but rois_layer='fields'"):
+        read_roi_file(f"{path}|layername=roads", "fields")
+    with pytest.raises(InputError, match="has no layer 'rivers'. Its layers are: fields, roads"):
+        read_roi_file(f"{path}|layername=rivers")
+
+
+def test_rois_without_a_crs_are_read_in_the_rasters_crs_with_a_warning(small_raster, caplog):
+    feature = pixel_box_feature(TRANSFORM, 10, 20, 30, 50)
+    with open_scene(small_raster) as scene:
+        [as_none] = prepare_rois([feature], None, scene)
+        with caplog.at_level("WARNING", logger="rsedit.core.rois"):
+            [as_empty] = prepare_rois([feature], "", scene)  # what QGIS sends for a layer without a CRS
+    assert as_empty.pixel_geometry.equals(as_none.pixel_geometry)
+    assert "have no CRS: they are read in the raster's CRS" in caplog.text
+
+
+def test_long_edges_are_densified_before_reprojection(tmp_path):
+    """A 2 degree box in EPSG:4326 is curved in UTM; its edges follow the curve, not the chord."""
+    from rasterio.warp import transform as warp_points
+
+    transform = Affine(250.0, 0.0, 300000.0, 0.0, -250.0, 5900000.0)  # 250 m pixels over 300 km
+    raster = write_raster(tmp_path / "utm.tif", textured((1, 1200, 1200), "uint8"), transform=transform)
+    lon0, lat0, lon1, lat1 = 13.0, 51.0, 15.0, 53.0
+    with open_scene(raster) as scene:
+        [roi] = prepare_rois([RoiFeature(1, box(lon0, lat0, lon1, lat1), {})], "EPSG:4326", scene)
+    # the true boundary: points every 0.01 degree along the bottom edge, projected one by one
+    lons = np.linspace(lon0, lon1, 201)
+    xs, ys = warp_points("EPSG:4326", "EPSG:32633", lons, np.full_like(lons, lat0))
+    cols, rows = ~transform * (np.asarray(xs), np.asarray(ys))
+    true_edge = LineString(list(zip(cols, rows)))
+    # within a tenth of a pixel of the curve everywhere (the chord alone misses its middle by > 1 px)
+    assert max(roi.pixel_geometry.exterior.distance(Point(p)) for p in true_edge.coords) < 0.1
+    chord = LineString([true_edge.coords[0], true_edge.coords[-1]])
+    assert max(chord.distance(Point(p)) for p in true_edge.coords) > 1.0  # the test can fail without densifying

@@ -71,3 +71,11 @@ def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[
             tr("'{name}' has no polygons to use. If 'Selected features only' is ticked, select at least one "
                "polygon on the map first.").format(name=parameter_name))
     return features, source.sourceCrs().toWkt()
+
+
+def warn_if_without_crs(crs_wkt: str, parameter_name: str, feedback: Any) -> None:
+    """A ROI layer without a CRS is read in the raster's CRS (as the Python API does): say so."""
+    if not crs_wkt:
+        feedback.pushWarning(tr("'{name}' has no CRS: its polygons are read in the raster's CRS. Set the layer's "
+                                "CRS (Layer Properties ▸ Source) if they land in the wrong place.").format(
+                                    name=parameter_name))

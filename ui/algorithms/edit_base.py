@@ -23,7 +23,7 @@ from ...core import defaults
 from ...core.dependencies import MODEL_PACKAGES
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from ..layers import raster_path, roi_features
+from ..layers import raster_path, roi_features, warn_if_without_crs
 from .base import RSEditAlgorithm
 from .parameters import add_tiling_parameters, tiling_settings
 
@@ -149,6 +149,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         from ...core.scene_edit import edit_scene
 
         path, features, crs_wkt = self.read_inputs(parameters, context)
+        warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
         out, mask_out = self.read_outputs(parameters, context)
         settings, extra = self.mode_settings(parameters, context, features, crs_wkt)
         settings.update(mode=self.mode, **self.scene_model_settings(parameters, context),
