@@ -77,3 +77,19 @@ def cancel_on_progress(above: float = 0.0):
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda value: feedback.cancel() if value > above else None)
     return feedback
+
+
+def warning_feedback():
+    """A QgsProcessingFeedback that keeps what the algorithm pushed as warnings, in .warnings."""
+    from qgis.core import QgsProcessingFeedback
+
+    class WarningFeedback(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.warnings: list[str] = []
+
+        def pushWarning(self, text: str) -> None:  # noqa: N802 (QGIS's name)
+            self.warnings.append(text)
+            super().pushWarning(text)
+
+    return WarningFeedback()

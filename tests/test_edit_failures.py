@@ -114,22 +114,14 @@ def test_failures_reach_processing_as_messages(scene, tmp_path):
 def test_a_roi_layer_without_a_crs_is_read_in_the_rasters_crs_with_a_warning(scene, tmp_path):
     import processing
     import rasterio
-    from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingFeedback
+    from qgis.core import QgsCoordinateReferenceSystem
 
-    from qgis_helpers import box_polygons
+    from qgis_helpers import box_polygons, warning_feedback
 
-    class Log(QgsProcessingFeedback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.warnings: list[str] = []
-
-        def pushWarning(self, text: str) -> None:  # noqa: N802
-            self.warnings.append(text)
-            super().pushWarning(text)
 
     outputs = {}
     for name, has_crs in (("with_crs", True), ("without_crs", False)):
-        log = Log()
+        log = warning_feedback()
         rois = box_polygons([(10, 10, 40, 40)])  # coordinates of the raster's CRS
         if not has_crs:
             rois.setCrs(QgsCoordinateReferenceSystem())

@@ -249,17 +249,9 @@ def test_the_processing_algorithm_runs_the_command_only_with_the_qgis_setting(tm
     import processing
     from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsSettings
 
-    from qgis_helpers import box_polygons
+    from qgis_helpers import box_polygons, warning_feedback
     from textured_scene import write_textured_scene
 
-    class Log(QgsProcessingFeedback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.lines: list[str] = []
-
-        def pushWarning(self, text: str) -> None:  # noqa: N802
-            self.lines.append(text)
-            super().pushWarning(text)
 
     monkeypatch.delenv(ALLOW_PARAPHRASE_COMMAND_ENV, raising=False)
     monkeypatch.setenv("RSEDIT_CACHE_DIR", str(tmp_path / "models"))
@@ -283,11 +275,11 @@ def test_the_processing_algorithm_runs_the_command_only_with_the_qgis_setting(tm
 
     settings.setValue(QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, True)
     try:
-        log = Log()
+        log = warning_feedback()
         run(tmp_path / "allowed.tif", log)
     finally:
         settings.remove(QGIS_ALLOW_PARAPHRASE_COMMAND_KEY)
     assert marker.read_text() == "a forest on fire"
-    assert any(shlex.join(command) in line for line in log.lines), log.lines
+    assert any(shlex.join(command) in line for line in log.warnings), log.warnings
     with pytest.raises(QgsProcessingException, match=QGIS_ALLOW_PARAPHRASE_COMMAND_KEY):  # off again
         run(tmp_path / "refused_again.tif")
