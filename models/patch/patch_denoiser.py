@@ -33,8 +33,8 @@ windows propagated from coarser scales so that the denoiser stays stateless: eve
 ~5k x C (b+p-1)^2 / b^2 per query for the weights (Q queries, N patches, r reduced dimensions).
 
 Bounded memory: queries go through in chunks of `chunk_size` pixels; the result does not depend
-on it beyond float rounding (BLAS may sum a small chunk in another order). Nothing is random except the subset searched when a scale has more than `max_indexed`
-patches, drawn once from `seed`.
+on it beyond float rounding (BLAS may sum a small chunk in another order). Nothing is random
+except the subset searched when a scale has more than `max_indexed` patches, drawn once from `seed`.
 """
 from __future__ import annotations
 

@@ -112,10 +112,12 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         """(the mode's settings fields, extra edit_scene arguments): see core/settings.py."""
         return {}, {}
 
-    def read_inputs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, list, str]:
+    def read_inputs(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                    feedback: QgsProcessingFeedback) -> tuple[str, list, str]:
         """(raster path, ROI features, their CRS WKT), with QGIS's selected-features-only honoured."""
         path = raster_path(self.parameterAsRasterLayer(parameters, self.INPUT, context), tr("Raster"))
         features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), self.rois_label())
+        warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
         return path, features, crs_wkt
 
     def read_outputs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, str | None]:
@@ -148,8 +150,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
         from ...core.scene_edit import edit_scene
 
-        path, features, crs_wkt = self.read_inputs(parameters, context)
-        warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
+        path, features, crs_wkt = self.read_inputs(parameters, context, feedback)
         out, mask_out = self.read_outputs(parameters, context)
         settings, extra = self.mode_settings(parameters, context, features, crs_wkt)
         settings.update(mode=self.mode, **self.scene_model_settings(parameters, context),

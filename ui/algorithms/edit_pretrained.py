@@ -17,7 +17,6 @@ from qgis.core import (
 
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from ..layers import warn_if_without_crs
 from ...core import defaults
 from .edit_base import DEVICES, SceneEditAlgorithm, advanced, device_labels, feather_parameter
 
@@ -116,8 +115,7 @@ class EditPretrainedAlgorithm(SceneEditAlgorithm):
         from ...core.pretrained import PretrainedOptions
         from ...core.scene_edit import edit_scene
 
-        path, features, crs_wkt = self.read_inputs(parameters, context)
-        warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
+        path, features, crs_wkt = self.read_inputs(parameters, context, feedback)
         out, mask_out = self.read_outputs(parameters, context)
         prompt = self.parameterAsString(parameters, "PROMPT", context).strip()
         if not prompt:
