@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import shapely.wkb
 from rasterio.crs import CRS
@@ -112,10 +112,8 @@ def read_roi_file(path: str, layer: Union[str, int, None] = None) -> tuple[list[
         raise InputError(f"Cannot open the ROI file {path!r}{reason}. Check that it exists and is a "
                          "vector format GDAL/OGR can read (GeoPackage, Shapefile, GeoJSON...).")
     names = [dataset.GetLayerByIndex(i).GetName() for i in range(dataset.GetLayerCount())]
-    if layer is None and len(names) > 1:
-        raise InputError(f"The ROI file {path!r} holds {len(names)} layers: {', '.join(names)}. Say which "
-                         f"one holds the ROIs (rois_layer='{names[0]}', or '{path}|layername={names[0]}').")
     if layer is None:
+        check_one_layer(path, names)
         ogr_layer = dataset.GetLayerByIndex(0) if names else None
     elif isinstance(layer, int):
         ogr_layer = dataset.GetLayerByIndex(layer) if 0 <= layer < len(names) else None
@@ -142,6 +140,26 @@ def read_roi_file(path: str, layer: Union[str, int, None] = None) -> tuple[list[
                                    properties=ogr_feature.items()))
     del dataset
     return features, crs_wkt
+
+
+def check_one_layer(path: str, names: Sequence[str]) -> None:
+    """A file of several layers must have its ROI layer named: taking the first would edit the wrong areas."""
+    if len(names) > 1:
+        raise InputError(f"The ROI file {path!r} holds {len(names)} layers: {', '.join(names)}. Say which "
+                         f"one holds the ROIs (rois_layer='{names[0]}', or '{path}|layername={names[0]}').")
+
+
+def vector_layer_names(path: str) -> list[str]:
+    """The layer names of a vector file GDAL/OGR can open; [] where it cannot."""
+    from osgeo import ogr
+
+    try:
+        dataset = ogr.Open(str(path), 0)
+    except RuntimeError:  # when osgeo exceptions are enabled
+        return []
+    if dataset is None:
+        return []
+    return [dataset.GetLayerByIndex(i).GetName() for i in range(dataset.GetLayerCount())]
 
 
 def _split_layer_source(path: str, layer: Union[str, int, None]) -> tuple[str, Union[str, int, None]]:

@@ -135,3 +135,21 @@ def test_a_roi_layer_without_a_crs_is_read_in_the_rasters_crs_with_a_warning(sce
         assert any("has no CRS" in line for line in log.warnings) == (not has_crs), log.warnings
     # the same pixels: a CRS-less layer lands where the same coordinates in the raster's CRS land
     assert np.array_equal(outputs["with_crs"], outputs["without_crs"])
+
+
+@pytest.mark.usefixtures("qgis_app")
+def test_a_roi_file_of_several_layers_given_as_a_bare_path_is_refused_in_qgis(scene, tmp_path):
+    """QGIS would open its first layer; the algorithm asks for the layer instead, and edits the one named."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from test_rois import _two_layer_file
+    from textured_scene import TRANSFORM
+
+    rois = _two_layer_file(tmp_path / "rois.gpkg", TRANSFORM)
+    options = {"INPUT": str(scene), "BACKEND": 1, "TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 40}
+    with pytest.raises(QgsProcessingException, match=r"holds 2 layers: fields, roads\..*layername=fields"):
+        processing.run("rsedit:regenerate", {**options, "ROIS": str(rois), "OUTPUT": str(tmp_path / "refused.tif")})
+    assert not (tmp_path / "refused.tif").exists()
+    processing.run("rsedit:regenerate", {**options, "ROIS": f"{rois}|layername=fields", "OUTPUT": str(tmp_path / "out.tif")})
+    assert (tmp_path / "out.tif").is_file()

@@ -1,6 +1,7 @@
 """Turning Processing inputs (raster layers, ROI feature sources) into what rsedit.core reads."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from qgis.core import (
@@ -11,7 +12,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.rois import RoiFeature
+from ..core.rois import RoiFeature, check_one_layer, vector_layer_names
 from .i18n import tr
 
 
@@ -79,3 +80,10 @@ def warn_if_without_crs(crs_wkt: str, parameter_name: str, feedback: Any) -> Non
         feedback.pushWarning(tr("'{name}' has no CRS: its polygons are read in the raster's CRS. Set the layer's "
                                 "CRS (Layer Properties ▸ Source) if they land in the wrong place.").format(
                                     name=parameter_name))
+
+
+def check_roi_file_names_its_layer(value: Any) -> None:
+    """QGIS opens the first layer of a file given as a bare path; for ROIs that silently edits the
+    wrong areas, so a file of several layers must be given as 'path|layername=...'."""
+    if isinstance(value, str) and "|" not in value and os.path.isfile(value):
+        check_one_layer(value, vector_layer_names(value))

@@ -23,7 +23,7 @@ from ...core import defaults
 from ...core.dependencies import MODEL_PACKAGES
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from ..layers import raster_path, roi_features, warn_if_without_crs
+from ..layers import check_roi_file_names_its_layer, raster_path, roi_features, warn_if_without_crs
 from .base import RSEditAlgorithm
 from .parameters import add_tiling_parameters, tiling_settings
 
@@ -116,6 +116,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
                     feedback: QgsProcessingFeedback) -> tuple[str, list, str]:
         """(raster path, ROI features, their CRS WKT), with QGIS's selected-features-only honoured."""
         path = raster_path(self.parameterAsRasterLayer(parameters, self.INPUT, context), tr("Raster"))
+        check_roi_file_names_its_layer(parameters.get(self.ROIS))
         features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), self.rois_label())
         warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
         return path, features, crs_wkt
