@@ -40,7 +40,10 @@ from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
 from .scene_edit import (RoiInput, check_device, check_rois_editable, model_fingerprint,
                          provenance_tags, scene_rois)
-from .scene_models import obtain_scene_model
+from .edit_units import plan_edit_units
+from .group_editors import model_record, with_rois
+from .roi_groups import group_units
+from .scene_models import SURROUND, obtain_scene_model
 from .settings import RegenerateSettings, TextSettings
 from .variant_editor import VariantEditor
 from .version import plugin_version
@@ -284,12 +287,10 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
 
             # before training, so that a bad CLIP choice fails at once
             clip = load_guidance_clip(settings.clip_model, settings.clip_weights, settings.device)
-        editors = _PairEditors(scene, roi_list, settings, clip)
-        model, trained_now = obtain_scene_model(scene, roi_list, settings,
-                                                progress=lambda f, m: report(0.5 * f, m), is_cancelled=stop)
-        editors.model = model
-        start = 0.5 if trained_now else 0.0
-        fingerprint = model_fingerprint(model)
+        editors = _PairEditors(scene, roi_list, settings, clip, stop)
+        # the ROIs of one group share its model: make their pairs one after another
+        jobs.sort(key=lambda job: editors.group_of[job[0].id])
+        start = 0.0
         crs_wkt = scene.crs.to_wkt()
         pairs: list[PairRecord] = []
         pres_written: set[tuple[Any, int]] = set()
@@ -306,7 +307,8 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
                     done = start + (1 - start) * len(pairs) / total
                     share = (1 - start) / total
                     try:
-                        _write_pair(scene, roi, chip, settings, editors.get(prompt), model, seed, prompt, out_folder,
+                        editor, model = editors.get(roi, prompt, lambda f, m, d=done, s=share: report(d + s * f, m))
+                        _write_pair(scene, roi, chip, settings, editor, model, seed, prompt, out_folder,
                                     pre_name, f"{name}_post.tif", f"{name}_mask.tif",
                                     (roi.id, chip_index) not in pres_written,
                                     lambda f, m, d=done, s=share: report(d + s * f, m), stop, raster, rois)
@@ -322,33 +324,61 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
                         window=(int(chip.col_off), int(chip.row_off), int(chip.width), int(chip.height)),
                         footprint=_footprint(chip, scene.transform), pre_path=pre_name, post_path=f"{name}_post.tif",
                         mask_path=f"{name}_mask.tif", mode=settings.mode, backend=model.backend,
-                        fingerprint=fingerprint))
+                        fingerprint=model_fingerprint(model)))
                     report(start + (1 - start) * len(pairs) / total, f"Pair {len(pairs)} of {total} written")
         except CancelledError:
             written = write_pair_index(index_path, pairs, crs_wkt) if pairs else None
             raise PairsCancelledError(f"Cancelled after {len(pairs)} of {total} pairs; no partial pair was left.",
                                       len(pairs), written) from None
         write_pair_index(index_path, pairs, crs_wkt)
-    return PairsResult(str(out_folder), str(index_path), pairs, model.description, trained_now)
+    records = editors.records
+    description = {**(records[0] if len(records) == 1 else {}), "backend": records[0]["backend"] if records else "",
+                   "groups": records}
+    return PairsResult(str(out_folder), str(index_path), pairs, description, editors.trained_now)
 
 
 class _PairEditors:
-    """One editor per prompt (one in all for regenerate), built on first use; CLIP is loaded once."""
+    """The scene model of each ROI group (core/roi_groups.py, as edit_scene groups them), built when
+    its first pair is made and dropped when the next group starts; one editor per prompt on it (one
+    in all for regenerate). CLIP is loaded once."""
 
-    def __init__(self, scene: Scene, rois: Sequence[Roi], settings: Any, clip: Any) -> None:
-        self.scene, self.rois, self.settings, self.clip = scene, list(rois), settings, clip
-        self.model: Any = None
+    def __init__(self, scene: Scene, rois: Sequence[Roi], settings: Any, clip: Any, stop: CancelCheck) -> None:
+        self.scene, self.settings, self.clip, self.stop = scene, settings, clip, stop
+        self.rois = {roi.id: roi for roi in rois}
+        units = plan_edit_units(scene.width, scene.height, rois, settings.tile_size, settings.margin)
+        self.groups = group_units(units, SURROUND)
+        self.group_of = {roi_id: group.index for group in self.groups for roi_id in group.roi_ids}
+        self.records: list[dict] = []
+        self.trained_now = False
+        self._group: Optional[int] = None
+        self._model: Any = None
         self._editors: dict[str, Any] = {}
 
-    def get(self, prompt: str) -> Any:
+    def get(self, roi: Roi, prompt: str, progress: ProgressCallback) -> tuple[Any, Any]:
+        """(the editor, the scene model) for a pair of `roi` with `prompt`."""
+        group = self.groups[self.group_of[roi.id]]
+        rois = [self.rois[roi_id] for roi_id in group.roi_ids]
+        if group.index != self._group:
+            self._editors.clear()
+            self._model = None  # the previous group's model goes before the next one is built
+            try:
+                self._model, trained_now = obtain_scene_model(self.scene, rois, self.settings, progress=progress,
+                                                              is_cancelled=self.stop)
+            except RSEditError as error:
+                if isinstance(error, CancelledError):
+                    raise
+                raise with_rois(error, group.roi_ids) from None
+            self._group = group.index
+            self.trained_now |= trained_now
+            self.records.append({"group": group.index, "roi_ids": list(group.roi_ids), **model_record(self._model)})
         if prompt not in self._editors:
             settings = self.settings
             if isinstance(settings, TextSettings):
                 settings = replace(settings, prompt=prompt, prompt_field=None)
-            editor = build_editor(settings, self.scene, self.rois, self.model, clip=self.clip)
+            editor = build_editor(settings, self.scene, rois, self._model, clip=self.clip)
             self.clip = getattr(editor, "clip", self.clip)
             self._editors[prompt] = editor
-        return self._editors[prompt]
+        return self._editors[prompt], self._model
 
 
 def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any, model: Any, seed: int,

@@ -22,7 +22,7 @@ class BlockSchedule:
         self._tiles_by_block: dict[int, list[int]] = {}
         self.last_block_of_tile: list[int] = []
         for index, tile in enumerate(tiles):
-            w = tile.window
+            w = tile.written
             row_range = range(int(w.row_off) // block_size, (int(w.row_off + w.height) - 1) // block_size + 1)
             col_range = range(int(w.col_off) // block_size, (int(w.col_off + w.width) - 1) // block_size + 1)
             for r in row_range:

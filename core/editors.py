@@ -63,7 +63,7 @@ def copy_source_patch(scene: Scene, source: Any, source_crs: Any) -> np.ndarray:
 
 def _sampling(settings: SampledEditSettings) -> dict[str, Any]:
     return dict(device=settings.device, start_scale=settings.start_scale, start_t=settings.start_t,
-                fill_roi=settings.fill_roi, soft_mask=settings.soft_mask)
+                fill_roi=settings.fill_roi, soft_mask=settings.soft_mask, chunk_size=settings.tile_size)
 
 
 def _regenerate(settings: RegenerateSettings, scene: Scene, rois: Sequence[Roi], model: Any, **_: Any):

@@ -6,7 +6,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 import rasterio
@@ -28,6 +28,7 @@ from .rois import Roi
 from .scene import Scene, open_scene
 from .scene_window import SceneWindow
 from .termination import sigterm_cancels
+from .edit_units import plan_edit_units
 from .tiling import Tile, plan_tiles
 
 
@@ -53,15 +54,19 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
                 overviews: bool = False, tags: Optional[dict[str, Any]] = None,
                 progress: Optional[ProgressCallback] = None,
                 is_cancelled: Optional[CancelCheck] = None,
-                allow_ungeoreferenced: bool = False, block_size: int = BLOCK_SIZE) -> EditResult:
+                allow_ungeoreferenced: bool = False, block_size: int = BLOCK_SIZE,
+                whole_rois: bool = False, late_tags: Optional[Callable[[], dict[str, Any]]] = None) -> EditResult:
     """Edit `rois` (from prepare_rois on this raster) of `src` (a path, or a scene opened with
     open_scene, which stays open) with `editor`, writing a tiled GeoTIFF to `out_path` (and the
     0-255 edit mask to `mask_path` if given). With `window`, only that window of the raster is
     read and written, as a raster of its own (a chip): the ROIs are then in the window's pixels.
 
-    Pixels outside the ROIs are copied bit for bit; inside, the editor's tiles are blended with
-    cosine weights and mixed in through the feathered ROI mask. Nothing is left at either path
-    if the run fails or is cancelled.
+    The editor is called on a regular grid of tiles of `tile_size`, blended with cosine weights
+    over `overlap`; with `whole_rois`, on edit units instead (core/edit_units.py): each ROI, or
+    cluster of ROIs within two margins, whole, widened to at least `tile_size`, written unblended.
+    Pixels outside the ROIs are copied bit for bit; the edit is mixed in through the feathered ROI
+    mask. Nothing is left at either path if the run fails or is cancelled. `late_tags()` gives
+    tags known only once every tile is edited (which model edited which ROI); they go on both files.
     """
     started = time.perf_counter()
     src_path = src.path if isinstance(src, Scene) else str(src)
@@ -82,7 +87,8 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
 
     with _opened(src, window, allow_ungeoreferenced) as scene:
         _check_rois_fit(rois, scene)
-        tiles = plan_tiles(scene.width, scene.height, rois, tile_size, overlap, margin)
+        tiles = plan_unit_tiles(scene.width, scene.height, rois, tile_size, margin) if whole_rois \
+            else plan_tiles(scene.width, scene.height, rois, tile_size, overlap, margin)
         # GeoTIFF tiles are multiples of 16; a small raster needs no block larger than itself.
         block = min(block_size, 16 * math.ceil(max(scene.width, scene.height) / 16))
         run = _SceneEdit(scene, rois, tiles, editor, overlap, feather, block, progress, is_cancelled)
@@ -111,6 +117,10 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
                 mask_dst.set_band_description(1, "edit weight (0-255)")
                 mask_dst.update_tags(**_as_tag_strings(tags or {}))
             run.write(dst, mask_dst)
+            if late_tags is not None:
+                for dataset in (dst, mask_dst):
+                    if dataset is not None:
+                        dataset.update_tags(**_as_tag_strings(late_tags()))
             if overviews:
                 run.check_cancelled()
                 run.report(1.0, "Building overviews", force=True)
@@ -120,6 +130,14 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
         return EditResult(out_path=image.path, mask_path=edit_mask.path if edit_mask else None,
                           tiles_planned=len(tiles), tiles_edited=run.tiles_edited,
                           seconds=time.perf_counter() - started)
+
+
+def plan_unit_tiles(width: int, height: int, rois: Sequence[Roi], tile_size: int, margin: int) -> list[Tile]:
+    """The edit units of `rois` as tiles the engine edits; row and col are the window's pixel offsets
+    (what seeds the unit's sample, so a unit's result does not depend on the others)."""
+    return [Tile(row=int(unit.window.row_off), col=int(unit.window.col_off), window=unit.window,
+                 roi_ids=unit.roi_ids, core=unit.core)
+            for unit in plan_edit_units(width, height, rois, tile_size, margin)]
 
 
 @contextmanager
@@ -156,11 +174,14 @@ class _SceneEdit:
 
     def write(self, dst: DatasetWriter, mask_dst: Optional[DatasetWriter]) -> None:
         pass_mask = self.scene.has_internal_mask
-        tallest_tile = max((int(t.window.height) for t in self.tiles), default=0)
+        # a tile not yet edited writes below this block row's top, and reads its window from at most
+        # this far above where it writes
+        tallest_tile = max((int(t.written.row_off + t.written.height - t.window.row_off) for t in self.tiles),
+                           default=0)
         for block_index, window in self.schedule:
             self.check_cancelled()
             if int(window.col_off) == 0:
-                # Tiles still to be edited start at most one tile height above this block row.
+                # Tiles still to be edited read from at most tallest_tile rows above this block row.
                 self.mask.release_rows_before(int(window.row_off) - tallest_tile)
             bands = self.scene.read_all_bands(window)
             tile_ids = self.schedule.tiles_for_block(block_index)
@@ -228,10 +249,11 @@ class _SceneEdit:
         weighted_sum = np.zeros((data.shape[0], height, width), dtype=work)
         weight_sum = np.zeros((height, width), dtype=work)
         for tile_id in tile_ids:
-            tw = self.tiles[tile_id].window
+            tile = self.tiles[tile_id]
+            tw, written = tile.window, tile.written
             t_row0, t_col0 = int(tw.row_off), int(tw.col_off)
-            top, bottom = max(row0, t_row0), min(row0 + height, t_row0 + int(tw.height))
-            left, right = max(col0, t_col0), min(col0 + width, t_col0 + int(tw.width))
+            top, bottom = max(row0, int(written.row_off)), min(row0 + height, int(written.row_off + written.height))
+            left, right = max(col0, int(written.col_off)), min(col0 + width, int(written.col_off + written.width))
             if top >= bottom or left >= right:
                 continue
             in_block = (slice(top - row0, bottom - row0), slice(left - col0, right - col0))
@@ -239,8 +261,11 @@ class _SceneEdit:
                 continue  # the tile would change nothing here; do not run the editor for it
             in_tile = (slice(top - t_row0, bottom - t_row0), slice(left - t_col0, right - t_col0))
             edited = self._edited_tile(tile_id)
-            row_weights, col_weights = tile_weights(tw, self.scene.width, self.scene.height, self.overlap)
-            w = np.outer(row_weights[in_tile[0]], col_weights[in_tile[1]]).astype(work)
+            if tile.core is not None:
+                w = np.ones((bottom - top, right - left), dtype=work)  # a unit's core is its alone: no blend
+            else:
+                row_weights, col_weights = tile_weights(tw, self.scene.width, self.scene.height, self.overlap)
+                w = np.outer(row_weights[in_tile[0]], col_weights[in_tile[1]]).astype(work)
             weighted_sum[:, in_block[0], in_block[1]] += w * edited[:, in_tile[0], in_tile[1]]
             weight_sum[in_block] += w
 

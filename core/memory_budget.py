@@ -22,6 +22,11 @@ TRAINING_FREE_BYTES_PER_PIXEL = 3500
 # Building its patch index over the training context: a fixed part and a part per context pixel.
 PATCH_INDEX_BYTES = 200 * MB
 PATCH_INDEX_BYTES_PER_PIXEL = 160
+# Sampling one edit unit (a ROI, or ROIs close together, whole): the images the sampler and its
+# hooks keep at full size (iterate, estimates, source, blurry version, NGDM noise, weights, fill),
+# per pixel and band, plus the per-pixel start steps and masks. The denoiser itself runs per tile.
+UNIT_BYTES_PER_PIXEL_AND_BAND = 4 * 24
+UNIT_BYTES_PER_PIXEL = 48
 # What the process holds before the edit (torch, GDAL and the plugin, measured at about 560 MB).
 BASELINE_BYTES = 600 * MB
 # A share of the free memory: the rest stays for the OS, QGIS and whatever else runs.
@@ -69,8 +74,10 @@ def _available_bytes() -> Optional[int]:
         return None
 
 
-def estimate_edit_memory(settings: Any, width: int, height: int, bands: int, block_size: int = 512) -> MemoryEstimate:
-    """The parts of an edit of a `width` x `height` raster of `bands` bands with `settings`."""
+def estimate_edit_memory(settings: Any, width: int, height: int, bands: int, block_size: int = 512,
+                         largest_unit_pixels: int = 0) -> MemoryEstimate:
+    """The parts of an edit of a `width` x `height` raster of `bands` bands with `settings`, whose
+    largest edit unit (core/edit_units.py) has `largest_unit_pixels` pixels (0: tiles only)."""
     parts: dict[str, int] = {}
     feather = int(getattr(settings, "feather", 0))
     # one feathered mask cell: the block grown by the feather on each side, float32 distances + flags
@@ -83,6 +90,12 @@ def estimate_edit_memory(settings: Any, width: int, height: int, bands: int, blo
         # edited tiles wait in memory until the last block that needs them is written: one row of tiles
         waiting = math.ceil(width / max(tile_size - settings.overlap, 1)) + 1
         parts[f"the {tile_size} px tiles"] = tile_pixels * (per_pixel + waiting * bands * 4)
+        if largest_unit_pixels:
+            # the largest unit's images are held while the denoiser runs on its tiles: both at once,
+            # named after the larger share
+            unit = largest_unit_pixels * (UNIT_BYTES_PER_PIXEL_AND_BAND * bands + UNIT_BYTES_PER_PIXEL)
+            tiles = parts.pop(f"the {tile_size} px tiles")
+            parts["the largest ROI sampled whole" if unit > tiles else f"the {tile_size} px tiles"] = tiles + unit
         context = min(settings.context_size, width) * min(settings.context_size, height)
         if _backend(settings) == "training-free":
             parts[f"the {settings.context_size} px training context"] = (PATCH_INDEX_BYTES
@@ -90,9 +103,10 @@ def estimate_edit_memory(settings: Any, width: int, height: int, bands: int, blo
     return MemoryEstimate(parts)
 
 
-def check_edit_memory(settings: Any, width: int, height: int, bands: int) -> MemoryEstimate:
+def check_edit_memory(settings: Any, width: int, height: int, bands: int,
+                      largest_unit_pixels: int = 0) -> MemoryEstimate:
     """Refuse, before any work starts, an edit whose estimate exceeds the memory limit."""
-    estimate = estimate_edit_memory(settings, width, height, bands)
+    estimate = estimate_edit_memory(settings, width, height, bands, largest_unit_pixels=largest_unit_pixels)
     limit, source = memory_limit()
     if estimate.total > limit:
         raise InputError(
@@ -109,6 +123,9 @@ def _advice(settings: Any, width: int, height: int, bands: int, limit: int, larg
                          overlap=min(settings.overlap, size // 4))]
         if fits:
             return f"Use a tile size of at most {fits[-1]} px, or free memory and run again."
+    if "ROI sampled whole" in largest:
+        return ("Split the largest ROI (or ROIs within two margins of each other) into parts edited in "
+                "separate runs, or free memory and run again.")
     if "feather" in largest:
         return "Use a smaller feather width, or free memory and run again."
     if "context" in largest:

@@ -34,7 +34,8 @@ from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
 from .rois import Roi, RoiFeature, prepare_rois, read_roi_file
 from .scene import Scene, open_scene
-from .scene_models import SceneModel, obtain_scene_model
+from .group_editors import GroupEditors
+from .scene_models import SceneModel, default_backend, load_trained_model, obtain_scene_model
 from .settings import EditSettings, PretrainedSettings, SampledEditSettings, settings_for_mode
 from .variant_editor import VariantEditor
 from .version import plugin_version
@@ -195,18 +196,16 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
     with open_scene(str(raster)) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
+        if isinstance(settings, SampledEditSettings):
+            return _edit_groups(scene, raster, rois, roi_list, out, settings, mask_out, variants, copy_source,
+                                copy_source_crs, report, is_cancelled)
         check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands))
-        editor, model, trained_now = prepare_editor(
-            scene, roi_list, settings, copy_source=copy_source, copy_source_crs=copy_source_crs,
-            progress=lambda f, m: report(0.5 * f, m), is_cancelled=is_cancelled)
-        start = 0.5 if trained_now else 0.0
+        editor, model, _ = prepare_editor(scene, roi_list, settings)
         tile_size = getattr(editor, "tile_size", None) or settings.tile_size
         outputs, variant_tags = [], []
         for index in range(variants):
             seed = settings.seed + index
             tags = provenance_tags(settings, model, seed, editor.prompts_used, rois)
-            share = (1.0 - start) / variants
-            done = start + index * share
             mask_path = variant_path(str(mask_out), index, variants) if mask_out else None
             outputs.append(edit_raster(
                 scene, roi_list, VariantEditor(editor, seed, roi_list, scene.width, scene.height, settings.feather,
@@ -214,10 +213,64 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
                 variant_path(str(out), index, variants), mask_path=mask_path, tile_size=tile_size,
                 overlap=settings.overlap, margin=settings.margin, feather=settings.feather,
                 compress=settings.compress, tags=tags,
-                progress=lambda f, m, done=done, share=share: report(done + share * f, m),
+                progress=lambda f, m, index=index: report((index + f) / variants, m),
                 is_cancelled=is_cancelled))
             variant_tags.append(tags)
-    return SceneEditResult(outputs, dict(editor.prompts_used), model.description, trained_now, variant_tags)
+    return SceneEditResult(outputs, dict(editor.prompts_used), model.description, False, variant_tags)
+
+
+def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, roi_list: list[Roi],
+                 out: Union[str, os.PathLike], settings: SampledEditSettings,
+                 mask_out: Optional[Union[str, os.PathLike]], variants: int, copy_source: Any, copy_source_crs: Any,
+                 report: ProgressCallback, is_cancelled: Optional[CancelCheck]) -> SceneEditResult:
+    """A sampled edit: each ROI unit sampled whole, each ROI group from a model of its own surroundings."""
+    copy_patch = copy_source_patch(scene, copy_source, copy_source_crs) if settings.mode == "copy" else None
+    groups = GroupEditors(scene, roi_list, settings, copy_patch=copy_patch, is_cancelled=is_cancelled)
+    check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands),
+                      largest_unit_pixels=groups.largest_unit_pixels)
+    if settings.checkpoint:
+        # a given model is checked before any work, not at the first group
+        load_trained_model(settings.checkpoint, len(scene.data_bands))
+    outputs, variant_tags = [], []
+
+    def late_tags() -> dict[str, str]:
+        return grouped_model_tags(groups.provenance(), groups.prompts_used)
+
+    for index in range(variants):
+        seed = settings.seed + index
+        tags = provenance_tags(settings, SceneModel(_backend_name(settings), None, {}), seed, {}, rois)
+        mask_path = variant_path(str(mask_out), index, variants) if mask_out else None
+        outputs.append(edit_raster(
+            scene, roi_list, VariantEditor(groups, seed, roi_list, scene.width, scene.height, settings.feather,
+                                           is_cancelled),
+            variant_path(str(out), index, variants), mask_path=mask_path, tile_size=settings.tile_size,
+            margin=settings.margin, feather=settings.feather, compress=settings.compress, tags=tags,
+            whole_rois=True, late_tags=late_tags,
+            progress=lambda f, m, index=index: report((index + f) / variants, m),
+            is_cancelled=is_cancelled))
+        variant_tags.append({**tags, **late_tags()})
+    prompts = dict(groups.prompts_used)
+    records = groups.provenance()
+    description = {**(records[0] if len(records) == 1 else {}), "backend": _backend_name(settings),
+                   "groups": records}
+    return SceneEditResult(outputs, prompts, description, groups.trained_now, variant_tags)
+
+
+def _backend_name(settings: SampledEditSettings) -> str:
+    return "trained" if settings.checkpoint else (settings.backend or default_backend())
+
+
+def grouped_model_tags(records: list[dict], prompts: dict[str, list[str]]) -> dict[str, str]:
+    """RSEDIT_ROI_MODELS (which model, by fingerprint, edited which ROIs, and the context it learnt
+    from), RSEDIT_MODEL (the models without ROI lists) and RSEDIT_MODEL_FINGERPRINT (each distinct
+    model's, comma-separated), RSEDIT_PROMPTS (the ensembles used)."""
+    models = [{k: v for k, v in record.items() if k not in ("roi_ids", "group")} for record in records]
+    tags = {"RSEDIT_ROI_MODELS": json.dumps(records, sort_keys=True, default=str),
+            "RSEDIT_MODEL": json.dumps(models[0] if len(models) == 1 else models, sort_keys=True, default=str),
+            "RSEDIT_MODEL_FINGERPRINT": ",".join(dict.fromkeys(r["fingerprint"] for r in records))}
+    if prompts:
+        tags["RSEDIT_PROMPTS"] = json.dumps(prompts, ensure_ascii=False)
+    return tags
 
 
 _SETTING_FIELDS = ("seed", "device", "tile_size", "overlap", "margin", "feather", "compress", "extra_tags", "backend",

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 BACKENDS = defaults.BACKENDS
 DEFAULT_CONTEXT_SIZE = defaults.CONTEXT_SIZE
-MAX_CONTEXT_SIZE = 768
 SURROUND = 48  # pixels of surroundings kept on each side when the ROIs themselves are left out
 # Part of the cache key: bump it when training changes what a model learns from the same scene and
 # settings (2: band percentiles at +-0.8), so no run reuses a model trained the old way.
@@ -105,19 +104,31 @@ def clear_model_cache(cache_dir: Optional[os.PathLike] = None) -> int:
 def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEXT_SIZE,
                    surround: int = 0) -> Window:
     """A window centred on the ROIs' bounding box: `size` pixels square, or larger where the box
-    plus `surround` pixels on each side needs it (capped at MAX_CONTEXT_SIZE), within the raster."""
+    plus `surround` pixels on each side needs it, within the raster. With `surround` (the ROIs are
+    left out of what the model learns) the ring grows with the box until the box fills at most half
+    of the window and the ring is at least half the box's short side, so that a ROI larger than the
+    context still has its own surroundings to learn from; a side never exceeds
+    defaults.MAX_CONTEXT_SIZE."""
     if size < 32:
         raise InputError(f"The training context must be at least 32 pixels across (got {size}).")
     bounds = np.array([roi.pixel_geometry.bounds for roi in rois], dtype=float)
     col_c = (bounds[:, 0].min() + bounds[:, 2].max()) / 2
     row_c = (bounds[:, 1].min() + bounds[:, 3].max()) / 2
-    need_w = bounds[:, 2].max() - bounds[:, 0].min() + 2 * surround if surround else 0
-    need_h = bounds[:, 3].max() - bounds[:, 1].min() + 2 * surround if surround else 0
-    width = min(max(size, min(int(np.ceil(need_w)), MAX_CONTEXT_SIZE)), scene.width)
-    height = min(max(size, min(int(np.ceil(need_h)), MAX_CONTEXT_SIZE)), scene.height)
+    box_w, box_h = bounds[:, 2].max() - bounds[:, 0].min(), bounds[:, 3].max() - bounds[:, 1].min()
+    # a ring as wide as half the box's short side keeps a coarse scale's patches of the ring whole
+    ring = max(surround, half_area_ring(box_w, box_h), 0.5 * min(box_w, box_h)) if surround else 0
+    cap = max(size, defaults.MAX_CONTEXT_SIZE)
+    width = min(max(size, min(int(np.ceil(box_w + 2 * ring)), cap)), scene.width)
+    height = min(max(size, min(int(np.ceil(box_h + 2 * ring)), cap)), scene.height)
     col = int(np.clip(round(col_c - width / 2), 0, scene.width - width))
     row = int(np.clip(round(row_c - height / 2), 0, scene.height - height))
     return Window(col, row, width, height)
+
+
+def half_area_ring(width: float, height: float) -> float:
+    """The ring r around a width x height box for which the box is half of the grown box:
+    (w + 2r)(h + 2r) = 2wh."""
+    return (-(width + height) + float(np.sqrt((width + height) ** 2 + 4 * width * height))) / 4
 
 
 def window_fingerprint(scene: Scene, window: Window, data: np.ndarray, valid: np.ndarray) -> dict:

@@ -5,7 +5,7 @@ import math
 import operator
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from rasterio.windows import Window
 from shapely.geometry import box
@@ -18,12 +18,21 @@ from .rois import Roi
 
 @dataclass(frozen=True)
 class Tile:
-    """One editor call: grid position, pixel window (int offsets) and the ROIs it serves."""
+    """One editor call: grid position, pixel window (int offsets) and the ROIs it serves.
+
+    A tile of an edit unit (core/edit_units.py) has a `core`: it writes there alone, unblended;
+    grid tiles (core None) are cross-faded with their neighbours over the overlap."""
 
     row: int
     col: int
     window: Window
     roi_ids: tuple[Any, ...]
+    core: Optional[Window] = None
+
+    @property
+    def written(self) -> Window:
+        """The pixels this tile's edit may change."""
+        return self.core if self.core is not None else self.window
 
 
 def tile_starts(size: int, tile_size: int, stride: int) -> list[int]:

@@ -10,12 +10,15 @@ from rasterio.windows import Window
 from shapely.affinity import translate
 
 from .editor import TileContext, tile_seed
+from .errors import CancelledError, RSEditError
+from .group_editors import GroupEditors, with_rois
 from .masks import RoiMask
 from .rois import Roi
 
 
 class VariantEditor:
-    """editor(ctx) for edit_raster: `editor`'s edit of each tile, seeded with `seed`."""
+    """editor(ctx) for edit_raster: `editor`'s edit of each tile, seeded with `seed`. `editor` is a
+    mode's editor, or GroupEditors: then each unit is edited by its ROI group's editor."""
 
     def __init__(self, editor: Any, seed: int, rois: Sequence[Roi], width: int, height: int, feather: float,
                  is_cancelled: Optional[Any] = None) -> None:
@@ -27,6 +30,8 @@ class VariantEditor:
         self.width, self.height, self.feather = width, height, feather
         self.is_cancelled = is_cancelled or (lambda: False)
         self._group_masks: dict[tuple, RoiMask] = {}
+        if isinstance(editor, GroupEditors):
+            editor.start_pass()
 
     def _group_weight(self, window: Window):
         def weight(roi_ids: Sequence[Any]) -> np.ndarray:
@@ -44,11 +49,26 @@ class VariantEditor:
         return roi_box
 
     def __call__(self, ctx: TileContext) -> np.ndarray:
+        progress = ctx.progress
+        if isinstance(self.editor, GroupEditors) and not self.editor.is_built(ctx.roi_ids):
+            # building the group's model (training, for the trained backend) is the first half of this tile
+            group, editor = self.editor.editor_for(ctx.roi_ids, lambda f, m: ctx.progress(0.5 * f, m))
+            progress = lambda f, m="": ctx.progress(0.5 + 0.5 * f, m)  # noqa: E731
         tile = self._tile_type(
             data=ctx.data, roi_weight=ctx.roi_mask * ctx.valid, valid=ctx.valid, roi_ids=ctx.roi_ids,
             seed=self.seed, tile_seed=tile_seed(self.seed, ctx.tile), group_weight=self._group_weight(ctx.window),
-            roi_box=self._roi_box(ctx.window), progress=ctx.progress, is_cancelled=self.is_cancelled)
-        return self.editor.edit(tile)
+            roi_box=self._roi_box(ctx.window), progress=progress, is_cancelled=self.is_cancelled)
+        if not isinstance(self.editor, GroupEditors):
+            return self.editor.edit(tile)
+        group, editor = self.editor.editor_for(ctx.roi_ids)
+        try:
+            return editor.edit(tile)
+        except CancelledError:
+            raise
+        except RSEditError as error:
+            raise with_rois(error, ctx.roi_ids) from None
+        finally:
+            self.editor.unit_done(group)
 
 
 def target_box(roi: Roi, window: Window) -> tuple[tuple[int, int, int, int], Optional[np.ndarray]]:

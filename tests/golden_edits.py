@@ -126,9 +126,22 @@ def scenarios(folder: Path) -> dict[str, Callable[[], str]]:
 
 
 def cpu_capability() -> str:
+    """The key digests are recorded under: torch's CPU capability and version, the CPU's model and a
+    digest of its flags (two AVX512 machines with the same torch gave different digests)."""
+    import platform
+
     import torch
 
-    return str(torch.backends.cpu.get_cpu_capability())
+    model, flags = platform.processor(), ""
+    try:
+        with open("/proc/cpuinfo") as info:
+            lines = info.read().splitlines()
+        model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), model)
+        flags = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("flags")), "")
+    except OSError:
+        pass
+    digest = hashlib.sha256(" ".join(sorted(flags.split())).encode()).hexdigest()[:8]
+    return f"{torch.backends.cpu.get_cpu_capability()} torch {torch.__version__} {model} flags {digest}"
 
 
 CHECKPOINT = HERE / "data" / "sinddm_tiny.safetensors"

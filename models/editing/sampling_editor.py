@@ -2,11 +2,13 @@
 patch model): one routine, edit_image, whose hooks each mode fills in."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 import numpy as np
 import torch
 
+from ..diffusion.chunked_denoiser import ChunkedDenoiser
 from .editor import EditTile, cast_like
 from .tile_edit import EditSchedule, edit_image
 
@@ -14,6 +16,10 @@ from .tile_edit import EditSchedule, edit_image
 # scale: enough noise for new texture and layout, little enough that the colours around the ROI
 # hold (chosen on bench/edit.py's crop; see docs/benchmarks.md, "Regeneration start step").
 REGENERATE_START_T = 35
+# A ROI that spans more than a few pixels at the coarsest scale needs more noise than that: from a
+# lightly noised smooth fill the model only adds fine texture, and a large hole becomes a flat
+# patch of noise. Between these extents (coarsest-scale pixels) the start step rises to pure noise.
+LARGE_ROI_EXTENT = (6.0, 24.0)
 
 
 class SamplingEditor:
@@ -25,9 +31,13 @@ class SamplingEditor:
     default_fill_roi = False
 
     def __init__(self, scene_model: Any, *, device: str = "auto", start_scale: Optional[int] = None,
-                 start_t: Optional[int] = None, fill_roi: Optional[bool] = None, soft_mask: bool = True) -> None:
+                 start_t: Optional[int] = None, fill_roi: Optional[bool] = None, soft_mask: bool = True,
+                 chunk_size: Optional[int] = None) -> None:
         self.model = scene_model
         self.sampler = scene_model.sampler(device)
+        if chunk_size:  # an image larger than a chunk is denoised jointly, chunk by chunk
+            self.sampler.denoiser = ChunkedDenoiser(self.sampler.denoiser, chunk_size)
+        self.size_follows_roi = fill_roi is not False and start_t is None
         scale = self.default_start_scale if start_scale is None else start_scale
         scale = min(scale, self.sampler.pyramid.num_scales - 1)
         fill = self.default_fill_roi if fill_roi is None else fill_roi
@@ -45,10 +55,28 @@ class SamplingEditor:
         """NGDM's map A for this tile, or None: the ROI weight."""
         return None
 
+    def schedule_for(self, roi: np.ndarray) -> EditSchedule:
+        """The schedule for one image: a regeneration from the coarsest scale starts from more noise
+        the wider the ROI's widest part (twice its largest inscribed radius) is at that scale
+        (LARGE_ROI_EXTENT), so a large hole gets new layout and a narrow strip keeps its colours."""
+        schedule = self.schedule
+        if not (self.size_follows_roi and schedule.fill_roi and schedule.start_scale == 0) or not roi.any():
+            return schedule
+        from scipy.ndimage import distance_transform_edt
+
+        height, width = roi.shape
+        coarsest = self.sampler.pyramid.sizes_for((height, width))[0]
+        shrink = min(coarsest[0] / height, coarsest[1] / width)
+        extent = 2.0 * float(distance_transform_edt(np.pad(roi, 1)).max()) * shrink
+        low, high = LARGE_ROI_EXTENT
+        share = min(max((extent - low) / (high - low), 0.0), 1.0)
+        last = self.sampler.schedule.num_timesteps - 1
+        return replace(schedule, start_t=int(round(REGENERATE_START_T + share * (last - REGENERATE_START_T))))
+
     def edit(self, tile: EditTile) -> np.ndarray:
         source = self.model.to_model_units(tile.data)
         roi_weight = torch.from_numpy(tile.roi_weight)
-        edited = edit_image(self.sampler, source, roi_weight, self.schedule,
+        edited = edit_image(self.sampler, source, roi_weight, self.schedule_for(tile.roi_weight > 0),
                             x0_hook=self.x0_hook(tile, source), weight_map=self.weight_map(tile, source),
                             seed=tile.tile_seed,
                             progress=tile.progress,

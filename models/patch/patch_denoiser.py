@@ -47,7 +47,8 @@ from ..diffusion.pyramid import PyramidPlan
 from ..diffusion.scale_schedule import DEFAULT_BLUR_FACTOR, ScaleSchedule
 from ..diffusion.schedule import DiffusionSchedule
 from ..sinddm.training_data import TrainingPyramid
-from .patch_index import DEFAULT_MAX_INDEXED, DEFAULT_REDUCED_DIM, ScalePatches, build_scale_patches, patch_grid
+from .patch_index import (DEFAULT_MAX_INDEXED, DEFAULT_REDUCED_DIM, ScalePatches, build_scale_patches, patch_grid,
+                          valid_patches)
 from .patch_posterior import Aggregation, exact_posterior_mean, tiled_posterior_mean
 
 Mixing = Literal["training", "sampling"]
@@ -68,6 +69,18 @@ def default_patch_sizes(sizes: Sequence[tuple[int, int]]) -> list[int]:
         fits = min(height, width)
         chosen.append(max(1, min(wanted, fits if fits % 2 else fits - 1)))
     return chosen
+
+
+def fitting_patch_size(weight: torch.Tensor | None, wanted: int) -> int:
+    """`wanted`, or the largest smaller odd size with at least one fully valid patch: around a large
+    ROI left out of the context, the valid ring can be narrower than a coarse scale's patch."""
+    if weight is None:
+        return wanted
+    for size in range(wanted, 2, -2):
+        found = valid_patches(weight, size)
+        if found is None or bool(found.any()):
+            return size
+    return wanted  # nothing fits: build_scale_patches says so
 
 
 class PatchDenoiser:
@@ -151,6 +164,8 @@ class PatchDenoiser:
             sizes = [int(p) for p in patch_size]
         if len(sizes) != plan.num_scales:
             raise ModelError(f"Got {len(sizes)} patch sizes for a pyramid of {plan.num_scales} scales.")
+        sizes = [fitting_patch_size(None if pyramid.weights[s] is None else pyramid.weights[s][0], sizes[s])
+                 for s in range(plan.num_scales)]
         generator = torch.Generator().manual_seed(int(seed))
         scales_data = [
             build_scale_patches(

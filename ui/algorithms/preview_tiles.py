@@ -20,7 +20,9 @@ from qgis.PyQt.QtCore import QVariant
 
 from ...core.rois import prepare_rois
 from ...core.scene import open_scene
-from ...core.tiling import plan_tiles
+from ...core.edit_units import plan_edit_units
+from ...core.roi_groups import group_units
+from ...core.scene_models import SURROUND
 from ..feedback import FeedbackBridge
 from ..layers import raster_path, roi_features
 from ..i18n import tr
@@ -41,20 +43,21 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802
         return tr(
-            "Shows which tiles of the raster an edit would read and rewrite for the given regions of "
-            "interest, without editing anything. Use it to choose the tile size, overlap and margin "
-            "before a long run.\n\n"
+            "Shows what an edit would read and rewrite for the given regions of interest, without "
+            "editing anything: one polygon per edit unit. A unit is a ROI, or ROIs close together, "
+            "sampled as one image however large, widened to at least the tile size for context; units "
+            "of one group share a scene model learnt from their own surroundings. Use it to check the "
+            "plan of a large run.\n\n"
             "<b>Raster</b>: any GDAL raster with georeferencing.\n"
             "<b>ROI polygons</b>: the regions to edit; in another CRS they are reprojected. Tick "
             "'Selected features only' to use only the polygons selected on the map.\n"
-            "<b>Tile size / overlap</b>: tiles are tile size pixels square and overlap by this many pixels; "
-            "overlaps are blended so tile borders leave no seam.\n"
-            "<b>Context margin</b>: tiles within this many pixels of an ROI are processed too, so edits "
-            "see their surroundings.\n\n"
-            "Output: one polygon per tile with its grid row and column, the ids of the ROIs it touches "
-            "and its pixel window.\n\n"
-            "Example: a 791×718 Landsat scene with one cloud polygon, tile size 256, overlap 32, margin 16 "
-            "gives the two to four tiles around the cloud.")
+            "<b>Tile size</b>: the least width of a unit, and the pieces the model denoises it in.\n"
+            "<b>Tile overlap</b>: used by the pretrained (Stable Diffusion) mode, whose tiles are blended.\n"
+            "<b>Context margin</b>: ROIs within two margins of each other are one unit.\n\n"
+            "Output: one polygon per unit with its index, its ROI group, the ids of its ROIs and its "
+            "pixel window.\n\n"
+            "Example: a 791×718 Landsat scene with four cloud polygons, tile size 256, margin 16 gives "
+            "one unit per cloud, or fewer where clouds lie close together.")
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
@@ -72,11 +75,13 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
 
         with open_scene(path) as scene:
             rois = prepare_rois(features, crs_wkt, scene)
-            tiles = plan_tiles(scene.width, scene.height, rois, **tiling_settings(self, parameters, context))
+            tiling = tiling_settings(self, parameters, context)
+            tiles = plan_edit_units(scene.width, scene.height, rois, tiling["tile_size"], tiling["margin"])
+            group_of = {unit: group.index for group in group_units(tiles, SURROUND) for unit in group.units}
             transform = scene.transform
 
         fields = QgsFields()
-        for name in ("row", "col"):
+        for name in ("unit", "group"):
             fields.append(QgsField(name, QVariant.Int))
         fields.append(QgsField("roi_ids", QVariant.String))
         for name in ("col_off", "row_off", "width", "height"):
@@ -93,9 +98,10 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
             ring = [QgsPointXY(*(transform * corner)) for corner in corners]  # exact for rotated grids too
             feature = QgsFeature(fields)
             feature.setGeometry(QgsGeometry.fromPolygonXY([ring]))
-            feature.setAttributes([tile.row, tile.col, ",".join(str(i) for i in tile.roi_ids),
+            feature.setAttributes([tile.index, group_of[tile.index], ",".join(str(i) for i in tile.roi_ids),
                                    int(w.col_off), int(w.row_off), int(w.width), int(w.height)])
             sink.addFeature(feature, QgsFeatureSink.FastInsert)
             bridge.progress((index + 1) / len(tiles))
-        feedback.pushInfo(tr("{count} tiles intersect the ROIs.").format(count=len(tiles)))
+        feedback.pushInfo(tr("{count} edit units in {groups} ROI groups.").format(
+            count=len(tiles), groups=len(set(group_of.values()))))
         return {self.OUTPUT: dest_id}
