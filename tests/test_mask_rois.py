@@ -217,3 +217,79 @@ def test_bad_masks_are_refused_before_any_edit(scene_path, tmp_path):
     refused(RoiMaskRaster(mask, values=(8,)), "1 region\\(s\\) narrower than 4 pixels.*column 20, row 140.*at least 2")
     refused(RoiMaskRaster(mask, values=(8,), dilation=2), "rois_crs and rois_layer describe polygons", rois_crs=CRS)
     assert not (tmp_path / "out.tif").exists()
+
+
+# QGIS: the mask parameters of the editing algorithms (training-free, one 64-px tile: seconds per run)
+SMALL = {"TILE_SIZE": 64, "OVERLAP": 8, "MARGIN": 4, "CONTEXT_SIZE": 64, "FEATHER": 4, "BACKEND": 1, "START_STEP": 60}
+
+
+def test_regenerate_in_qgis_edits_exactly_the_mask(qgis_app, scene_path, tmp_path):
+    import processing
+
+    codes = scl_codes()
+    mask = write_band(tmp_path / "scl.tif", codes)
+    out, mask_out = tmp_path / "edited.tif", tmp_path / "edit_mask.tif"
+    processing.run("rsedit:regenerate", {
+        "INPUT": str(scene_path), "ROI_MASK": str(mask), "ROI_MASK_BAND": 1, "ROI_MASK_VALUES": "8, 10",
+        "ROI_MASK_DILATION": 2, "OUTPUT": str(out), "OUTPUT_MASK": str(mask_out), **SMALL})
+    expected = disk_dilation(np.isin(codes, (CLOUD, CIRRUS)), 2)
+    with rasterio.open(scene_path) as source, rasterio.open(out) as edited, rasterio.open(mask_out) as weights:
+        assert np.array_equal(weights.read(1) > 0, expected)
+        assert np.array_equal(edited.read()[:, ~expected], source.read()[:, ~expected])
+        assert not np.array_equal(edited.read()[:, expected], source.read()[:, expected])
+        assert edited.tags()["RSEDIT_ROI_SOURCE"] == RoiMaskRaster(str(mask), values=(8, 10), dilation=2).describe()
+
+
+@pytest.mark.parametrize("algorithm", ["rsedit:regenerate", "rsedit:edittext", "rsedit:copyroi",
+                                       "rsedit:editpretrained", "rsedit:beforeafterpairs", "rsedit:trainscenemodel"])
+def test_every_algorithm_takes_polygons_or_a_mask_but_not_both(qgis_app, algorithm, scene_path, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from qgis_helpers import box_polygons
+
+    mask = str(write_band(tmp_path / "scl.tif", scl_codes()))
+    outputs = {"OUTPUT": str(tmp_path / ("model.safetensors" if algorithm.endswith("model") else "out.tif")),
+               "OUTPUT_FOLDER": str(tmp_path / "pairs")}
+    required = {"rsedit:copyroi": {"SOURCE": box_polygons([(50, 50, 60, 60)])},
+                "rsedit:editpretrained": {"MODEL": str(tmp_path / "no-model"), "PROMPT": "a lake"}}.get(algorithm, {})
+    cases = [
+        ({}, "Give the regions of interest: a polygon layer for '.*', or a raster"),
+        ({"ROIS": box_polygons([(10, 10, 40, 40)]), "ROI_MASK": mask, "ROI_MASK_VALUES": "8"}, "not both"),
+        ({"ROIS": box_polygons([(10, 10, 40, 40)]), "ROI_MASK_DILATION": 3}, "'Dilate the mask by \\(pixels\\)' apply "
+                                                                              "only to a ROI mask raster"),
+        ({"ROI_MASK": mask}, "ROI mask values .* or a ROI mask threshold"),
+        ({"ROI_MASK": mask, "ROI_MASK_VALUES": "8", "ROI_MASK_THRESHOLD": 0.0}, "not both and not neither"),
+        ({"ROI_MASK": mask, "ROI_MASK_VALUES": "8,x"}, "'x' is not a number"),
+    ]
+    for rois, message in cases:
+        with pytest.raises(QgsProcessingException, match=message):
+            processing.run(algorithm, {"INPUT": str(scene_path), **required, **rois, **outputs})
+    assert not (tmp_path / "out.tif").exists() and not (tmp_path / "pairs").exists()
+
+
+def test_beforeafterpairs_and_trainscenemodel_in_qgis_take_a_mask(qgis_app, scene_path, tmp_path, monkeypatch):
+    import processing
+
+    from test_qgis_workflow_algorithms import read_index, tiny_preset
+
+    codes = np.zeros((SIZE, SIZE), dtype=np.uint8)
+    codes[30:50, 40:64] = 1
+    mask = write_band(tmp_path / "mask.tif", codes)
+    result = processing.run("rsedit:beforeafterpairs", {
+        "INPUT": str(scene_path), "ROI_MASK": str(mask), "ROI_MASK_VALUES": "1", "MODE": 1, "VARIANTS": 1,
+        "OUTPUT_FOLDER": str(tmp_path / "pairs"), **SMALL})
+    [row] = read_index(result["INDEX"])
+    assert row["roi_id"] == "0"
+    with rasterio.open(tmp_path / "pairs" / row["mask_path"]) as chip_mask, \
+            rasterio.open(tmp_path / "pairs" / row["post_path"]) as post:
+        window = codes[row["row_off"]:row["row_off"] + row["height"], row["col_off"]:row["col_off"] + row["width"]]
+        assert np.array_equal(chip_mask.read(1) > 0, window == 1)
+        assert post.tags()["RSEDIT_ROI_SOURCE"] == RoiMaskRaster(str(mask), values=(1,)).describe()
+
+    tiny_preset(monkeypatch)
+    monkeypatch.setenv("RSEDIT_CACHE_DIR", str(tmp_path / "cache"))  # never the user's real cache
+    model = tmp_path / "scene_model.safetensors"
+    processing.run("rsedit:trainscenemodel", {"INPUT": str(scene_path), "ROI_MASK": str(mask), "ROI_MASK_VALUES": "1",
+                                              "CONTEXT_SIZE": 32, "DEVICE": 1, "OUTPUT": str(model)})
+    assert model.is_file()
