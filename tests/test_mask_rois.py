@@ -202,6 +202,8 @@ def test_bad_masks_are_refused_before_any_edit(scene_path, tmp_path):
     codes = scl_codes()
     mask = write_band(tmp_path / "scl.tif", codes)
     elsewhere = write_band(tmp_path / "far.tif", codes, transform=from_origin(100000, 1000000, 10, 10))
+    coarser_without_crs = write_band(tmp_path / "no_crs.tif", codes[::2, ::2], crs=None,
+                                     transform=from_origin(500000, 5000000, 20, 20))
 
     def refused(spec, message, **options):
         with pytest.raises(InputError, match=message):
@@ -213,6 +215,7 @@ def test_bad_masks_are_refused_before_any_edit(scene_path, tmp_path):
     refused(RoiMaskRaster(mask, values=(7,)), "scl.tif' \\(band 1, values 7\\) marks no pixel")
     refused(RoiMaskRaster(mask, threshold=200), "pixels >= 200\\) marks no pixel")
     refused(RoiMaskRaster(elsewhere, values=(8,)), "does not overlap the raster")
+    refused(RoiMaskRaster(coarser_without_crs, values=(8,)), "on another grid than the raster and has no CRS")
     # the one-pixel speck cannot be edited; the message says the dilation that makes it wide enough
     refused(RoiMaskRaster(mask, values=(8,)), "1 region\\(s\\) narrower than 4 pixels.*column 20, row 140.*at least 2")
     refused(RoiMaskRaster(mask, values=(8,), dilation=2), "rois_crs and rois_layer describe polygons", rois_crs=CRS)
