@@ -12,7 +12,7 @@ _EXPORTS = {
     "EditResult": "engine", "edit_raster": "engine",
     "CancelledError": "errors", "CheckpointError": "errors", "InputError": "errors", "ModelError": "errors",
     "RSEditError": "errors",
-    "RoiMask": "masks",
+    "RoiMask": "masks", "RoiMaskRaster": "mask_rois", "mask_rois": "mask_rois",
     "COMPRESSIONS": "output",
     "Roi": "rois", "RoiFeature": "rois", "prepare_rois": "rois", "read_roi_file": "rois",
     "Scene": "scene", "open_scene": "scene",

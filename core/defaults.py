@@ -33,3 +33,4 @@ MAX_GUIDANCE_VIEWS = 64
 NUM_TIMESTEPS = 100  # SinDDM's diffusion steps: start steps are 0..99
 MAX_START_SCALE = 16
 MIN_TARGET_PIXELS = 4  # a ROI narrower than this (in pixels) has nothing to edit, in every mode
+MAX_MASK_DILATION = 512  # a raster mask's dilation (pixels): each block is read with this halo around it

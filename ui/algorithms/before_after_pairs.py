@@ -25,6 +25,7 @@ from ..i18n import tr
 from ..layers import raster_path, roi_features
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm
+from .mask_parameters import add_mask_parameters, mask_help, roi_mask
 
 PAIR_MODES = ["text", "regenerate"]
 
@@ -37,7 +38,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         return tr("Generate before/after pairs")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(
+        text = tr(
             "Builds training data for change-detection and damage-assessment models. For every polygon, every "
             "prompt and every variant it writes a pair of GeoTIFFs of the polygon's chip (a square of tile size "
             "pixels centred on it; larger polygons get several chips): <i>pre</i> holds the untouched source "
@@ -59,11 +60,13 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
             "its chip's border. The other advanced settings are those of the editing algorithms.\n\n"
             "Example: a post-event orthophoto, 50 building polygons, prompts 'a damaged house' and 'a "
             "collapsed roof', 3 variants: 300 pairs and their index.")
+        return text + "\n\n" + mask_help()
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROIS, self.rois_label(), [QgsProcessing.TypeVectorPolygon]))
+            self.ROIS, self.rois_label(), [QgsProcessing.TypeVectorPolygon], optional=True))
+        add_mask_parameters(self)
         self.addParameter(QgsProcessingParameterEnum(
             "MODE", tr("Mode"), [tr("Text prompts"), tr("Regenerate (no prompt)")], defaultValue=0))
         self.addParameter(QgsProcessingParameterString(
@@ -102,8 +105,13 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
 
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         path = raster_path(layer, tr("Raster"))
-        source = self.parameterAsSource(parameters, self.ROIS, context)
-        features, crs_wkt = roi_features(source, self.rois_label())
+        mask = roi_mask(self, parameters, context, self.ROIS, self.rois_label())
+        if mask is None:
+            source = self.parameterAsSource(parameters, self.ROIS, context)
+            rois, crs_wkt = roi_features(source, self.rois_label())
+            roi_source = source.sourceName()  # the layer's name, as the dialog shows it
+        else:
+            rois, crs_wkt, roi_source = mask, None, mask.describe()
         folder = self.parameterAsFileOutput(parameters, "OUTPUT_FOLDER", context)
         mode = PAIR_MODES[self.parameterAsEnum(parameters, "MODE", context)]
         prompts = self._prompts(parameters, context)
@@ -118,7 +126,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         fields = dict(self.scene_model_settings(parameters, context),
                       tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
                       margin=self.parameterAsInt(parameters, "MARGIN", context),
-                      extra_tags={"RSEDIT_ROI_SOURCE": source.sourceName()})
+                      extra_tags={"RSEDIT_ROI_SOURCE": roi_source})
         if mode == "text":
             fields.update(clip_settings(self, parameters, context), prompt=prompts[0] if prompts else None,
                           prompt_field=field)
@@ -126,7 +134,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         bridge = FeedbackBridge(feedback)
         try:
             result = generate_pairs(
-                path, features, folder, settings, rois_crs=crs_wkt, prompts=prompts,
+                path, rois, folder, settings, rois_crs=crs_wkt, prompts=prompts,
                 variants=self.parameterAsInt(parameters, "VARIANTS", context),
                 progress=bridge.progress, is_cancelled=bridge.is_cancelled)
         except PairsCancelledError as cancelled:

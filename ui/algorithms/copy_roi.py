@@ -8,6 +8,7 @@ from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSource, QgsPro
 from ..i18n import tr
 from ..layers import roi_features
 from .edit_base import SceneEditAlgorithm
+from .mask_parameters import mask_help
 
 
 class CopyRoiAlgorithm(SceneEditAlgorithm):
@@ -23,7 +24,7 @@ class CopyRoiAlgorithm(SceneEditAlgorithm):
         return tr("Copy ROI content to target ROIs")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(
+        text = tr(
             "Places the content of a source polygon (oil tanks, PV panels, a wind turbine, a ship) into every "
             "target polygon, resampled to each target's size, and lets the scene model blend it into its new "
             "surroundings. Pixels outside the targets are unchanged.\n\n"
@@ -32,6 +33,7 @@ class CopyRoiAlgorithm(SceneEditAlgorithm):
             "<b>Target polygons</b>: where the content goes; each at least 4 pixels across.\n"
             "<b>Copy strength</b>: 0.8 copies closely; lower values keep more of the target's own content.\n\n"
             "Example: a port orthophoto, one polygon around an oil tank as source, five empty lots as targets.")
+        return text + "\n\n" + mask_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(

@@ -1,5 +1,5 @@
-"""What the editing algorithms share: raster + ROI inputs, scene-model and sampling settings,
-the edited raster and edit-mask outputs, and the call into rsedit.core.scene_edit."""
+"""What the editing algorithms share: raster + ROI inputs (polygons or a raster mask), scene-model
+and sampling settings, the edited raster and edit-mask outputs, and the call into rsedit.core.scene_edit."""
 from __future__ import annotations
 
 from typing import Any
@@ -25,6 +25,7 @@ from ..feedback import FeedbackBridge
 from ..i18n import tr
 from ..layers import check_roi_file_names_its_layer, raster_path, roi_features, warn_if_without_crs
 from .base import RSEditAlgorithm
+from .mask_parameters import add_mask_parameters, roi_mask
 from .parameters import add_tiling_parameters, tiling_settings
 
 BACKENDS = ["auto", *defaults.BACKENDS]  # the labels below follow this order
@@ -72,7 +73,8 @@ class SceneEditAlgorithm(RSEditAlgorithm):
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROIS, self.rois_label(), [QgsProcessing.TypeVectorPolygon]))
+            self.ROIS, self.rois_label(), [QgsProcessing.TypeVectorPolygon], optional=True))
+        add_mask_parameters(self)
         self.add_mode_parameters()
         self.addParameter(QgsProcessingParameterNumber(
             "SEED", tr("Random seed (same seed, same edit)"), QgsProcessingParameterNumber.Integer, 0, False, 0))
@@ -113,9 +115,13 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         return {}, {}
 
     def read_inputs(self, parameters: dict[str, Any], context: QgsProcessingContext,
-                    feedback: QgsProcessingFeedback) -> tuple[str, list, str]:
-        """(raster path, ROI features, their CRS WKT), with QGIS's selected-features-only honoured."""
+                    feedback: QgsProcessingFeedback) -> tuple[str, Any, str | None]:
+        """(raster path, ROI features, their CRS WKT), with QGIS's selected-features-only honoured;
+        (raster path, RoiMaskRaster, None) when a raster mask gives the ROIs."""
         path = raster_path(self.parameterAsRasterLayer(parameters, self.INPUT, context), tr("Raster"))
+        mask = roi_mask(self, parameters, context, self.ROIS, self.rois_label())
+        if mask is not None:
+            return path, mask, None
         check_roi_file_names_its_layer(parameters.get(self.ROIS))
         features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), self.rois_label())
         warn_if_without_crs(crs_wkt, self.rois_label(), feedback)

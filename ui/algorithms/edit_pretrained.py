@@ -19,6 +19,7 @@ from ..feedback import FeedbackBridge
 from ..i18n import tr
 from ...core import defaults
 from .edit_base import DEVICES, SceneEditAlgorithm, advanced, device_labels, feather_parameter
+from .mask_parameters import mask_help
 
 VARIANTS = ["source", "null"]
 REPLACEMENTS = ["inversion", "noise"]
@@ -36,7 +37,7 @@ class EditPretrainedAlgorithm(SceneEditAlgorithm):
         return tr("Edit with pretrained diffusion model")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(
+        text = tr(
             "Edits each polygon with a pretrained text-to-image latent diffusion model (a Stable Diffusion 1.x/2.x "
             "folder in diffusers format, or a hub id): the tile is inverted with DDIM under the source caption, then "
             "re-sampled with three predictions per step (null text, source caption, edit prompt), optionally pulled "
@@ -54,6 +55,7 @@ class EditPretrainedAlgorithm(SceneEditAlgorithm):
             "<b>Example</b>: a river scene with a polygon along its banks; model ~/models/stable-diffusion-v1-5, "
             "source caption 'an aerial photograph of a river', edit prompt 'an aerial photograph of a flooded "
             "river', γ 1, β 7.5, 25 steps.")
+        return text + "\n\n" + mask_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString(

@@ -22,6 +22,7 @@ from ...core.settings import ALLOW_PARAPHRASE_COMMAND_ENV, QGIS_ALLOW_PARAPHRASE
 from ..i18n import tr
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm, advanced
+from .mask_parameters import mask_help
 
 
 def paraphrase_command_enabled() -> bool:
@@ -59,7 +60,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         return tr("Edit with text prompt in ROIs")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(
+        text = tr(
             "Edits each polygon towards a text prompt, e.g. 'a forest on fire', 'a flooded river' or 'a damaged "
             "house', while keeping the scene's own look. A CLIP model (RemoteCLIP recommended for remote sensing) "
             "steers a diffusion model of the scene; the prompt is averaged with paraphrases (prompt ensembling) "
@@ -82,6 +83,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "come from a shared model, a project or the history): set the QGIS setting {key} to true, or the "
             "environment variable {env}=1. Its command line is written to the log when it runs.").format(
             key=QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, env=ALLOW_PARAPHRASE_COMMAND_ENV)
+        return text + "\n\n" + mask_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), optional=True))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from .edit_base import SceneEditAlgorithm
+from .mask_parameters import mask_help
 
 
 class RegenerateAlgorithm(SceneEditAlgorithm):
@@ -15,7 +16,7 @@ class RegenerateAlgorithm(SceneEditAlgorithm):
         return tr("Regenerate ROIs (remove clouds or objects)")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(
+        text = tr(
             "Replaces the content of each polygon with new content sampled from a model of the scene itself, "
             "made to agree with its surroundings: clouds, their shadows, vehicles or buildings disappear into "
             "the local land cover. Pixels outside the polygons are copied unchanged and nodata stays nodata.\n\n"
@@ -29,3 +30,4 @@ class RegenerateAlgorithm(SceneEditAlgorithm):
             "Outputs: the edited GeoTIFF (same CRS, grid, data type and nodata as the input, with provenance tags) "
             "and an optional edit mask.\n\n"
             "Example: Landsat scene + three cloud polygons → a cloud-free version of the scene.")
+        return text + "\n\n" + mask_help()

@@ -19,6 +19,7 @@ from ..i18n import tr
 from ..layers import raster_path, roi_features
 from .base import RSEditAlgorithm
 from .edit_base import DEVICES, PRESETS, device_labels, preset_labels
+from .mask_parameters import add_mask_parameters, mask_help, roi_mask
 
 
 class TrainSceneModelAlgorithm(RSEditAlgorithm):
@@ -32,7 +33,7 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
         return tr("Train scene model")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(
+        text = tr(
             "Trains a single-image diffusion model (SinDDM) on the area around the polygons, at the raster's "
             "native resolution, and saves it as a .safetensors file that the editing algorithms reuse "
             "('Trained scene model to reuse'). Editing also trains and caches a model by itself when the "
@@ -43,11 +44,13 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
             "training, for repeatable runs.\n"
             "Cancel stops training within a second or two and writes nothing.\n\n"
             "Example: a drone orthophoto and the field polygon, preset fast, output field_model.safetensors.")
+        return text + "\n\n" + mask_help()
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer("INPUT", tr("Raster")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "ROIS", tr("Area to learn (polygons)"), [QgsProcessing.TypeVectorPolygon]))
+            "ROIS", tr("Area to learn (polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True))
+        add_mask_parameters(self)
         self.addParameter(QgsProcessingParameterEnum("PRESET", tr("Training preset"), preset_labels(), defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "CONTEXT_SIZE", tr("Context (pixels)"), QgsProcessingParameterNumber.Integer, 256, False, 32, 4096))
@@ -59,17 +62,20 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
 
     def perform(self, parameters, context, feedback) -> dict[str, Any]:
         from ...core.scene import open_scene
-        from ...core.rois import prepare_rois
+        from ...core.scene_edit import scene_rois
         from ...core.scene_models import save_scene_model, train_scene_model
 
         path = raster_path(self.parameterAsRasterLayer(parameters, "INPUT", context), tr("Raster"))
-        features, crs_wkt = roi_features(self.parameterAsSource(parameters, "ROIS", context), tr("Area to learn (polygons)"))
+        label = tr("Area to learn (polygons)")
+        mask = roi_mask(self, parameters, context, "ROIS", label)
+        features, crs_wkt = (mask, None) if mask is not None else roi_features(
+            self.parameterAsSource(parameters, "ROIS", context), label)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         if not out.lower().endswith(".safetensors"):
             raise QgsProcessingException(tr("Scene models are saved as .safetensors files: change the output name."))
         bridge = FeedbackBridge(feedback)
         with open_scene(path) as scene:
-            rois = prepare_rois(features, crs_wkt, scene)
+            rois = scene_rois(features, crs_wkt, scene)
             model, _ = train_scene_model(
                 scene, rois, preset=PRESETS[self.parameterAsEnum(parameters, "PRESET", context)],
                 context_size=self.parameterAsInt(parameters, "CONTEXT_SIZE", context), use_cache=False,
