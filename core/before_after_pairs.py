@@ -39,8 +39,7 @@ from .error_boundary import user_errors
 from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
 from .scene_edit import (RoiInput, check_device, check_rois_editable, model_fingerprint,
-                         provenance_tags, scene_rois)
-from .scene_models import obtain_scene_model
+                         provenance_tags, scene_model, scene_rois)
 from .settings import RegenerateSettings, TextSettings
 from .variant_editor import VariantEditor
 from .version import plugin_version
@@ -285,8 +284,7 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
             # before training, so that a bad CLIP choice fails at once
             clip = load_guidance_clip(settings.clip_model, settings.clip_weights, settings.device)
         editors = _PairEditors(scene, roi_list, settings, clip)
-        model, trained_now = obtain_scene_model(scene, roi_list, settings,
-                                                progress=lambda f, m: report(0.5 * f, m), is_cancelled=stop)
+        model, trained_now = scene_model(scene, roi_list, settings, lambda f, m: report(0.5 * f, m), stop)
         editors.model = model
         start = 0.5 if trained_now else 0.0
         fingerprint = model_fingerprint(model)

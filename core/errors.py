@@ -28,3 +28,12 @@ class ModelError(RSEditError):
 
 class CheckpointError(ModelError):
     """A checkpoint file is missing, corrupt, truncated or does not fit the data it is used with."""
+
+
+class TrainingDataError(ModelError):
+    """The pixels a scene model is to learn from cannot be used (too little valid data at some scale).
+    `reason` says what is wrong with them; the core, which knows the ROIs and the settings, says what to change."""
+
+    def __init__(self, reason: str, action: str = "give the model an area with more valid pixels") -> None:
+        super().__init__(f"{reason[:1].upper()}{reason[1:]}: {action}.")
+        self.reason = reason  # lower case, to follow "cannot learn from ...: "

@@ -28,13 +28,13 @@ from shapely.affinity import translate
 from . import defaults
 from .editors import build_editor, copy_source_patch
 from .engine import EditResult, edit_raster
-from .error_boundary import user_errors
+from .error_boundary import scene_model_errors, user_errors
 from .errors import InputError
 from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
 from .rois import Roi, RoiFeature, prepare_rois, read_roi_file
 from .scene import Scene, open_scene
-from .scene_models import SceneModel, obtain_scene_model
+from .scene_models import SceneModel, default_backend, obtain_scene_model
 from .settings import EditSettings, PretrainedSettings, SampledEditSettings, settings_for_mode
 from .variant_editor import VariantEditor
 from .version import plugin_version
@@ -134,11 +134,19 @@ def prepare_editor(scene: Scene, rois: Sequence[Roi], settings: EditSettings, *,
     """(the mode's editor, its scene model, whether the model was trained in this call)."""
     copy_patch = copy_source_patch(scene, copy_source, copy_source_crs) if settings.mode == "copy" else None
     if isinstance(settings, SampledEditSettings):
-        model, trained_now = obtain_scene_model(scene, rois, settings, progress=progress, is_cancelled=is_cancelled)
+        model, trained_now = scene_model(scene, rois, settings, progress, is_cancelled)
         editor = build_editor(settings, scene, rois, model, clip=clip, copy_patch=copy_patch)
         return editor, model, trained_now
     editor = build_editor(settings, scene, rois, None)
     return editor, SceneModel("pretrained-latent", None, editor.description), False
+
+
+def scene_model(scene: Scene, rois: Sequence[Roi], settings: SampledEditSettings,
+                progress: Optional[ProgressCallback] = None,
+                is_cancelled: Optional[CancelCheck] = None) -> tuple[SceneModel, bool]:
+    """obtain_scene_model, with a context the model cannot learn from told in terms of the ROIs and settings."""
+    with scene_model_errors(rois, settings.backend or default_backend(), settings.context_size):
+        return obtain_scene_model(scene, rois, settings, progress=progress, is_cancelled=is_cancelled)
 
 
 def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, os.PathLike],

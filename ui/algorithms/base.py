@@ -1,9 +1,12 @@
 """What every RSEdit algorithm shares: translation, icon, dependency checks, error mapping."""
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from qgis.core import (
+    Qgis,
+    QgsMessageLog,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
@@ -57,6 +60,13 @@ class RSEditAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("Cancelled: no output was written.")) from None
         except RSEditError as error:
             raise QgsProcessingException(str(error)) from None
+        except QgsProcessingException:
+            raise
+        except Exception as error:  # noqa: BLE001 (a fault outside core's boundary: one line here, the traceback in the log)
+            QgsMessageLog.logMessage(traceback.format_exc(), "RSEdit", Qgis.Critical)
+            raise QgsProcessingException(tr("{name} failed: {error}. This is a fault in RSEdit; the log has the "
+                                            "details, please report them.").format(
+                name=self.displayName(), error=" ".join(str(error).split()) or type(error).__name__)) from None
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
             feedback: QgsProcessingFeedback) -> dict[str, Any]:
