@@ -82,9 +82,10 @@ def scene_model_errors(rois: Sequence[Any], backend: Optional[str], context_size
     except TrainingDataError as error:
         name = f"{backend} scene model" if backend else "scene model"
         other = ", or choose the trained backend" if backend == "training-free" else ""
-        raise InputError(f"The {name} cannot learn from the area around {roi_names(rois)}: {error.reason}. Enlarge "
-                         f"the training context (context_size, now {context_size} px) so it takes in more valid "
-                         f"pixels, or move the ROIs away from nodata areas{other}.") from None
+        action = error.action or (f"enlarge the training context (context_size, now {context_size} px) so it takes "
+                                  f"in more valid pixels, or move the ROIs away from nodata areas{other}")
+        raise InputError(f"The {name} cannot learn from the area around {roi_names(rois)}: {error.reason}: "
+                         f"{action}.") from None
 
 
 def roi_names(rois: Sequence[Any], most: int = 8) -> str:

@@ -31,9 +31,11 @@ class CheckpointError(ModelError):
 
 
 class TrainingDataError(ModelError):
-    """The pixels a scene model is to learn from cannot be used (too little valid data at some scale).
-    `reason` says what is wrong with them; the core, which knows the ROIs and the settings, says what to change."""
+    """The pixels a scene model is to learn from cannot be used. `reason` says what is wrong with them;
+    `action` what to change when that does not depend on where they come from (None: too few valid
+    pixels, and the core, which knows the ROIs and the settings, says how to give it more)."""
 
-    def __init__(self, reason: str, action: str = "give the model an area with more valid pixels") -> None:
-        super().__init__(f"{reason[:1].upper()}{reason[1:]}: {action}.")
+    def __init__(self, reason: str, action: str | None = None) -> None:
+        super().__init__(f"{reason[:1].upper()}{reason[1:]}: {action or 'give the model an area with more valid pixels'}.")
         self.reason = reason  # lower case, to follow "cannot learn from ...: "
+        self.action = action

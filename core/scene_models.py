@@ -19,7 +19,7 @@ import numpy as np
 from rasterio.windows import Window
 
 from . import defaults
-from .errors import CancelledError, InputError, ModelError, RSEditError
+from .errors import CancelledError, InputError, ModelError, RSEditError, TrainingDataError
 from .rois import Roi
 from .scene import Scene
 
@@ -203,6 +203,8 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
                               progress=progress, is_cancelled=is_cancelled)
     except CancelledError:
         raise CancelledError("Training was cancelled.") from None
+    except TrainingDataError:
+        raise  # the caller names the ROIs and the setting to change (error_boundary.scene_model_errors)
     except ModelError as error:
         raise RSEditError(str(error)) from None
     if use_cache:

@@ -21,6 +21,13 @@ PERCENTILE_TARGET = 0.8  # model value of the percentiles; see the module docstr
 _MAX_STAT_PIXELS = 4_000_000  # percentiles from a regular subsample beyond this: same result, less memory
 
 
+def non_finite_band(number: int) -> TrainingDataError:
+    """A band (1-based `number`) without a finite value where the others are valid: NaN is not nodata
+    to GDAL unless the raster says so."""
+    return TrainingDataError(f"band {number} holds only NaN or infinite values in the training area",
+                             "set the raster's nodata value, or leave that band out")
+
+
 @dataclass(frozen=True)
 class BandNormalization:
     low: tuple[float, ...]  # per band: value mapped to -1
@@ -58,9 +65,7 @@ class BandNormalization:
             values = band[index].astype(np.float64)
             values = values[np.isfinite(values)]
             if values.size == 0:
-                # NaN bands are not nodata to GDAL unless the raster says so
-                raise TrainingDataError(f"band {number} holds only NaN or infinite values in the training area",
-                                        "set the raster's nodata value, or leave that band out")
+                raise non_finite_band(number)
             low, high = np.percentile(values, percentiles)
             if not high > low:  # a constant band: any non-zero span inverts exactly
                 high = low + 1.0

@@ -128,9 +128,8 @@ def build_scale_patches(
     blurry = None if blurry is None else blurry.float()
     height, width = sharp.shape[-2:]
     if patch_size < 1 or height < patch_size or width < patch_size:
-        raise TrainingDataError(
-            f"a {height}x{width} px level of the image is smaller than the {patch_size}x{patch_size} px patches "
-            "the training-free model copies", "give it a larger image or a smaller patch size")
+        raise TrainingDataError(f"a {height}x{width} px level of the training area is smaller than the "
+                                f"{patch_size}x{patch_size} px patches the training-free model copies")
     patch_valid = valid_patches(weight, patch_size)
     rows, cols = patch_grid(height, width, patch_size)
     usable = torch.arange(rows * cols, device=sharp.device)
