@@ -347,3 +347,34 @@ def test_a_missing_package_says_what_to_install(inputs, tmp_path, monkeypatch):
         edit_scene(failure.raster, [pixel_box(*ROI)], tmp_path / "out.tif", rois_crs=CRS, **failure.api)
     assert_says(str(raised.value), "needs the Python package 'open_clip'", "requirements.txt")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.usefixtures("qgis_app")
+@pytest.mark.parametrize("where", ["models", "ui"])
+def test_a_fault_in_qgis_is_one_line_and_its_traceback_is_in_the_qgis_log(where, tmp_path, monkeypatch):
+    """A fault raised under core's boundary (in models/) or outside it (in the algorithm's own code)."""
+    import processing
+    from qgis.core import QgsApplication, QgsProcessingException
+
+    from qgis_helpers import box_polygons
+    from rsedit.ui.algorithms import edit_base
+
+    error = type("LibraryError", (Exception,), {})("a library's own failure\nover two lines")
+    if where == "models":
+        monkeypatch.setattr(PatchDenoiser, "__call__", _raise(error))
+    else:
+        monkeypatch.setattr(edit_base, "FeedbackBridge", _raise(error))
+    logged: list[str] = []
+    record = lambda message, tag, level: logged.append(message) if tag == "RSEdit" else None  # noqa: E731
+    QgsApplication.messageLog().messageReceived.connect(record)
+    try:
+        scene = write_textured_scene(tmp_path / "scene.tif", SIZE, nodata=0)
+        with pytest.raises(QgsProcessingException) as raised:
+            processing.run("rsedit:regenerate", {"INPUT": str(scene), "ROIS": box_polygons([ROI]),
+                                                 "OUTPUT": str(tmp_path / "out.tif"), "BACKEND": TRAINING_FREE,
+                                                 **QGIS_SMALL})
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(record)
+    assert_says(str(raised.value), "a library's own failure over two lines", "fault in RSEdit; the log has the details")
+    assert any("Traceback" in message and "LibraryError" in message for message in logged), logged
+    assert sorted(os.listdir(tmp_path)) == ["scene.tif"]
