@@ -28,3 +28,14 @@ class ModelError(RSEditError):
 
 class CheckpointError(ModelError):
     """A checkpoint file is missing, corrupt, truncated or does not fit the data it is used with."""
+
+
+class TrainingDataError(ModelError):
+    """The pixels a scene model is to learn from cannot be used. `reason` says what is wrong with them;
+    `action` what to change when that does not depend on where they come from (None: too few valid
+    pixels, and the core, which knows the ROIs and the settings, says how to give it more)."""
+
+    def __init__(self, reason: str, action: str | None = None) -> None:
+        super().__init__(f"{reason[:1].upper()}{reason[1:]}: {action or 'give the model an area with more valid pixels'}.")
+        self.reason = reason  # lower case, to follow "cannot learn from ...: "
+        self.action = action

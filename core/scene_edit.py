@@ -141,7 +141,7 @@ def prepare_editor(scene: Scene, rois: Sequence[Roi], settings: EditSettings, *,
     """(the mode's editor, its scene model, whether the model was trained in this call)."""
     copy_patch = copy_source_patch(scene, copy_source, copy_source_crs) if settings.mode == "copy" else None
     if isinstance(settings, SampledEditSettings):
-        model, trained_now = obtain_scene_model(scene, rois, settings, progress=progress, is_cancelled=is_cancelled)
+        model, trained_now = obtain_scene_model(scene, rois, settings, progress, is_cancelled)
         editor = build_editor(settings, scene, rois, model, clip=clip, copy_patch=copy_patch)
         return editor, model, trained_now
     editor = build_editor(settings, scene, rois, None)

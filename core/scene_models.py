@@ -19,7 +19,8 @@ import numpy as np
 from rasterio.windows import Window
 
 from . import defaults
-from .errors import CancelledError, InputError, ModelError, RSEditError
+from .error_boundary import scene_model_errors
+from .errors import CancelledError, InputError, ModelError, RSEditError, TrainingDataError
 from .rois import Roi
 from .scene import Scene
 
@@ -214,6 +215,8 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
                               progress=progress, is_cancelled=is_cancelled)
     except CancelledError:
         raise CancelledError("Training was cancelled.") from None
+    except TrainingDataError:
+        raise  # the caller names the ROIs and the setting to change (error_boundary.scene_model_errors)
     except ModelError as error:
         raise RSEditError(str(error)) from None
     if use_cache:
@@ -254,16 +257,18 @@ def obtain_scene_model(scene: Scene, rois: Sequence[Roi], settings: Any,
                        is_cancelled: Optional[Callable[[], bool]] = None) -> tuple[SceneModel, bool]:
     """The scene model of a sampled edit (core.settings.SampledEditSettings), and whether it was trained
     in this call: the given checkpoint, else the chosen (or default) backend on the context around the
-    ROIs, which the model does not see when the mode must not learn them (settings.learns_rois)."""
+    ROIs, which the model does not see when the mode must not learn them (settings.learns_rois).
+    Pixels the model cannot learn from are an InputError naming the ROIs and the setting to change."""
     if settings.checkpoint:
         return load_trained_model(settings.checkpoint, len(scene.data_bands)), False
     backend = settings.backend or default_backend()
     leave_out = not settings.learns_rois
-    if backend == "trained":
-        model, cached = train_scene_model(scene, rois, preset=settings.preset, context_size=settings.context_size,
-                                          cache_dir=settings.cache_dir, use_cache=settings.use_cache,
-                                          device=settings.device, seed=settings.seed, leave_out_rois=leave_out,
-                                          progress=progress, is_cancelled=is_cancelled)
-        return model, not cached
-    return build_training_free_model(scene, rois, context_size=settings.context_size, device=settings.device,
-                                     leave_out_rois=leave_out), False
+    with scene_model_errors(rois, backend, settings.context_size):
+        if backend == "trained":
+            model, cached = train_scene_model(scene, rois, preset=settings.preset, context_size=settings.context_size,
+                                              cache_dir=settings.cache_dir, use_cache=settings.use_cache,
+                                              device=settings.device, seed=settings.seed, leave_out_rois=leave_out,
+                                              progress=progress, is_cancelled=is_cancelled)
+            return model, not cached
+        return build_training_free_model(scene, rois, context_size=settings.context_size, device=settings.device,
+                                         leave_out_rois=leave_out), False

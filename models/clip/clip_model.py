@@ -87,16 +87,17 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
         else:
             loaded = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            f"{path.name} holds Python objects besides tensors, and RSEdit does not unpickle them "
-            f"(that could run code from the file). Save a plain state dict "
-            f"(torch.save(model.state_dict(), path)) or convert it to .safetensors. ({exc})"
-        ) from exc
+        # torch's weights_only refusal names the class it will not unpickle; any other unpickling
+        # failure is a file that is not a checkpoint (torch's own text is many lines about trust)
+        if "Unsupported global" in str(exc):
+            raise CheckpointError(
+                f"{path.name} holds Python objects besides tensors, and RSEdit does not unpickle them "
+                f"(that could run code from the file). Save a plain state dict "
+                f"(torch.save(model.state_dict(), path)) or convert it to .safetensors."
+            ) from exc
+        raise _unreadable(path) from exc
     except Exception as exc:  # corrupt, truncated or not a checkpoint at all
-        raise CheckpointError(
-            f"Cannot read CLIP weights from {path}: {exc}. The file may be incomplete (download "
-            f"it again) or not a PyTorch/safetensors checkpoint."
-        ) from exc
+        raise _unreadable(path) from exc
 
     if isinstance(loaded, Mapping) and isinstance(loaded.get("state_dict"), Mapping):
         loaded = loaded["state_dict"]
@@ -111,6 +112,14 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     if all(k.startswith("module.") for k in state):
         state = {k[len("module."):]: v for k, v in state.items()}
     return state
+
+
+def _unreadable(path: Path) -> CheckpointError:
+    return CheckpointError(
+        f"Cannot read CLIP weights from {path}: it is not a PyTorch or safetensors checkpoint, or it is "
+        f"incomplete. Download it again (recommended: {RECOMMENDED_CHECKPOINT} from {REMOTECLIP_URL}) and "
+        f"choose the downloaded file."
+    )
 
 
 def _check_fits(model: nn.Module, state: Mapping[str, Tensor], path: Path, architecture: str) -> None:

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.errors import ModelError
+from ...core.errors import ModelError, TrainingDataError
 
 DEFAULT_PERCENTILES = (0.5, 99.5)
 PERCENTILE_TARGET = 0.8  # model value of the percentiles; see the module docstring
 _MAX_STAT_PIXELS = 4_000_000  # percentiles from a regular subsample beyond this: same result, less memory
+
+
+def non_finite_band(number: int) -> TrainingDataError:
+    """A band (1-based `number`) without a finite value where the others are valid: NaN is not nodata
+    to GDAL unless the raster says so."""
+    return TrainingDataError(f"band {number} holds only NaN or infinite values in the training area",
+                             "set the raster's nodata value, or leave that band out")
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,15 @@ class BandNormalization:
             raise ModelError(f"The validity mask {np.shape(valid)} does not match the data {data.shape[1:]}.")
         index = np.flatnonzero(mask)
         if index.size == 0:
-            raise ModelError("The training area has no valid pixels (all nodata or transparent): choose another area.")
+            raise TrainingDataError("the training area has no valid pixels (all nodata or transparent)")
         if index.size > _MAX_STAT_PIXELS:
             index = index[:: int(np.ceil(index.size / _MAX_STAT_PIXELS))]
         lows, highs = [], []
-        for band in pixels:
+        for number, band in enumerate(pixels, start=1):
             values = band[index].astype(np.float64)
             values = values[np.isfinite(values)]
             if values.size == 0:
-                raise ModelError("A band has no finite values in the training area: check its nodata setting.")
+                raise non_finite_band(number)
             low, high = np.percentile(values, percentiles)
             if not high > low:  # a constant band: any non-zero span inverts exactly
                 high = low + 1.0
@@ -84,6 +91,12 @@ class BandNormalization:
     def denormalize(self, values: np.ndarray) -> np.ndarray:
         """[..., bands, H, W] model values -> the source dtype (rounded and clipped to its range)."""
         self._check_bands(values, axis=-3)
+        finite = np.isfinite(values)
+        if not finite.all():
+            # integer rasters would get NaN cast to arbitrary numbers: refuse, whichever backend produced them
+            raise ModelError(f"The scene model produced {int((~finite).sum())} NaN or infinite values: its weights "
+                             "are damaged or its training diverged. Train the model again (clear the model cache "
+                             "with rsedit:clearcache if it came from there) or use the training-free backend.")
         low, high = self._span()
         data = (values.astype(np.float64) + 1.0) * 0.5 * (high - low) + low
         dtype = np.dtype(self.dtype)

@@ -110,9 +110,11 @@ class MultiScaleSampler:
 
     def _check_start(self, start: SamplingStart) -> int:
         if not 0 <= start.scale < self.pyramid.num_scales:
-            raise ModelError(f"Start scale {start.scale} is outside 0..{self.pyramid.num_scales - 1}.")
+            raise ModelError(f"The start scale {start.scale} is outside this scene model's scales 0.."
+                             f"{self.pyramid.num_scales - 1}: choose a start scale in that range.")
         if not 0 <= start.t < self.schedule.num_timesteps:
-            raise ModelError(f"Start step {start.t} is outside 0..{self.schedule.num_timesteps - 1}.")
+            raise ModelError(f"The start step {start.t} is outside this scene model's steps 0.."
+                             f"{self.schedule.num_timesteps - 1}: choose a start step in that range.")
         return start.scale
 
     def _first_iterate(

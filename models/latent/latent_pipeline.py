@@ -166,8 +166,12 @@ def load_latent_model(source: Union[str, os.PathLike], device: str = "auto",
             str(folder) if is_folder else text, dtype=torch_dtype, safety_checker=None,
             feature_extractor=None, requires_safety_checker=False, local_files_only=is_folder)
     except (OSError, ValueError, EnvironmentError) as error:
-        where = f"the folder {folder}" if is_folder else f"the hub id {text!r} (is the network reachable?)"
-        raise ModelError(f"Cannot load a Stable Diffusion model from {where}: {error}") from None
+        where, action = ((f"the folder {folder}", "give a complete diffusers Stable Diffusion folder, as written by "
+                          "save_pretrained or downloaded from the hub with all its files") if is_folder else
+                         (f"the hub id {text!r}", "check the id and that the network is reachable, or give a local "
+                          "diffusers Stable Diffusion folder"))
+        detail = " ".join(str(error).split()).rstrip(".")  # diffusers' text, on one line
+        raise ModelError(f"Cannot load a Stable Diffusion model from {where} ({detail}): {action}.") from None
     model = from_pipeline(pipeline, torch_device, torch_dtype)
     model.name = folder.name if is_folder else text
     model.description = {"backend": "pretrained-latent", "model": str(folder.resolve()) if is_folder else text,

@@ -38,6 +38,7 @@ except the subset searched when a scale has more than `max_indexed` patches, dra
 """
 from __future__ import annotations
 
+import math
 from typing import Literal, Sequence
 
 import torch
@@ -207,6 +208,18 @@ class PatchDenoiser:
         rows, cols = patch_grid(size[0], size[1], data.patch_size)
         return rows * cols * data.num_patches <= self.exact_max_pairs
 
+    def _too_small(self, scale: int, size: tuple[int, int]) -> str:
+        """What to change when an image (a tile) shrinks below one patch at `scale`: the shrink from its
+        full size to `scale` is the training image's, so the least full size follows from the patch size."""
+        patch_size = self.scales_data[scale].patch_size
+        shrink = max(self.scales_data[-1].sharp.shape[-2] / self.scales_data[scale].sharp.shape[-2],
+                     self.scales_data[-1].sharp.shape[-1] / self.scales_data[scale].sharp.shape[-1])
+        full = max(1, round(min(size) * shrink))
+        least = math.ceil(patch_size * shrink) + 1  # +1: the level sizes are rounded
+        return (f"The training-free model copies {patch_size}x{patch_size} px patches at its scale {scale}, where "
+                f"a tile of about {full} px shrinks to {size[0]}x{size[1]} px: choose a tile size of at least "
+                f"{least} px, or a smaller training context (its scales shrink less).")
+
     @torch.no_grad()
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, scale: int) -> torch.Tensor:
         scale = int(scale)
@@ -216,10 +229,7 @@ class PatchDenoiser:
             raise ModelError(f"Expected x_t shaped [B, {self.channels}, H, W], got {tuple(x_t.shape)}.")
         patch_size = self.scales_data[scale].patch_size
         if min(x_t.shape[-2:]) < patch_size:
-            raise ModelError(
-                f"At scale {scale} the image is {x_t.shape[-2]}x{x_t.shape[-1]} px, smaller than one "
-                f"{patch_size} px patch: ask for a larger output or use smaller patches."
-            )
+            raise ModelError(self._too_small(scale, tuple(x_t.shape[-2:])))
         steps = t.reshape(-1).tolist()
         if len(steps) == 1:
             steps = steps * x_t.shape[0]

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...core.errors import ModelError
+from ...core.errors import TrainingDataError
 
 DEFAULT_REDUCED_DIM = 16
 DEFAULT_MAX_INDEXED = 65_536  # beyond this, a seeded random subset is searched (windows still reach all)
@@ -128,17 +128,17 @@ def build_scale_patches(
     blurry = None if blurry is None else blurry.float()
     height, width = sharp.shape[-2:]
     if patch_size < 1 or height < patch_size or width < patch_size:
-        raise ModelError(
-            f"A {height}x{width} scale is smaller than the {patch_size}x{patch_size} patches: "
-            "use a smaller patch size or a larger image."
-        )
+        raise TrainingDataError(f"a {height}x{width} px level of the training area is smaller than the "
+                                f"{patch_size}x{patch_size} px patches the training-free model copies")
     patch_valid = valid_patches(weight, patch_size)
     rows, cols = patch_grid(height, width, patch_size)
     usable = torch.arange(rows * cols, device=sharp.device)
     if patch_valid is not None:
         usable = usable[patch_valid.reshape(-1)]
         if usable.numel() == 0:
-            raise ModelError("The image has no fully valid patch at some scale (too much nodata): choose another area.")
+            # the user's nodata (or the ROIs left out of what the model learns) leave nothing to copy at this scale
+            raise TrainingDataError(f"at the {height}x{width} px level of the training area's pyramid, no "
+                                    f"{patch_size}x{patch_size} px patch is free of nodata (or of the ROIs it must not learn)")
     if max_indexed is not None and usable.numel() > max_indexed:
         pick = torch.randperm(usable.numel(), generator=generator)[:max_indexed].to(usable.device)
         usable = usable[pick.sort().values]

@@ -141,6 +141,10 @@ def load_checkpoint(path: str | os.PathLike) -> LoadedCheckpoint:
         ) from None
     if normalization.num_bands != net_config.channels or scales.num_scales != pyramid.num_scales:
         raise CheckpointError(f"Checkpoint {path} is inconsistent (bands or scales disagree): train the model again.")
+    damaged = [name for name, tensor in ema.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if damaged:  # a diverged training or a damaged file: every edit with it would be NaN
+        raise CheckpointError(f"Checkpoint {path} holds NaN or infinite weights ({len(damaged)} tensors, e.g. "
+                              f"{damaged[0]}): its training diverged or the file is damaged; train the model again.")
     net = SinDDMNet(net_config)
     try:
         net.load_state_dict(ema, strict=True)

@@ -17,7 +17,7 @@ import torch
 from ...core.errors import ModelError, TrainingCancelled
 from ...core.progress import CancelCheck, ProgressCallback
 from ..device import autocast_dtype, prefers_channels_last, select_device, set_cpu_threads
-from ..diffusion.normalization import BandNormalization
+from ..diffusion.normalization import BandNormalization, non_finite_band
 from ..diffusion.pyramid import plan_pyramid
 from ..diffusion.scale_schedule import ScaleSchedule
 from ..diffusion.schedule import DiffusionSchedule
@@ -65,7 +65,11 @@ def _prepare_image(
     if mask is not None and mask.shape != data.shape[1:]:
         raise ModelError(f"The validity mask is {mask.shape} but the image is {data.shape[1:]}.")
     if np.issubdtype(data.dtype, np.floating):
-        finite = np.isfinite(data).all(axis=0)
+        finite_bands = np.isfinite(data)
+        for number, finite_band in enumerate(finite_bands, start=1):
+            if (mask is None or mask.any()) and not (finite_band if mask is None else finite_band & mask).any():
+                raise non_finite_band(number)  # else every pixel would count as nodata, and the cause be lost
+        finite = finite_bands.all(axis=0)
         mask = finite if mask is None else mask & finite
     normalization = normalization or BandNormalization.fit(data, mask)
     normalized = normalization.normalize(data, clip=True)

@@ -61,9 +61,7 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
             "OUTPUT", tr("Scene model"), tr("Scene model (*.safetensors)")))
 
     def perform(self, parameters, context, feedback) -> dict[str, Any]:
-        from ...core.scene import open_scene
-        from ...core.scene_edit import scene_rois
-        from ...core.scene_models import save_scene_model, train_scene_model
+        from ...core.scene_training import train_scene
 
         path = raster_path(self.parameterAsRasterLayer(parameters, "INPUT", context), tr("Raster"))
         label = tr("Area to learn (polygons)")
@@ -74,13 +72,10 @@ class TrainSceneModelAlgorithm(RSEditAlgorithm):
         if not out.lower().endswith(".safetensors"):
             raise QgsProcessingException(tr("Scene models are saved as .safetensors files: change the output name."))
         bridge = FeedbackBridge(feedback)
-        with open_scene(path) as scene:
-            rois = scene_rois(features, crs_wkt, scene)
-            model, _ = train_scene_model(
-                scene, rois, preset=PRESETS[self.parameterAsEnum(parameters, "PRESET", context)],
-                context_size=self.parameterAsInt(parameters, "CONTEXT_SIZE", context), use_cache=False,
-                device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
-                seed=self.parameterAsInt(parameters, "SEED", context),
-                progress=bridge.progress, is_cancelled=bridge.is_cancelled)
-        save_scene_model(model, out)
+        train_scene(path, features, out, rois_crs=crs_wkt,
+                    preset=PRESETS[self.parameterAsEnum(parameters, "PRESET", context)],
+                    context_size=self.parameterAsInt(parameters, "CONTEXT_SIZE", context),
+                    device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
+                    seed=self.parameterAsInt(parameters, "SEED", context),
+                    progress=bridge.progress, is_cancelled=bridge.is_cancelled)
         return {"OUTPUT": out}
