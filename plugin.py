@@ -8,6 +8,7 @@ from qgis.PyQt.QtWidgets import QAction
 from .ui.batch_reads import keep_batch_inputs_unwritten
 from .ui.dependencies import add_dependency_folder_to_path
 from .ui.i18n import install_translator, remove_translator, tr
+from .ui.proj_check import check_proj
 from .ui.provider import RSEditProvider
 from .ui.provider_icon import ICON
 
@@ -22,6 +23,7 @@ class RSEditPlugin:
         self.actions: list[QAction] = []
         add_dependency_folder_to_path()
         install_translator()
+        check_proj()  # after the package folder joins sys.path: its rasterio is the one checked
 
     def initProcessing(self) -> None:  # noqa: N802 (QGIS's name)
         if self.provider is None:
