@@ -34,19 +34,25 @@ def run_streaming(command: Sequence[str], on_line: Callable[[str], None],
 
     reader = threading.Thread(target=read, name="rsedit-child-output", daemon=True)
     reader.start()
-    while True:
-        if is_cancelled():
-            _stop(process)
-            reader.join(timeout=STOP_GRACE_SECONDS)
-            return None
-        try:
-            line = lines.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        on_line(line)
-    return process.wait()
+    try:
+        while True:
+            if is_cancelled():
+                _stop(process)
+                return None
+            try:
+                line = lines.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                continue
+            if line is None:
+                return process.wait()
+            on_line(line)
+    except BaseException:  # a failing callback (or KeyboardInterrupt) must not leave the child running
+        _stop(process)
+        raise
+    finally:
+        reader.join(timeout=STOP_GRACE_SECONDS)
+        if not reader.is_alive():  # else a grandchild still holds the pipe: the reader thread closes nothing
+            process.stdout.close()  # type: ignore[union-attr]
 
 
 def _stop(process: subprocess.Popen) -> None:

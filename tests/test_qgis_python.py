@@ -53,9 +53,20 @@ def test_windows_falls_back_to_python_exe(tmp_path):
     assert find_python_executable("win32", str(qgis), str(exec_prefix), str(exec_prefix), VERSION) == python
 
 
-def test_linux_uses_sys_executable_when_it_is_python(tmp_path):
-    venv_python = _touch(tmp_path / "venv" / "bin" / "python3")
-    assert find_python_executable("linux", str(venv_python), "/usr", "/usr", VERSION) == venv_python
+def test_linux_uses_sys_executable_when_it_is_this_installations_python(tmp_path):
+    venv = tmp_path / "venv"
+    venv_python = _touch(venv / "bin" / "python3")
+    assert find_python_executable("linux", str(venv_python), str(venv), "/usr", VERSION) == venv_python
+
+
+def test_linux_desktop_ignores_the_python3_first_on_path(tmp_path):
+    """Embedded in qgis.bin, sys.executable is the first python3 on PATH (here a pyenv shim)."""
+    shim = _touch(tmp_path / ".pyenv" / "shims" / "python3")
+    prefix = tmp_path / "usr"
+    system = _touch(prefix / "bin" / "python3.12")
+    found = find_python_executable("linux", str(shim), str(prefix), str(prefix), VERSION,
+                                   exists=lambda path: path.is_relative_to(tmp_path) and path.is_file())
+    assert found == system
 
 
 def test_linux_desktop_uses_the_matching_system_python(tmp_path):
