@@ -16,12 +16,12 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ...core.rois import prepare_rois
 from ...core.scene import open_scene
 from ...core.tiling import plan_tiles
 from ..feedback import FeedbackBridge
+from ..field_types import INT, STRING
 from ..layers import raster_path, roi_features
 from ..i18n import tr
 from .base import RSEditAlgorithm
@@ -77,10 +77,10 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
 
         fields = QgsFields()
         for name in ("row", "col"):
-            fields.append(QgsField(name, QVariant.Int))
-        fields.append(QgsField("roi_ids", QVariant.String))
+            fields.append(QgsField(name, INT))
+        fields.append(QgsField("roi_ids", STRING))
         for name in ("col_off", "row_off", "width", "height"):
-            fields.append(QgsField(name, QVariant.Int))
+            fields.append(QgsField(name, INT))
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                              QgsWkbTypes.Polygon, layer.crs())
 
