@@ -98,11 +98,16 @@ def install_packages(plan: InstallPlan, on_line: LineCallback, on_progress: Prog
 
 
 def _with_progress(on_line: LineCallback, on_progress: ProgressCallback) -> LineCallback:
+    """`on_line`, and `on_progress` at each phase; pip alternates Collecting and Downloading per
+    package, so the fraction never goes back."""
+    reached = [0.0]
+
     def handle(line: str) -> None:
         on_line(line)
         for start, fraction, phase in PIP_PHASES:
             if line.startswith(start):
-                on_progress(fraction, phase)
+                reached[0] = max(reached[0], fraction)
+                on_progress(reached[0], phase)
                 break
     return handle
 

@@ -152,3 +152,20 @@ def test_an_install_waiting_for_a_restart_is_swapped_in_on_load(previous_set):
     assert sorted(p.name for p in previous_set.iterdir()) == ["new_package.py"]
     assert _beside(previous_set) == ["rsedit-packages"]
     assert not finish_pending_install(previous_set)  # nothing waits any more
+
+
+def test_progress_follows_pips_phases_and_never_goes_back():
+    from rsedit.core.package_install import _with_progress
+
+    seen: list[tuple[float, str]] = []
+    lines: list[str] = []
+    handle = _with_progress(lines.append, lambda fraction, phase: seen.append((fraction, phase)))
+    for line in ["Collecting torch==2.14.1", "  Downloading torch-2.14.1.whl (800 MB)", "Collecting numpy",
+                 "  Using cached numpy.whl", "Installing collected packages: numpy, torch",
+                 "Successfully installed numpy-1.26 torch-2.14.1"]:
+        handle(line.strip())
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 0.8
+    assert [phase for _, phase in seen] == ["Resolving the packages", "Downloading", "Resolving the packages",
+                                            "Installing", "Installed"]
+    assert len(lines) == 6  # every line reaches the log

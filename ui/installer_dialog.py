@@ -141,8 +141,8 @@ class InstallDialog(QDialog):
         self.cancel_button.setEnabled(running)
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setEnabled(not running)
 
-    def reject(self) -> None:  # closing while pip runs would leave it running: cancel first
+    def reject(self) -> None:  # closing (or unloading the plugin) while pip runs: cancel it first
         if self.worker is not None and self.worker.isRunning():
             self.cancel()
-            return
+            self.worker.wait()  # pip stops within seconds of the cancel (SIGTERM, then SIGKILL)
         super().reject()
