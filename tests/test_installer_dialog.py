@@ -1,13 +1,15 @@
 """The installer dialog in real QGIS (offscreen): it proposes a torch build, installs a tiny wheel
-offline through its worker thread while the log fills, and ends with the import report; the
-missing-packages error names it."""
+offline through its worker thread while the log fills, and ends with the import report; Cancel
+stops pip and keeps the previous set; the missing-packages error names it."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 import pytest
 
+from pip_stand_in import hanging_pip
 from tiny_wheel import NAME, build_tiny_wheel
 
 pytestmark = pytest.mark.usefixtures("qgis_app")
@@ -55,3 +57,25 @@ def test_the_missing_packages_error_offers_the_installer(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # hides the installed torch from importers
     with pytest.raises(QgsProcessingException, match="Plugins > RSEdit > Install or repair dependencies"):
         require_for_processing(("torch",))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the stand-in interpreter is a shell script")
+def test_cancel_in_the_dialog_stops_pip_and_keeps_the_previous_set(tmp_path):
+    from rsedit.ui import installer_dialog
+
+    previous = tmp_path / "rsedit-packages"
+    previous.mkdir()
+    (previous / "previous_package.py").write_text("")
+    dialog = installer_dialog.InstallDialog()
+    dialog.python, dialog.target = str(hanging_pip(tmp_path)), previous
+    dialog.wheel_folder.setText(str(tmp_path))
+    dialog.install_button.click()
+    _wait_until(lambda: "Collecting" in dialog.log.toPlainText())
+    dialog.cancel_button.click()
+    _wait_until(lambda: dialog.result_outcome is not None, seconds=30)
+    dialog.worker.wait()
+    assert dialog.result_outcome.status == "cancelled"
+    assert "unchanged" in dialog.status.text() and dialog.install_button.isEnabled()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left
+    assert sorted(p.name for p in previous.iterdir()) == ["previous_package.py"]
+    dialog.close()

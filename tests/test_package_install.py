@@ -4,7 +4,6 @@ previous set; the import check reports the package and its version."""
 from __future__ import annotations
 
 import os
-import stat
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from rsedit.core.dependency_report import dependency_report
 from rsedit.core.package_install import InstallPlan, finish_pending_install, install_packages, pending_path
 
+from pip_stand_in import PIDS_ENV, hanging_pip
 from tiny_wheel import NAME, build_tiny_wheel
 
 MODULES = {NAME: f"{NAME}==1.2.3"}
@@ -89,29 +89,6 @@ def test_a_failed_install_keeps_the_previous_set(tmp_path, previous_set):
     assert _beside(previous_set) == ["rsedit-packages"]
 
 
-# A stand-in for QGIS's python: `-m pip install --target DIR ...` writes part of a package into DIR,
-# starts a helper process (as pip does to build), says what it is collecting and then hangs.
-_HANGING_PIP = r"""
-import os, pathlib, subprocess, sys, time
-target = pathlib.Path(sys.argv[sys.argv.index("--target") + 1])
-(target / "half_installed").mkdir(parents=True)
-(target / "half_installed" / "__init__.py").write_text("")
-helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-pathlib.Path(os.environ["RSEDIT_TEST_PIDS"]).write_text(f"{os.getpid()} {helper.pid}")
-print("Collecting rsedit_tinypkg==1.2.3", flush=True)
-time.sleep(120)
-"""
-
-
-def _stand_in_python(tmp_path: Path) -> Path:
-    script = tmp_path / "hanging_pip.py"
-    script.write_text(_HANGING_PIP)
-    python = tmp_path / "python3"
-    python.write_text(f"#!/bin/sh\nexec {sys.executable} {script} \"$@\"\n")
-    python.chmod(python.stat().st_mode | stat.S_IXUSR)
-    return python
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -126,8 +103,8 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(os.name == "nt", reason="the stand-in interpreter is a shell script")
 def test_cancel_mid_install_stops_pip_and_keeps_the_previous_set(tmp_path, previous_set, monkeypatch):
     pids = tmp_path / "pids"
-    monkeypatch.setenv("RSEDIT_TEST_PIDS", str(pids))
-    plan = InstallPlan(str(_stand_in_python(tmp_path)), previous_set, MODULES, wheel_folder=tmp_path)
+    monkeypatch.setenv(PIDS_ENV, str(pids))
+    plan = InstallPlan(str(hanging_pip(tmp_path)), previous_set, MODULES, wheel_folder=tmp_path)
     log: list[str] = []
     started = time.monotonic()
     # the user presses Cancel once pip is busy: after its first "Collecting" line
