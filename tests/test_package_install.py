@@ -146,3 +146,28 @@ def test_progress_follows_pips_phases_and_never_goes_back():
     assert [phase for _, phase in seen] == ["Resolving the packages", "Downloading", "Resolving the packages",
                                             "Installing", "Installed"]
     assert len(lines) == 6  # every line reaches the log
+
+
+def test_where_the_previous_set_is_held_open_the_new_one_waits_for_the_next_load(tmp_path, previous_set,
+                                                                                 monkeypatch):
+    """Windows refuses to rename a folder whose DLLs a running QGIS has loaded: simulated here."""
+    import rsedit.core.package_install as package_install
+
+    real_rename = os.rename
+
+    def held_open(source, destination):
+        if Path(source) == previous_set:
+            raise PermissionError(32, "The process cannot access the file because it is being used", str(source))
+        real_rename(source, destination)
+
+    wheels = tmp_path / "wheels"
+    build_tiny_wheel(wheels)
+    monkeypatch.setattr(package_install.os, "rename", held_open)
+    outcome, log, _ = _install(InstallPlan(sys.executable, previous_set, MODULES, wheel_folder=wheels))
+    assert outcome.status == "pending-restart" and outcome.succeeded, "\n".join(log[-20:])
+    assert sorted(p.name for p in previous_set.iterdir()) == ["previous_package.py"]  # still the one in use
+    assert (pending_path(previous_set) / NAME / "__init__.py").is_file()
+    monkeypatch.setattr(package_install.os, "rename", real_rename)  # QGIS restarted: nothing holds it
+    assert finish_pending_install(previous_set)
+    assert (previous_set / NAME / "__init__.py").is_file() and not (previous_set / "previous_package.py").exists()
+    assert _beside(previous_set) == ["rsedit-packages"]
