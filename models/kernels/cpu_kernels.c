@@ -30,7 +30,7 @@ static const float AT_4[M_][A_] = {
 
 /* V = B^T d B, d = the input tile at rows M*i-1.., cols M*j-1.. (zero outside the image) */
 void wino_input_4(const float *x, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, const float *zeros,
-                    float *v, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
+                  float *v, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
     for (i64 p = p0; p < p1; ++p) {
         i64 n, i, j;
         coords(p, th, tw, &n, &i, &j);
@@ -68,7 +68,7 @@ void wino_input_4(const float *x, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, c
 
 /* y (contiguous NHWC) M x M tile = A^T M A + bias */
 void wino_output_4(const float *m, const float *bias, float *y, i64 h, i64 w, i64 c, i64 th, i64 tw, i64 P,
-                     i64 p0, i64 p1) {
+                   i64 p0, i64 p1) {
     float trash[c > 0 ? c : 1];
     for (i64 p = p0; p < p1; ++p) {
         i64 n, i, j;
@@ -110,7 +110,7 @@ void wino_output_4(const float *m, const float *bias, float *y, i64 h, i64 w, i6
 
 /* dM = A dY A^T for the M x M output tile of p (zero outside the image) */
 void wino_grad_output_4(const float *g, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, const float *zeros,
-                          float *dm, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
+                        float *dm, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
     for (i64 p = p0; p < p1; ++p) {
         i64 n, i, j;
         coords(p, th, tw, &n, &i, &j);
@@ -146,7 +146,7 @@ void wino_grad_output_4(const float *g, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64
 /* dx (contiguous NHWC, zeroed) += B dV B^T of every tile in tile rows i = 2q + parity: rows of the
    same parity do not overlap, so units (image, tile row) can run in parallel */
 void wino_input_grad_4(const float *dv, float *dx, i64 h, i64 w, i64 c, i64 th, i64 tw, i64 P, i64 parity,
-                         i64 u0, i64 u1) {
+                       i64 u0, i64 u1) {
     float buf[A_ * A_][CB];
     i64 nq = (th - parity + 1) / 2;
     for (i64 u = u0; u < u1; ++u) {
