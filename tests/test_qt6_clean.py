@@ -2,8 +2,8 @@
 QGIS 4 offers PyQt6 through qgis.PyQt. Scanned from the source, resolved against the PyQt here:
 - Qt is imported only through qgis.PyQt (never PyQt5/PyQt6/sip directly);
 - no exec_() or print_() (PyQt6 has exec() and print() only);
-- Qt enum values are reached through their enum (Qt.AlignmentFlag.AlignLeft, not Qt.AlignLeft),
-  the only form PyQt6 has;
+- Qt enum values, and those of the class Qgis, are reached through their enum
+  (Qt.AlignmentFlag.AlignLeft, not Qt.AlignLeft), the only form PyQt6 has;
 - no QVariant field types (QVariant.Int...): QGIS 4 wants QMetaType.Type, QGIS 3.22 QVariant.Type,
   so they come from ui/field_types.py, which picks by QGIS version.
 """
@@ -24,14 +24,17 @@ def _qgis_side_files() -> list[Path]:
     return sorted((REPO / "ui").rglob("*.py")) + [REPO / "plugin.py"]
 
 
-def _pyqt_names(tree: ast.Module) -> dict[str, Any]:
-    """Names a file binds from qgis.PyQt, resolved to the objects."""
+def _enum_owners(tree: ast.Module) -> dict[str, Any]:
+    """Names a file binds from qgis.PyQt, and the class Qgis (its enums have the same scoped names
+    from QGIS 3.22 to 4), resolved to the objects."""
     names: dict[str, Any] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("qgis.PyQt"):
-            module = importlib.import_module(node.module)
-            for alias in node.names:
-                names[alias.asname or alias.name] = getattr(module, alias.name)
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        module_name = node.module or ""
+        for alias in node.names:
+            if module_name.startswith("qgis.PyQt") or (module_name == "qgis.core" and alias.name == "Qgis"):
+                names[alias.asname or alias.name] = getattr(importlib.import_module(module_name), alias.name)
     return names
 
 
@@ -69,7 +72,7 @@ def _problems(path: Path) -> list[str]:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "QVariant" \
                 and path != FIELD_TYPES:
             found.append(f"{node.lineno}: QVariant.{node.attr} (field types come from ui/field_types.py)")
-    found += [f"{line}: unscoped enum {text}" for line, text in _unscoped_enums(tree, _pyqt_names(tree))]
+    found += [f"{line}: unscoped enum {text}" for line, text in _unscoped_enums(tree, _enum_owners(tree))]
     return found
 
 
@@ -83,7 +86,8 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
     sample.write_text("from PyQt5.QtCore import QTimer\nfrom qgis.PyQt.QtCore import Qt, QVariant\n"
                       "from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox\n"
                       "QDialog().exec_()\nalign = Qt.AlignLeft\nok = Qt.AlignmentFlag.AlignLeft\n"
-                      "close = QDialogButtonBox.Close\nfield = QVariant.Int\n")
+                      "close = QDialogButtonBox.Close\nfield = QVariant.Int\n"
+                      "from qgis.core import Qgis\nlevel = Qgis.Warning\n")
     problems = "\n".join(_problems(sample))
     assert "1: imports PyQt5.QtCore directly" in problems
     assert "4: exec_()" in problems
@@ -91,3 +95,4 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
     assert "6:" not in problems  # the scoped form passes
     assert "7: unscoped enum QDialogButtonBox.Close (use QDialogButtonBox.StandardButton.Close)" in problems
     assert "8: QVariant.Int" in problems
+    assert "10: unscoped enum Qgis.Warning (use Qgis.MessageLevel.Warning)" in problems
