@@ -79,3 +79,35 @@ def test_cancel_in_the_dialog_stops_pip_and_keeps_the_previous_set(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left
     assert sorted(p.name for p in previous.iterdir()) == ["previous_package.py"]
     dialog.close()
+
+
+class _DesktopStandIn:
+    """What offer_installer_if_missing uses of QGIS's iface: a real message bar."""
+
+    def __init__(self) -> None:
+        from qgis.gui import QgsMessageBar
+
+        self.bar = QgsMessageBar()
+
+    def messageBar(self):  # noqa: N802 (QgisInterface's name)
+        return self.bar
+
+
+def test_missing_packages_are_offered_the_installer_in_the_message_bar(monkeypatch):
+    from qgis.PyQt.QtWidgets import QPushButton
+
+    from rsedit.core.dependencies import MODEL_PACKAGES, missing_modules
+    from rsedit.ui.dependency_offer import offer_installer_if_missing
+
+    opened: list[bool] = []
+    if not missing_modules(tuple(MODEL_PACKAGES)):  # all there: nothing is offered
+        assert not offer_installer_if_missing(_DesktopStandIn(), lambda: opened.append(True))
+    monkeypatch.setitem(sys.modules, "torch", None)  # hides the installed torch from importers
+    desktop = _DesktopStandIn()
+    assert offer_installer_if_missing(desktop, lambda: opened.append(True))
+    item = desktop.bar.currentItem()
+    assert "torch" in item.text()
+    [button] = item.findChildren(QPushButton)
+    assert button.text() == "Install or repair dependencies…"
+    button.click()
+    assert opened == [True]
