@@ -158,7 +158,7 @@ def _write_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], com
                                                  block, compress))
     try:
         dst = output.open()
-        describe_like(dst, scene, tags)
+        describe_like(dst, scene, tags, synthetic=False)  # the pre chip: source pixels only
         dst.write(scene.read_all_bands(chip))
         if scene.has_internal_mask:
             dst.write_mask(scene.read_internal_mask(chip))

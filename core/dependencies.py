@@ -6,9 +6,8 @@ of them; the model-backed features do, so they check first and say exactly what 
 from __future__ import annotations
 
 import importlib.util
-import os
-import sys
-from pathlib import Path
+
+from .qgis_python import python_executable
 
 # import name -> pip requirement (pins match requirements.txt)
 MODEL_PACKAGES: dict[str, str] = {
@@ -34,18 +33,6 @@ def is_importable(module: str) -> bool:
 
 def missing_modules(modules: tuple[str, ...] | list[str]) -> list[str]:
     return [m for m in modules if not is_importable(m)]
-
-
-def python_executable() -> str:
-    """The interpreter QGIS embeds; sys.executable is the QGIS binary inside the desktop."""
-    if os.name == "nt":
-        candidate = Path(sys.exec_prefix) / "python.exe"
-        return str(candidate) if candidate.exists() else "python"
-    name = Path(sys.executable).name
-    if name.startswith("python"):
-        return sys.executable
-    return f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}" if sys.platform.startswith(
-        "linux") else f"python{sys.version_info.major}"
 
 
 class MissingDependencies(Exception):

@@ -24,6 +24,7 @@ from .masks import RoiMask, tile_weights
 from .leftovers import remember_output_folder, sweep_leftovers
 from .output import COMPRESSIONS, SIDECAR_SUFFIXES, AtomicGeoTIFF, geotiff_profile, written_together
 from .progress import CancelCheck, ProgressCallback
+from .provenance_markers import provenance_markers
 from .rois import Roi
 from .scene import Scene, open_scene
 from .scene_window import SceneWindow
@@ -115,7 +116,7 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
             mask_dst = edit_mask.open() if edit_mask is not None else None
             if mask_dst is not None:
                 mask_dst.set_band_description(1, "edit weight (0-255)")
-                mask_dst.update_tags(**_as_tag_strings(tags or {}))
+                mask_dst.update_tags(**{**_as_tag_strings(tags or {}), **provenance_markers()})
             run.write(dst, mask_dst)
             if late_tags is not None:
                 for dataset in (dst, mask_dst):
@@ -341,8 +342,9 @@ def _move_off_nodata(out: np.ndarray, changed: np.ndarray, nodata: Optional[floa
     out[hits] = away
 
 
-def describe_like(dst: DatasetWriter, scene: Scene, tags: Optional[dict[str, Any]]) -> None:
-    """Band descriptions, colour interpretation, scales, units, palette and dataset tags."""
+def describe_like(dst: DatasetWriter, scene: Scene, tags: Optional[dict[str, Any]], synthetic: bool = True) -> None:
+    """Band descriptions, colour interpretation, scales, units, palette, dataset tags and the
+    provenance markers (`synthetic`: False for a file of source pixels only)."""
     src = scene.dataset
     if src.count >= 1 and ColorInterp.palette in src.colorinterp[:1]:
         try:
@@ -362,8 +364,8 @@ def describe_like(dst: DatasetWriter, scene: Scene, tags: Optional[dict[str, Any
     # tags that describe the file that was read (software, date); then the caller's tags.
     kept = {key: value for key, value in src.tags().items() if not key.startswith("TIFFTAG_")}
     kept.update(_as_tag_strings(tags or {}))
-    if kept:
-        dst.update_tags(**kept)
+    kept.update(provenance_markers(synthetic))
+    dst.update_tags(**kept)
 
 
 def _as_tag_strings(tags: dict[str, Any]) -> dict[str, str]:

@@ -76,6 +76,11 @@ def sweep_leftovers(folder: Union[str, os.PathLike]) -> Swept:
     return swept
 
 
+def is_leftover(name: str, mtime: float) -> bool:
+    """Whether the temporary called `name`, last written at `mtime`, belongs to a writer that is gone."""
+    return not _writer_alive(name, mtime, time.time(), host_tag())
+
+
 def _writer_alive(name: str, mtime: float, now: float, host: str) -> bool:
     """False only for a temporary whose writer is known to be gone; True for any other file."""
     named = _NAMED.match(name)

@@ -1,4 +1,5 @@
-"""Run inside the QGIS desktop (qgis.bin --code): click RSEdit's menu action, screenshot the dialog, quit.
+"""Run inside the QGIS desktop (qgis.bin --code): click RSEdit's menu action, screenshot the dialog, open the
+dependency installer from the Plugins menu and screenshot it, quit.
 
 The output folder comes from RSEDIT_SCREENSHOT_DIR; a file `result.txt` there says what was found.
 """
@@ -34,6 +35,22 @@ def grab_dialog() -> None:
             lines.append(f"values_error={error!r}")
         dialog.reject()
     iface.mainWindow().grab().save(str(OUT / "qgis_main_window.png"))
+    report(lines)
+    QTimer.singleShot(500, open_installer)
+
+
+def open_installer() -> None:
+    """Plugins > RSEdit > Install or repair dependencies…: its dialog opens (nothing is installed)."""
+    lines = (OUT / "result.txt").read_text().splitlines()
+    menu = plugins["rsedit"].plugin_menu_actions
+    lines.append(f"plugin_menu={'|'.join(action.text() for action in menu)}")
+    menu[0].trigger()
+    installer = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()), None)
+    if installer is not None:
+        installer.grab().save(str(OUT / "installer_dialog.png"))
+        lines.append(f"installer={installer.windowTitle()}")
+        lines.append(f"installer_python={installer.python}")
+        installer.close()
     report(lines)
     QTimer.singleShot(500, lambda: QApplication.instance().exit(0))
 

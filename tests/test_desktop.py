@@ -1,4 +1,5 @@
-"""The real QGIS desktop under Xvfb: the plugin loads, its menu action opens the main dialog."""
+"""The real QGIS desktop under Xvfb: the plugin loads, its menu action opens the main dialog, and
+Plugins > RSEdit opens the dependency installer."""
 from __future__ import annotations
 
 import os
@@ -35,6 +36,13 @@ def test_menu_action_opens_the_main_dialog_on_the_selected_polygons(tmp_path, da
     assert "rsedit" in result.split("\n")[0]
     assert "dialog=" in result, result
     assert "input=landsat" in result and "rois_selected_only=True" in result, result
+    assert "plugin_menu=Install or repair dependencies…|Dependency report" in result, result
+    assert "installer=Install or repair dependencies" in result, result
+    assert (out / "installer_dialog.png").stat().st_size > 10_000
+    # the interpreter the installer would use is QGIS's own: it imports QGIS's bindings
+    [python] = [line.split("=", 1)[1] for line in result.splitlines() if line.startswith("installer_python=")]
+    imports = subprocess.run([python, "-c", "import qgis.core"], capture_output=True, text=True, timeout=60)
+    assert imports.returncode == 0, (python, imports.stderr[-1000:])
     shot = out / "rsedit_dialog.png"
     assert shot.is_file() and shot.stat().st_size > 10_000
     assert qgis.returncode == 0, log  # desktop_screenshot.py quits with 0 only after it found the dialog

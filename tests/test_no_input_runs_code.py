@@ -73,7 +73,8 @@ def _planted_library(folder: Path, marker: Path) -> Path:
 
 def _probe(xdg: Path, enabled: bool) -> tuple[str | None, str]:
     """(the path of the library CPU training loaded or None, the log) in a fresh Python process."""
-    env = {k: v for k, v in os.environ.items() if k not in (native_kernels.ENABLE_ENV, native_kernels.DISABLE_ENV)}
+    env = {k: v for k, v in os.environ.items()
+           if k not in (native_kernels.ENABLE_ENV, native_kernels.DISABLE_ENV, "RSEDIT_CACHE_DIR")}
     env.update(XDG_CACHE_HOME=str(xdg), PYTHONPATH=str(PLUGINS_DIR), OMP_NUM_THREADS="1")
     if enabled:
         env[native_kernels.ENABLE_ENV] = "1"

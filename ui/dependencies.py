@@ -6,8 +6,13 @@ from pathlib import Path
 
 from qgis.core import QgsApplication, QgsProcessingException
 
-from ..core.dependencies import MissingDependencies, require
+from ..core.dependencies import LATENT_PACKAGES, MODEL_PACKAGES, MissingDependencies, require
+from ..core.package_install import finish_pending_install
 from .i18n import tr
+
+# Plugins > RSEdit menu items, tr()'d where shown (the installer's is named in messages too)
+INSTALLER_MENU_TEXT = "Install or repair dependencies…"
+REPORT_MENU_TEXT = "Dependency report"
 
 
 def dependency_folder() -> Path:
@@ -15,14 +20,21 @@ def dependency_folder() -> Path:
     return Path(QgsApplication.qgisSettingsDirPath()) / "python" / "rsedit-packages"
 
 
+def pinned_modules(with_latent: bool = False) -> dict[str, str]:
+    """Import name -> pinned requirement of what the installer installs and checks."""
+    return {**MODEL_PACKAGES, **(LATENT_PACKAGES if with_latent else {})}
+
+
 def add_dependency_folder_to_path() -> None:
-    folder = str(dependency_folder())
-    if Path(folder).is_dir() and folder not in sys.path:
-        sys.path.append(folder)  # appended: packages QGIS already ships take precedence
+    folder = dependency_folder()
+    finish_pending_install(folder)  # an install that waited for this restart, before anything imports from it
+    if folder.is_dir() and str(folder) not in sys.path:
+        sys.path.append(str(folder))  # appended: packages QGIS already ships take precedence
 
 
 def require_for_processing(modules: tuple[str, ...]) -> None:
-    """Raise a QgsProcessingException that names the missing packages and the install command."""
+    """Raise a QgsProcessingException that names the missing packages, the install command and the
+    installer of the Plugins menu."""
     try:
         require(modules, target_dir=str(dependency_folder()))
     except MissingDependencies as missing:
@@ -30,4 +42,5 @@ def require_for_processing(modules: tuple[str, ...]) -> None:
             tr("RSEdit needs the Python package(s) {packages}, which QGIS's Python cannot import. "
                "Install them with:\n    {command}\nthen restart QGIS.").format(
                 packages=", ".join(missing.requirements), command=missing.install_command())
+            + "\n" + tr("Or let RSEdit install them: Plugins > RSEdit > {item}").format(item=tr(INSTALLER_MENU_TEXT))
         ) from None

@@ -83,5 +83,5 @@ def shipped_models() -> list[ShippedModel]:
         try:
             models.append(ShippedModel(path))
         except ValueError as error:  # one broken file must not take the provider down
-            QgsMessageLog.logMessage(str(error), "RSEdit", Qgis.Warning)
+            QgsMessageLog.logMessage(str(error), "RSEdit", Qgis.MessageLevel.Warning)
     return models

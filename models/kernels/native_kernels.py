@@ -7,18 +7,19 @@ depthwise weight gradient (depthwise_conv.py) is one pass instead of oneDNN's sl
 
 No input runs code: the kernels are compiled and loaded only when the user enabled them in their
 own environment, `RSEDIT_NATIVE_KERNELS=1` (`RSEDIT_NO_NATIVE=1` still forces them off). Then the
-source is compiled on first use with the system C compiler (`cc`, ~1 s) into
-`$XDG_CACHE_HOME/rsedit/native/` (default `~/.cache/rsedit/native/`), a folder that must be the
-user's own with mode 0700 (created so; a folder others can write to is refused). The library is
+source, cpu_kernels.c beside this file, is compiled on first use with the system C compiler
+(`cc`, ~1 s) into `$RSEDIT_CACHE_DIR/native/` or else `$XDG_CACHE_HOME/rsedit/native/` (default
+`~/.cache/rsedit/native/`), a folder that must be the user's own with mode 0700 (created so; a
+folder others can write to is refused). Nothing is compiled where the compiler would prompt the
+user: on macOS only once `xcode-select -p` finds the Command Line Tools (without them /usr/bin/cc
+opens Apple's installer dialog), never on Windows. The library is
 named after its own sha256, which a sidecar keyed by the build digest records when it is built;
 a library whose bytes do not match the recorded sha256 is never loaded (it is rebuilt). It is
 called through ctypes, which releases the GIL, so the work is split over torch's CPU thread count
-with Python threads (no second OpenMP runtime in the process). Off, or without a compiler
-(typical on Windows), `load()` returns None: Winograd runs F(2x2, 3x3) as torch ops and the
+with Python threads (no second OpenMP runtime in the process). Off, or without a compiler,
+`load()` returns None: Winograd runs F(2x2, 3x3) as torch ops and the
 depthwise convolution stays oneDNN's; same results up to fp32 rounding, slower. Only CPU training
 uses this.
-The compiler may assume finite values (-ffinite-math-only): a run whose activations overflow has
-already failed (the trainer skips non-finite losses).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -70,234 +72,13 @@ MATRICES: dict[int, dict[str, tuple[tuple[float, ...], ...]]] = {
 }
 
 COMPILED_TILES = (4,)  # F(2x2) stays as torch ops (winograd_conv.py): it only serves machines without a compiler
-
-_TEMPLATE = r"""
-/* F(M x M, 3x3): tiles of A x A input px at stride M; V, M, dM, dV are [A*A][P][C] */
-#define M_ @M@
-#define A_ (M_ + 2)
-#define CB 16 /* channels per block: two AVX vectors, small enough to stay in registers/L1 */
-static const float BT_@M@[A_][A_] = @BT@;
-static const float AT_@M@[M_][A_] = @AT@;
-
-/* V = B^T d B, d = the input tile at rows M*i-1.., cols M*j-1.. (zero outside the image) */
-void wino_input_@M@(const float *x, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, const float *zeros,
-                    float *v, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
-    for (i64 p = p0; p < p1; ++p) {
-        i64 n, i, j;
-        coords(p, th, tw, &n, &i, &j);
-        const float *d[A_][A_];
-        for (int k = 0; k < A_; ++k)
-            for (int l = 0; l < A_; ++l) {
-                i64 y = M_ * i - 1 + k, x0 = M_ * j - 1 + l;
-                d[k][l] = (y >= 0 && y < h && x0 >= 0 && x0 < w) ? x + n * sn + y * sh + x0 * sw : zeros;
-            }
-        for (i64 c0 = 0; c0 < c; c0 += CB) {
-            i64 cb = c - c0 < CB ? c - c0 : CB;
-            float dl[A_][A_][CB], r[A_][A_][CB];
-            for (int k = 0; k < A_; ++k)
-                for (int l = 0; l < A_; ++l)
-                    for (i64 cc = 0; cc < cb; ++cc) dl[k][l][cc] = d[k][l][c0 + cc];
-            for (int a = 0; a < A_; ++a)
-                for (int l = 0; l < A_; ++l)
-                    for (i64 cc = 0; cc < CB; ++cc) {
-                        float acc = 0.0f;
-                        for (int k = 0; k < A_; ++k) acc += BT_@M@[a][k] * dl[k][l][cc];
-                        r[a][l][cc] = acc;
-                    }
-            for (int a = 0; a < A_; ++a)
-                for (int b = 0; b < A_; ++b) {
-                    float *o = v + ((i64)(a * A_ + b) * P + p) * c + c0;
-                    for (i64 cc = 0; cc < cb; ++cc) {
-                        float acc = 0.0f;
-                        for (int l = 0; l < A_; ++l) acc += r[a][l][cc] * BT_@M@[b][l];
-                        o[cc] = acc;
-                    }
-                }
-        }
-    }
-}
-
-/* y (contiguous NHWC) M x M tile = A^T M A + bias */
-void wino_output_@M@(const float *m, const float *bias, float *y, i64 h, i64 w, i64 c, i64 th, i64 tw, i64 P,
-                     i64 p0, i64 p1) {
-    float trash[c > 0 ? c : 1];
-    for (i64 p = p0; p < p1; ++p) {
-        i64 n, i, j;
-        coords(p, th, tw, &n, &i, &j);
-        float *o[M_][M_];
-        for (int r = 0; r < M_; ++r)
-            for (int s = 0; s < M_; ++s) {
-                i64 yy = M_ * i + r, xx = M_ * j + s;
-                o[r][s] = (yy < h && xx < w) ? y + ((n * h + yy) * w + xx) * c : trash;
-            }
-        for (i64 c0 = 0; c0 < c; c0 += CB) {
-            i64 cb = c - c0 < CB ? c - c0 : CB;
-            float ml[A_][A_][CB], t[M_][A_][CB], bb[CB];
-            for (int a = 0; a < A_; ++a)
-                for (int b = 0; b < A_; ++b) {
-                    const float *in = m + ((i64)(a * A_ + b) * P + p) * c + c0;
-                    for (i64 cc = 0; cc < cb; ++cc) ml[a][b][cc] = in[cc];
-                }
-            for (i64 cc = 0; cc < cb; ++cc) bb[cc] = bias ? bias[c0 + cc] : 0.0f;
-            for (int r = 0; r < M_; ++r)
-                for (int b = 0; b < A_; ++b)
-                    for (i64 cc = 0; cc < CB; ++cc) {
-                        float acc = 0.0f;
-                        for (int a = 0; a < A_; ++a) acc += AT_@M@[r][a] * ml[a][b][cc];
-                        t[r][b][cc] = acc;
-                    }
-            for (int r = 0; r < M_; ++r)
-                for (int s = 0; s < M_; ++s) {
-                    float *dst = o[r][s] == trash ? trash : o[r][s] + c0;
-                    for (i64 cc = 0; cc < cb; ++cc) {
-                        float acc = bb[cc];
-                        for (int b = 0; b < A_; ++b) acc += t[r][b][cc] * AT_@M@[s][b];
-                        dst[cc] = acc;
-                    }
-                }
-        }
-    }
-}
-
-/* dM = A dY A^T for the M x M output tile of p (zero outside the image) */
-void wino_grad_output_@M@(const float *g, i64 h, i64 w, i64 c, i64 sn, i64 sh, i64 sw, const float *zeros,
-                          float *dm, i64 th, i64 tw, i64 P, i64 p0, i64 p1) {
-    for (i64 p = p0; p < p1; ++p) {
-        i64 n, i, j;
-        coords(p, th, tw, &n, &i, &j);
-        const float *gp[M_][M_];
-        for (int r = 0; r < M_; ++r)
-            for (int s = 0; s < M_; ++s) {
-                i64 yy = M_ * i + r, xx = M_ * j + s;
-                gp[r][s] = (yy < h && xx < w) ? g + n * sn + yy * sh + xx * sw : zeros;
-            }
-        float *o[A_ * A_];
-        for (int ab = 0; ab < A_ * A_; ++ab) o[ab] = dm + ((i64)ab * P + p) * c;
-#pragma GCC ivdep
-        for (i64 ch = 0; ch < c; ++ch) {
-            float gl[M_][M_], e[A_][M_];
-            for (int r = 0; r < M_; ++r)
-                for (int s = 0; s < M_; ++s) gl[r][s] = gp[r][s][ch];
-            for (int a = 0; a < A_; ++a)
-                for (int s = 0; s < M_; ++s) {
-                    float acc = 0.0f;
-                    for (int r = 0; r < M_; ++r) acc += AT_@M@[r][a] * gl[r][s];
-                    e[a][s] = acc;
-                }
-            for (int a = 0; a < A_; ++a)
-                for (int b = 0; b < A_; ++b) {
-                    float acc = 0.0f;
-                    for (int s = 0; s < M_; ++s) acc += e[a][s] * AT_@M@[s][b];
-                    o[a * A_ + b][ch] = acc;
-                }
-        }
-    }
-}
-
-/* dx (contiguous NHWC, zeroed) += B dV B^T of every tile in tile rows i = 2q + parity: rows of the
-   same parity do not overlap, so units (image, tile row) can run in parallel */
-void wino_input_grad_@M@(const float *dv, float *dx, i64 h, i64 w, i64 c, i64 th, i64 tw, i64 P, i64 parity,
-                         i64 u0, i64 u1) {
-    float buf[A_ * A_][CB];
-    i64 nq = (th - parity + 1) / 2;
-    for (i64 u = u0; u < u1; ++u) {
-        i64 n = u / nq, i = 2 * (u % nq) + parity;
-        for (i64 j = 0; j < tw; ++j) {
-            i64 p = (n * th + i) * tw + j;
-            float *o[A_ * A_];
-            for (int k = 0; k < A_; ++k)
-                for (int l = 0; l < A_; ++l) {
-                    i64 yy = M_ * i - 1 + k, xx = M_ * j - 1 + l;
-                    o[k * A_ + l] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? dx + ((n * h + yy) * w + xx) * c : 0;
-                }
-            for (i64 c0 = 0; c0 < c; c0 += CB) {
-                i64 cb = c - c0 < CB ? c - c0 : CB;
-                const float *in[A_ * A_];
-                for (int ab = 0; ab < A_ * A_; ++ab) in[ab] = dv + ((i64)ab * P + p) * c + c0;
-                for (i64 cc = 0; cc < cb; ++cc) {
-                    float vl[A_][A_], q[A_][A_];
-                    for (int a = 0; a < A_; ++a)
-                        for (int b = 0; b < A_; ++b) vl[a][b] = in[a * A_ + b][cc];
-                    for (int a = 0; a < A_; ++a)
-                        for (int l = 0; l < A_; ++l) {
-                            float acc = 0.0f;
-                            for (int b = 0; b < A_; ++b) acc += vl[a][b] * BT_@M@[b][l];
-                            q[a][l] = acc;
-                        }
-                    for (int k = 0; k < A_; ++k)
-                        for (int l = 0; l < A_; ++l) {
-                            float acc = 0.0f;
-                            for (int a = 0; a < A_; ++a) acc += BT_@M@[a][k] * q[a][l];
-                            buf[k * A_ + l][cc] = acc;
-                        }
-                }
-                for (int kl = 0; kl < A_ * A_; ++kl) {
-                    float *dst = o[kl];
-                    if (!dst) continue;
-                    dst += c0;
-#pragma GCC ivdep
-                    for (i64 cc = 0; cc < cb; ++cc) dst[cc] += buf[kl][cc];
-                }
-            }
-        }
-    }
-}
-#undef M_
-#undef A_
-#undef CB
-"""
-
-
-_DEPTHWISE = r"""
-/* partial[kk][ch] = sum over pixels (n, y, x) of rows [r0, r1) (r = n*h + y) of
-   g[n][y][x][ch] * x[n][y+ky-K/2][x+kx-K/2][ch] (zero outside), kk = ky*K + kx: the weight gradient
-   of a KxK depthwise convolution with 'same' padding, for one thread's share of the rows */
-void depthwise_weight_grad(const float *x, const float *g, float *partial, i64 h, i64 w, i64 c, i64 k,
-                           i64 xsn, i64 xsh, i64 xsw, i64 gsn, i64 gsh, i64 gsw, i64 r0, i64 r1) {
-    i64 half = k / 2;
-    for (i64 kk = 0; kk < k * k * c; ++kk) partial[kk] = 0.0f;
-    for (i64 r = r0; r < r1; ++r) {
-        i64 n = r / h, y = r % h;
-        for (i64 ky = 0; ky < k; ++ky) {
-            i64 ys = y + ky - half;
-            if (ys < 0 || ys >= h) continue;
-            for (i64 xx = 0; xx < w; ++xx) {
-                const float *gp = g + n * gsn + y * gsh + xx * gsw;
-                for (i64 kx = 0; kx < k; ++kx) {
-                    i64 xs = xx + kx - half;
-                    if (xs < 0 || xs >= w) continue;
-                    const float *xp = x + n * xsn + ys * xsh + xs * xsw;
-                    float *acc = partial + (ky * k + kx) * c;
-#pragma GCC ivdep
-                    for (i64 ch = 0; ch < c; ++ch) acc[ch] += gp[ch] * xp[ch];
-                }
-            }
-        }
-    }
-}
-"""
-
-
-def _c_matrix(rows: tuple[tuple[float, ...], ...]) -> str:
-    return "{" + ", ".join("{" + ", ".join(f"{float(v)!r}f" for v in row) + "}" for row in rows) + "}"
+SOURCE_FILE = Path(__file__).with_name("cpu_kernels.c")  # the C source, read when a build needs it
 
 
 def _source() -> str:
-    parts = [
-        "typedef long long i64;\n"
-        "static void coords(i64 p, i64 th, i64 tw, i64 *n, i64 *i, i64 *j) {\n"
-        "    *n = p / (th * tw); i64 r = p % (th * tw); *i = r / tw; *j = r % tw;\n}\n"
-    ]
-    for m in COMPILED_TILES:
-        matrices = MATRICES[m]
-        parts.append(
-            _TEMPLATE.replace("@M@", str(m)).replace("@BT@", _c_matrix(matrices["BT"])).replace("@AT@", _c_matrix(matrices["AT"]))
-        )
-    parts.append(_DEPTHWISE)
-    return "".join(parts)
+    return SOURCE_FILE.read_text(encoding="ascii")
 
 
-_SOURCE = _source()
 _I64 = ctypes.c_longlong
 _PTR = ctypes.c_void_p
 _SIGNATURES = {
@@ -326,6 +107,9 @@ def enabled() -> bool:
 
 
 def _cache_dir() -> Path:
+    """$RSEDIT_CACHE_DIR/native when set (as the scene models' cache), else the user's cache folder."""
+    if os.environ.get("RSEDIT_CACHE_DIR"):
+        return Path(os.environ["RSEDIT_CACHE_DIR"]) / "native"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "rsedit" / "native"
 
@@ -342,9 +126,11 @@ def _compiler() -> str | None:
     return os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 
 
-def build_digest(compiler: str) -> str:
-    """Key of one build: the source, the compiler, its flags and the CPU (-march=native)."""
-    return hashlib.sha256("\n".join([_SOURCE, compiler, " ".join(_FLAGS), _cpu_key()]).encode()).hexdigest()[:16]
+def build_digest(compiler: str, source: str | None = None) -> str:
+    """Key of one build: the source (by default cpu_kernels.c as it is now), the compiler, its
+    flags and the CPU (-march=native)."""
+    text = _source() if source is None else source
+    return hashlib.sha256("\n".join([text, compiler, " ".join(_FLAGS), _cpu_key()]).encode()).hexdigest()[:16]
 
 
 def _sidecar(folder: Path, digest: str) -> Path:
@@ -381,7 +167,7 @@ def _private_folder(folder: Path) -> bool:
             os.chmod(folder, 0o700)
         return True
     log.warning("Refusing the kernel cache folder %s: it %s. Remove it (it is rebuilt with mode 0700) or point "
-                "XDG_CACHE_HOME elsewhere; CPU training uses torch ops.", folder, problem)
+                "RSEDIT_CACHE_DIR or XDG_CACHE_HOME elsewhere; CPU training uses torch ops.", folder, problem)
     return False
 
 
@@ -418,13 +204,15 @@ def _matches(path: Path, sha256: str) -> bool:
     return _own_file(path) and _file_sha256(path) == sha256
 
 
-def _compile(folder: Path, compiler: str, digest: str) -> tuple[Path, str] | None:
-    """Build the library into `folder`: (its path, its sha256, also recorded in the sidecar)."""
+def _compile(folder: Path, compiler: str, digest: str, source_text: str) -> tuple[Path, str] | None:
+    """Build `source_text` (the text `digest` was computed from: a copy, so an edit of the package
+    file meanwhile cannot slip in) into `folder`: (the library's path, its sha256, also recorded in
+    the sidecar)."""
     command = [compiler, *_FLAGS]
     try:
         with tempfile.TemporaryDirectory(dir=folder) as build:
             source = Path(build) / "winograd.c"
-            source.write_text(_SOURCE, encoding="ascii")
+            source.write_text(source_text, encoding="ascii")
             output = Path(build) / "winograd.so"
             log.info("Compiling the CPU training kernels: %s %s -o %s", " ".join(command), source, output)
             subprocess.run([*command, str(source), "-o", str(output)], check=True, capture_output=True, timeout=120)
@@ -439,6 +227,32 @@ def _compile(folder: Path, compiler: str, digest: str) -> tuple[Path, str] | Non
         log.warning("Could not compile the Winograd kernels (%s %s); using torch ops.", error, detail[-500:].decode(errors="replace"))
         return None
     return target, sha256
+
+
+def xcode_developer_dir(command: tuple[str, ...] = ("xcode-select", "-p")) -> str | None:
+    """The folder of Apple's developer tools, or None when they are not installed (then /usr/bin/cc
+    is a stub that opens Apple's installer dialog). `xcode-select -p` itself never prompts."""
+    try:
+        done = subprocess.run(list(command), capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    folder = done.stdout.strip()
+    return folder if done.returncode == 0 and folder and os.path.isdir(folder) else None
+
+
+def compile_refusal(platform: str, developer_dir: Callable[[], str | None] = xcode_developer_dir) -> str | None:
+    """Why nothing may be compiled on `platform` (a sys.platform value), or None where the compiler
+    runs without asking the user anything: Linux; macOS once the Command Line Tools are installed."""
+    if platform.startswith("linux"):
+        return None
+    if platform == "darwin":
+        if developer_dir() is None:
+            return ("Apple's Command Line Tools are not installed (`xcode-select -p` fails), and calling cc would "
+                    "open Apple's installer")
+        return None
+    if platform in ("win32", "cygwin"):
+        return "Windows has no C compiler RSEdit may use"
+    return f"compiling is only done on Linux and macOS, not on {platform}"
 
 
 def _open(path: Path) -> ctypes.CDLL | None:
@@ -461,7 +275,9 @@ def _build() -> ctypes.CDLL | None:
         log.info("The C kernels for CPU training are off (CPU training uses torch ops, slower); set %s=1 in "
                  "the environment to compile and use them.", ENABLE_ENV)
         return None
-    if not sys.platform.startswith("linux") and sys.platform != "darwin":
+    refusal = compile_refusal(sys.platform)
+    if refusal is not None:
+        log.info("The C kernels for CPU training are not built: %s. CPU training uses torch ops (slower).", refusal)
         return None
     compiler = _compiler()
     if compiler is None:
@@ -470,7 +286,8 @@ def _build() -> ctypes.CDLL | None:
     folder = _cache_dir()
     if not _private_folder(folder):
         return None
-    digest = build_digest(compiler)
+    source_text = _source()
+    digest = build_digest(compiler, source_text)
     recorded = _recorded_sha256(folder, digest)
     if recorded is not None:
         path = _library_path(folder, digest, recorded)
@@ -479,7 +296,7 @@ def _build() -> ctypes.CDLL | None:
         if path.exists():
             log.warning("The compiled kernels %s do not match the sha256 recorded when they were built: not "
                         "loading them, rebuilding.", path)
-    built = _compile(folder, compiler, digest)
+    built = _compile(folder, compiler, digest, source_text)
     if built is None:
         return None
     path, sha256 = built

@@ -16,7 +16,6 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ...core.rois import prepare_rois
 from ...core.scene import open_scene
@@ -24,6 +23,7 @@ from ...core.edit_units import plan_edit_units
 from ...core.roi_groups import group_units
 from ...core.scene_models import SURROUND
 from ..feedback import FeedbackBridge
+from ..field_types import INT, STRING
 from ..layers import raster_path, roi_features
 from ..i18n import tr
 from .base import RSEditAlgorithm
@@ -82,10 +82,10 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
 
         fields = QgsFields()
         for name in ("unit", "group"):
-            fields.append(QgsField(name, QVariant.Int))
-        fields.append(QgsField("roi_ids", QVariant.String))
+            fields.append(QgsField(name, INT))
+        fields.append(QgsField("roi_ids", STRING))
         for name in ("col_off", "row_off", "width", "height"):
-            fields.append(QgsField(name, QVariant.Int))
+            fields.append(QgsField(name, INT))
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                              QgsWkbTypes.Polygon, layer.crs())
 
