@@ -1,10 +1,12 @@
 """Edit units: the pieces of a scene that are each sampled as one image.
 
-ROIs whose surroundings touch (bounding boxes within two margins of each other) form one unit,
-so a ROI of any size, and ROIs side by side, are one coherent sample instead of tiles sampled
-apart and cross-faded. A unit owns its `core` (its ROIs' bounding box grown by the margin; cores
-never overlap, so every edited pixel comes from exactly one unit) and is sampled over its `window`
-(the core, widened to at least the tile size so that a small ROI still sees a tile of context).
+A ROI of any size is one unit, so it is one coherent sample instead of tiles sampled apart and
+cross-faded; ROIs whose surroundings touch (bounding boxes within two margins of each other) join
+one unit while it stays within MAX_MERGED_SIDE, so that neighbours are sampled together without
+chains of ROIs growing into a unit as large as the scene. A unit writes the pixels of its own ROIs
+(the engine gives a pixel that two units' ROIs share to the first), within its `core` (its ROIs'
+bounding box grown by the margin), and is sampled over its `window` (the core, widened to at least
+the tile size so that a small ROI still sees a tile of context).
 """
 from __future__ import annotations
 
@@ -19,12 +21,16 @@ from rasterio.windows import Window
 from .errors import InputError
 from .rois import Roi
 
+# ROIs near each other are merged into one unit only while it stays within this many pixels a side:
+# a unit's images are held whole while it is sampled (about 0.35 kB per pixel for 3 bands).
+MAX_MERGED_SIDE = 2048
+
 
 @dataclass(frozen=True)
 class EditUnit:
     index: int
     window: Window  # what the editor samples (integer offsets, inside the raster)
-    core: Window  # what this unit writes: its ROIs plus the margin; cores of two units never overlap
+    core: Window  # the bounding box of what this unit writes (its own ROIs' pixels), plus the margin
     roi_ids: tuple[Any, ...]
 
     @property
@@ -32,7 +38,8 @@ class EditUnit:
         return int(self.window.width) * int(self.window.height)
 
 
-def plan_edit_units(width: int, height: int, rois: Sequence[Roi], min_size: int, margin: int) -> list[EditUnit]:
+def plan_edit_units(width: int, height: int, rois: Sequence[Roi], min_size: int, margin: int,
+                    max_merged: int = MAX_MERGED_SIDE) -> list[EditUnit]:
     """Units covering `rois` on a `width` x `height` raster, in row-major order of their cores."""
     try:
         min_size, margin = operator.index(min_size), operator.index(margin)
@@ -47,22 +54,15 @@ def plan_edit_units(width: int, height: int, rois: Sequence[Roi], min_size: int,
     if not rois:
         return []
     boxes = np.array([_grown_box(roi.pixel_geometry.bounds, margin, width, height) for roi in rois], dtype=np.int64)
-    members = [[i] for i in range(len(rois))]
-    # Merging two boxes can make the merged box meet a third: repeat until no two cores meet.
-    while True:
-        clusters = _overlapping_clusters(boxes)
-        if len(clusters) == len(boxes):
-            break
-        boxes = np.array([[boxes[c, 0].min(), boxes[c, 1].min(), boxes[c, 2].max(), boxes[c, 3].max()]
-                          for c in clusters], dtype=np.int64)
-        members = [[i for c in cluster for i in members[c]] for cluster in clusters]
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i, 1], boxes[i, 0]))
+    clusters = _merged_clusters(boxes, max_merged)
+    cores = [[boxes[c, 0].min(), boxes[c, 1].min(), boxes[c, 2].max(), boxes[c, 3].max()] for c in clusters]
+    order = sorted(range(len(clusters)), key=lambda i: (cores[i][1], cores[i][0], min(clusters[i])))
     units = []
     for index, i in enumerate(order):
-        col0, row0, col1, row1 = (int(v) for v in boxes[i])
+        col0, row0, col1, row1 = (int(v) for v in cores[i])
         core = Window(col0, row0, col1 - col0, row1 - row0)
         units.append(EditUnit(index, _widened(core, min_size, width, height), core,
-                              tuple(rois[m].id for m in sorted(members[i]))))
+                              tuple(rois[m].id for m in sorted(clusters[i]))))
     return units
 
 
@@ -73,9 +73,11 @@ def _grown_box(bounds: tuple[float, float, float, float], margin: int, width: in
             min(int(math.ceil(maxx)) + margin, width), min(int(math.ceil(maxy)) + margin, height)]
 
 
-def _overlapping_clusters(boxes: np.ndarray) -> list[list[int]]:
-    """Groups of box indices connected by overlap (sharing pixels), by a sweep along columns."""
+def _merged_clusters(boxes: np.ndarray, max_merged: int) -> list[list[int]]:
+    """Indices of boxes joined where they overlap (share pixels) while the joined box stays within
+    `max_merged` a side; pairs are found by a sweep along columns."""
     parent = list(range(len(boxes)))
+    extent = boxes.copy()  # the joined box of each root
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -87,8 +89,16 @@ def _overlapping_clusters(boxes: np.ndarray) -> list[list[int]]:
     for i in np.argsort(boxes[:, 0], kind="stable").tolist():
         active = [j for j in active if boxes[j, 2] > boxes[i, 0]]  # boxes still reaching this column
         for j in active:
-            if boxes[j, 1] < boxes[i, 3] and boxes[i, 1] < boxes[j, 3]:
-                parent[root(j)] = root(i)
+            if not (boxes[j, 1] < boxes[i, 3] and boxes[i, 1] < boxes[j, 3]):
+                continue
+            a, b = root(i), root(j)
+            if a == b:
+                continue
+            joined = np.array([min(extent[a, 0], extent[b, 0]), min(extent[a, 1], extent[b, 1]),
+                               max(extent[a, 2], extent[b, 2]), max(extent[a, 3], extent[b, 3])])
+            if max(joined[2] - joined[0], joined[3] - joined[1]) <= max_merged:
+                parent[b] = a
+                extent[a] = joined
         active.append(i)
     clusters: dict[int, list[int]] = {}
     for i in range(len(boxes)):

@@ -10,7 +10,9 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 import rasterio
+from rasterio import Affine
 from rasterio.enums import ColorInterp, Resampling
+from rasterio.features import rasterize
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetWriter
 from rasterio.windows import Window
@@ -163,6 +165,8 @@ class _SceneEdit:
         self.editor = editor
         self.overlap = overlap
         self.mask = RoiMask(rois, scene.width, scene.height, feather, cell_size=block_size)
+        self.rois = {roi.id: roi for roi in rois}
+        self.piece = "ROI unit" if any(tile.core is not None for tile in tiles) else "tile"  # for progress
         self.schedule = BlockSchedule(scene.width, scene.height, block_size, tiles)
         self.progress = progress
         self.is_cancelled = is_cancelled
@@ -217,7 +221,8 @@ class _SceneEdit:
         fraction = min(max(fraction, 0.0), 1.0)
         doing = f": {message}" if message else ""  # what the model is doing, e.g. its sampling step
         self.report(self._fraction(tile_part=fraction),
-                    f"Editing tile {self.tiles_edited + 1} of at most {len(self.tiles)}{doing} ({100 * fraction:.0f}%)")
+                    f"Editing {self.piece} {self.tiles_edited + 1} of at most {len(self.tiles)}{doing} "
+                    f"({100 * fraction:.0f}%)")
 
     def _fraction(self, tile_part: float = 0.0) -> float:
         # Blocks and tiles each count for half: editing dominates small ROIs, I/O large scenes.
@@ -261,10 +266,15 @@ class _SceneEdit:
             if not weight[in_block].any():
                 continue  # the tile would change nothing here; do not run the editor for it
             in_tile = (slice(top - t_row0, bottom - t_row0), slice(left - t_col0, right - t_col0))
-            edited = self._edited_tile(tile_id)
             if tile.core is not None:
-                w = np.ones((bottom - top, right - left), dtype=work)  # a unit's core is its alone: no blend
+                # a unit writes its own ROIs' pixels, unblended; a pixel two units claim goes to the first
+                own = self._inside_rois(tile.roi_ids, top, bottom, left, right) & (weight_sum[in_block] == 0)
+                if not (own & (weight[in_block] > 0)).any():
+                    continue
+                w = own.astype(work)
+                edited = self._edited_tile(tile_id)
             else:
+                edited = self._edited_tile(tile_id)
                 row_weights, col_weights = tile_weights(tw, self.scene.width, self.scene.height, self.overlap)
                 w = np.outer(row_weights[in_tile[0]], col_weights[in_tile[1]]).astype(work)
             weighted_sum[:, in_block[0], in_block[1]] += w * edited[:, in_tile[0], in_tile[1]]
@@ -285,6 +295,13 @@ class _SceneEdit:
         out = data.copy()
         np.copyto(out[:, r0:r1, c0:c1], edited_part, where=changed[np.newaxis])
         return out
+
+    def _inside_rois(self, roi_ids: Sequence[Any], top: int, bottom: int, left: int, right: int) -> np.ndarray:
+        """Pixels (by centre, as the ROI mask counts them) of rows top..bottom, cols left..right inside
+        any of these ROIs."""
+        shapes = [(self.rois[roi_id].pixel_geometry, 1) for roi_id in roi_ids]
+        return rasterize(shapes, out_shape=(bottom - top, right - left), transform=Affine.translation(left, top),
+                         fill=0, dtype="uint8").astype(bool)
 
     def _edited_tile(self, tile_id: int) -> np.ndarray:
         cached = self.edited.get(tile_id)
@@ -309,7 +326,7 @@ class _SceneEdit:
         self.edited[tile_id] = result
         self.tiles_edited += 1
         self._tiles_settled += 1
-        self.report(self._fraction(), f"Edited tile {self.tiles_edited} of at most {len(self.tiles)}",
+        self.report(self._fraction(), f"Edited {self.piece} {self.tiles_edited} of at most {len(self.tiles)}",
                     force=True)
         return result
 

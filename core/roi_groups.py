@@ -34,11 +34,17 @@ def group_units(units: Sequence[EditUnit], surround: int, extent: int = GROUP_EX
     least, if the box plus `surround` on each side still fits `extent`; else it starts a group."""
     boxes: list[list[int]] = []  # col0, row0, col1, row1 of each group so far
     members: list[list[int]] = []
+    # groups by the cell (extent px a side) of their first unit's corner: a group's box stays within
+    # `extent` of that corner, so only groups of the 5 x 5 cells around a unit can take it
+    cells: dict[tuple[int, int], list[int]] = {}
     for unit in units:
         core = unit.core
         box = [int(core.col_off), int(core.row_off), int(core.col_off + core.width), int(core.row_off + core.height)]
+        cell = (box[0] // extent, box[1] // extent)
+        nearby = [g for dc in range(-2, 3) for dr in range(-2, 3) for g in cells.get((cell[0] + dc, cell[1] + dr), ())]
         best, best_area = None, None
-        for index, group in enumerate(boxes):
+        for index in sorted(nearby):
+            group = boxes[index]
             merged = [min(group[0], box[0]), min(group[1], box[1]), max(group[2], box[2]), max(group[3], box[3])]
             if max(merged[2] - merged[0], merged[3] - merged[1]) + 2 * surround > extent:
                 continue
@@ -46,6 +52,7 @@ def group_units(units: Sequence[EditUnit], surround: int, extent: int = GROUP_EX
             if best_area is None or area < best_area:
                 best, best_area = index, area
         if best is None:
+            cells.setdefault(cell, []).append(len(boxes))
             boxes.append(box)
             members.append([unit.index])
         else:

@@ -199,3 +199,46 @@ def test_a_540_by_240_hole_is_regenerated_with_structure(backend, tmp_path, data
     ring = before[:, row0 - 40:row0, col0:col1].astype(float).mean(axis=0)
     texture = np.abs(np.diff(inner, axis=1)).mean() / np.abs(np.diff(ring, axis=1)).mean()
     assert texture > 0.4, texture  # not a flat fill
+
+
+def test_a_chain_of_touching_rois_does_not_grow_into_one_unit_as_large_as_the_scene():
+    rois = [_roi(i, 40 * i, 100, 40 * i + 30, 130) for i in range(500)]  # 10 px gaps: each touches the next
+    units = plan_edit_units(20_000, 400, rois, min_size=256, margin=16, max_merged=1024)
+    assert len(units) > 1
+    assert all(unit.core.width <= 1024 for unit in units)
+    assert sorted(i for unit in units for i in unit.roi_ids) == list(range(500))
+
+
+def test_each_pixel_is_written_by_the_unit_of_its_own_roi_where_unit_cores_overlap(tmp_path):
+    """Two ROIs whose boxes overlap but which are too large together for one unit: each keeps its
+    own unit's pixels, and the pixel they share goes to the first unit."""
+    from shapely.geometry import Polygon
+
+    from rsedit.core.engine import edit_raster
+    from rsedit.core.scene import open_scene
+
+    width, height = 2200, 120
+    path = tmp_path / "flat.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="uint8", crs=CRS,
+                       transform=TRANSFORM) as dst:
+        dst.write(np.full((1, height, width), 100, np.uint8))
+    # an L along the top and down the right end, and a box inside the L's bounding box below it
+    ell = Polygon([(10, 10), (2150, 10), (2150, 100), (2100, 100), (2100, 40), (10, 40)])
+    inner = box(1990, 60, 2080, 100)
+    rois = [Roi("ell", ell, ell), Roi("box", inner, inner)]
+
+    def editor(ctx):  # each unit paints its window's column offset, so the writer can be told apart
+        return np.full_like(ctx.data, 1 + int(ctx.window.col_off) % 250)
+
+    with open_scene(str(path)) as scene:
+        edit_raster(scene, rois, editor, str(tmp_path / "out.tif"), tile_size=256, margin=16, feather=0,
+                    whole_rois=True)
+    units = plan_edit_units(width, height, rois, 256, 16)
+    assert len(units) == 2  # too wide together (2048 px at most) to be one
+    with rasterio.open(tmp_path / "out.tif") as ds:
+        out = ds.read(1)
+    value = {unit.roi_ids[0]: 1 + int(unit.window.col_off) % 250 for unit in units}
+    assert value["ell"] != value["box"]
+    assert (out[20, 100:2100] == value["ell"]).all() and (out[70, 2120:2140] == value["ell"]).all()
+    assert (out[65:95, 2000:2075] == value["box"]).all()
+    assert (out[50, 100:1900] == 100).all()  # between the two: no ROI, untouched
