@@ -21,6 +21,7 @@ from rasterio.windows import Window
 from . import defaults
 from .error_boundary import scene_model_errors
 from .errors import CancelledError, InputError, ModelError, RSEditError, TrainingDataError
+from .roi_groups import GROUP_EXTENT
 from .rois import Roi
 from .scene import Scene
 
@@ -108,8 +109,8 @@ def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEX
     plus `surround` pixels on each side needs it, within the raster. With `surround` (the ROIs are
     left out of what the model learns) the ring grows with the box until the box fills at most half
     of the window and the ring is at least half the box's short side, so that a ROI larger than the
-    context still has its own surroundings to learn from; a side never exceeds
-    defaults.MAX_CONTEXT_SIZE."""
+    context still has its own surroundings to learn from (a side then never exceeds
+    defaults.MAX_CONTEXT_SIZE); without, a side never exceeds GROUP_EXTENT unless `size` does."""
     if size < 32:
         raise InputError(f"The training context must be at least 32 pixels across (got {size}).")
     bounds = np.array([roi.pixel_geometry.bounds for roi in rois], dtype=float)
@@ -118,7 +119,9 @@ def context_window(scene: Scene, rois: Sequence[Roi], size: int = DEFAULT_CONTEX
     box_w, box_h = bounds[:, 2].max() - bounds[:, 0].min(), bounds[:, 3].max() - bounds[:, 1].min()
     # a ring as wide as half the box's short side keeps a coarse scale's patches of the ring whole
     ring = max(surround, half_area_ring(box_w, box_h), 0.5 * min(box_w, box_h)) if surround else 0
-    cap = max(size, defaults.MAX_CONTEXT_SIZE)
+    # a context that keeps the ROIs (text edits) needs no more than the largest shared one; one that
+    # leaves a large ROI out must reach its surroundings
+    cap = max(size, defaults.MAX_CONTEXT_SIZE if surround else GROUP_EXTENT)
     width = min(max(size, min(int(np.ceil(box_w + 2 * ring)), cap)), scene.width)
     height = min(max(size, min(int(np.ceil(box_h + 2 * ring)), cap)), scene.height)
     col = int(np.clip(round(col_c - width / 2), 0, scene.width - width))

@@ -88,7 +88,7 @@ def test_the_sample_orthophoto_regenerated_training_free_gives_a_message_not_a_t
     out = tmp_path / "out.tif"
     try:
         edit_scene(data_dir / "fotomap" / "fotomap_small.tif", data_dir / "fotomap" / "fotomap_area.gpkg", out,
-                   backend="training-free", tile_size=64, overlap=8, margin=4, context_size=64, start_t=90)
+                   backend="training-free", tile_size=256, overlap=8, margin=4, context_size=64, start_t=90)
     except RSEditError as error:
         assert str(error) and not out.exists()
     else:

@@ -116,8 +116,8 @@ def _colour_gap(out: Path, col0: int, row0: int, col1: int, row1: int, ring: int
 @pytest.mark.parametrize("backend", ["training-free", "trained"])
 def test_each_roi_is_regenerated_from_its_own_surroundings(backend, tmp_path, data_dir):
     scene = _two_cover_mosaic(tmp_path / "mosaic.tif", data_dir)
-    boxes = {"field": (300, 170, 360, 230), "sea": (1250, 170, 1310, 230)}
-    options = dict(mode="regenerate", rois_crs=CRS, seed=0, tile_size=128, context_size=128,
+    boxes = {"field": (300, 180, 340, 220), "sea": (1250, 180, 1290, 220)}
+    options = dict(mode="regenerate", rois_crs=CRS, seed=0, tile_size=64, context_size=64,
                    **_backend_options(backend, tmp_path))
     both = edit_scene(scene, [_world_box(*b) for b in boxes.values()], tmp_path / "both.tif", **options)
     records = json.loads(both.tags[0]["RSEDIT_ROI_MODELS"])
@@ -142,22 +142,22 @@ def _inner_border_gradient_ratio(data: np.ndarray, col0: int, row0: int, col1: i
 def test_a_roi_three_tiles_wide_is_one_sample_without_tile_seams(tmp_path, data_dir):
     from textured_scene import write_textured_scene
 
-    scene = write_textured_scene(tmp_path / "scene.tif", 320, seed=3)
+    scene = write_textured_scene(tmp_path / "scene.tif", 360, seed=3)
     from textured_scene import CRS as SCENE_CRS, TRANSFORM as SCENE_TRANSFORM
 
-    x0, y0 = SCENE_TRANSFORM * (40, 220)
-    x1, y1 = SCENE_TRANSFORM * (260, 120)
+    x0, y0 = SCENE_TRANSFORM * (30, 200)
+    x1, y1 = SCENE_TRANSFORM * (330, 140)
     out = tmp_path / "out.tif"
     edit_scene(scene, [box(x0, y0, x1, y1)], out, rois_crs=SCENE_CRS, mode="regenerate", backend="training-free",
-               tile_size=64, context_size=96, seed=1)
+               tile_size=96, context_size=96, seed=1)
     with rasterio.open(scene) as a, rasterio.open(out) as b:
         before, after = a.read(), b.read()
     outside = np.ones(before.shape[1:], bool)
-    outside[120:220, 40:260] = False
+    outside[140:200, 30:330] = False
     assert np.array_equal(before[:, outside], after[:, outside])
-    assert not np.array_equal(before[:, 130:210, 50:250], after[:, 130:210, 50:250])
-    # borders of the 64 px grid inside the ROI (feather excluded) are no sharper than the rest
-    assert _inner_border_gradient_ratio(after, 50, 130, 250, 210, 64) <= 1.1
+    assert not np.array_equal(before[:, 150:190, 40:320], after[:, 150:190, 40:320])
+    # borders of the 96 px grid inside the ROI (feather excluded) are no sharper than the rest
+    assert _inner_border_gradient_ratio(after, 40, 150, 320, 190, 96) <= 1.1
 
 
 def test_chunked_denoising_equals_denoising_the_whole_image():

@@ -30,7 +30,7 @@ class QgisLog(logging.Handler):
     of faults point the user; without it they would go to the terminal QGIS was started from, if any."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        QgsMessageLog.logMessage(self.format(record), "RSEdit", Qgis.Critical)
+        QgsMessageLog.logMessage(self.format(record), "RSEdit", Qgis.MessageLevel.Critical)
 
 
 def group_names() -> dict[str, str]:
