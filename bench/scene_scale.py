@@ -18,16 +18,18 @@ Per ROI and backend:
   (goal <= 1.2). colour_gap_source is the original's gap, what the scene itself shows there.
 - c2st_auc: bench/c2st.py's classifier AUC of the edited ROI against the original ROI (0.5: told
   apart no better than chance). 16 px patches below 128 px across, 32 px above; ROIs under 64 px
-  across are pooled into one test (c2st_pooled: true) to have patches enough.
+  across are pooled into one test (c2st.pooled: true) to have patches enough.
 - tile_border_coherence: mean |difference| across the 256 px grid lines (between pixel 255 and 256,
   ...) inside the ROI over the mean |difference| between other neighbours in the ROI (goal <= 1.1);
-  None for a ROI that crosses no grid line; *_source: the same on the original pixels.
+  None for a ROI that crosses no grid line; *_source: the same on the original pixels. (Today's
+  engine starts a tile every 224 px, tile size less overlap, and cross-fades the overlaps: its seams
+  lie near, not on, these lines.)
 Totals per backend: seconds per ROI of the combined run and its peak RSS (VmHWM of the child process
 that runs it). The full run also edits a 16384 x 16384 px mosaic with the same ROIs (same block
 offsets, so the same pixels) with the training-free backend: its peak RSS should not grow.
 
---quick: the training-free backend only, a 4096 px mosaic and 4 ROIs of 16 to 64 px, the own run
-for 2 of them (the JSON says which); under 5 minutes on a 2-core CPU. The full run edits ~200 tiles
+--quick: the training-free backend only, a 4096 px mosaic and 4 ROIs of 16 to 64 px, the own runs
+of the smallest and the largest (the JSON says which); under 5 minutes on a 2-core CPU. The full run edits ~200 tiles
 per run (hours on a CPU), and the trained backend trains one model per run (the combined run and
 every own run): it is meant for a GPU (--device cuda).
 Prints one JSON line; writes the contact sheet (before | after, per backend, every ROI enlarged to
@@ -65,7 +67,6 @@ FULL_SIZES = (16, 16, 20, 24, 24, 32, 40, 48, 64, 80, 96, 128, 160, 200, 256, 32
 # --quick: a tile costs 15-30 s on 2 CPU cores (more with the combined run's wider context), and a
 # ROI of 64 px already meets 1-6 overlapping tiles, so the quick set is 4 ROIs of 5-6 tiles in all
 QUICK_SIZES = (16, 24, 40, 64)
-QUICK_OWN = (16, 64)  # the ROI sizes whose own run the quick mode makes
 SHAPES = ("rectangle", "ellipse", "rotated")
 POOLED_BELOW = 64  # px across: C2ST pools these ROIs
 SMALL_PATCH_BELOW = 128  # px across: C2ST uses 16 px patches below, 32 px above
@@ -279,9 +280,7 @@ def child_edit(spec_path: str) -> None:
 
     spec = json.loads(Path(spec_path).read_text())
     options = dict(mode="regenerate", backend=spec["backend"], seed=spec["seed"], tile_size=TILE,
-                   device=spec["device"], rois_crs=CRS)
-    if spec["backend"] == "trained":
-        options["cache_dir"] = spec["cache_dir"]  # never the user's model cache
+                   device=spec["device"], rois_crs=CRS, cache_dir=spec["cache_dir"])  # never the user's cache
     jobs = []
     for number, job in enumerate(spec["jobs"], 1):
         started = time.perf_counter()
@@ -524,6 +523,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="ROI placement and edit seed")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--size", type=int, default=None, help="mosaic side in px (default 8192, --quick 4096)")
+    parser.add_argument("--rois", type=lambda text: tuple(int(v) for v in text.split(",")), default=None,
+                        help="ROI sizes in px across, comma-separated, instead of the mode's set")
     parser.add_argument("--keep", action="store_true", help="keep the mosaic and the edited rasters")
     parser.add_argument("--child-edit", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -535,11 +536,13 @@ def main() -> None:
     backends = {"both": ["training-free", "trained"], None: ["training-free"] if args.quick else
                 ["training-free", "trained"]}.get(args.backend, [args.backend])
     size = args.size or (4096 if args.quick else 8192)
-    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    sizes = args.rois or (QUICK_SIZES if args.quick else FULL_SIZES)
     sources = [(cover, *read_cover(cover)) for cover in COVERS]
     mosaic = Mosaic(size, sources)
     rois = plan_rois(mosaic, sizes, np.random.default_rng(args.seed))
-    own_ids = [roi.id for roi in rois if not args.quick or roi.across in QUICK_OWN]
+    # --quick: the own runs of the smallest and the largest ROI only
+    own_ids = sorted({min(rois, key=lambda r: r.across).id, max(rois, key=lambda r: r.across).id}
+                     if args.quick else [roi.id for roi in rois])
     args.out_dir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="scene-scale-", dir=args.out_dir))
     raster = folder / "mosaic.tif"
@@ -584,6 +587,10 @@ def main() -> None:
         folder.rmdir()
     print(json.dumps({
         "mode": "quick" if args.quick else "full",
+        # what --quick leaves out, said where the figures are
+        "quick_reduced": (f"{' and '.join(backends)} only, a {size} px mosaic, {len(rois)} ROIs of "
+                          f"{min(sizes)}-{max(sizes)} px, own runs for {len(own_ids)}, no run at twice the size"
+                          ) if args.quick else None,
         "mosaic_px": size,
         "covers": [cover.name for cover in COVERS],
         "rois": len(rois),
