@@ -444,15 +444,17 @@ def summary(figures: list[dict], combined: dict, rois: list[RoiSpec]) -> dict:
 # -- contact sheet -----------------------------------------------------------------------------------
 
 def contact_sheet(path: Path, rois: list[RoiSpec], originals: list[np.ndarray], masks: list[np.ndarray],
-                  edited: dict[str, list[np.ndarray]], labels: list[str], cell: int = 160) -> Path:
-    """Per ROI: the original and each backend's edit of its padded window, enlarged (nearest, so
-    small ROIs keep their pixels) or reduced to `cell` px; the ROI outline drawn on the original."""
+                  edited: dict[str, list[np.ndarray]], titles: list[str], captions: dict[str, list[str]],
+                  cell: int = 160) -> Path:
+    """Per ROI (`titles`): the original and each backend's edit of its padded window, enlarged
+    (nearest, so small ROIs keep their pixels) or reduced to `cell` px, each under its caption
+    (`captions` by column: "before" and the backends); the ROI outline drawn on the original."""
     from PIL import Image, ImageDraw
     from scipy.ndimage import binary_erosion
 
     columns = ["before"] + list(edited)
     per_row = 2 if len(columns) > 2 else 3
-    text_h, pad = 26, 8
+    text_h, pad = 38, 8  # a title line, then two caption lines
     group_w = len(columns) * (cell + 2) + pad
     rows = -(-len(rois) // per_row)
     sheet = Image.new("RGB", (per_row * group_w + pad, rows * (cell + text_h + pad) + pad), "white")
@@ -460,7 +462,7 @@ def contact_sheet(path: Path, rois: list[RoiSpec], originals: list[np.ndarray], 
     for index, roi in enumerate(rois):
         x0 = pad + (index % per_row) * group_w
         y0 = pad + (index // per_row) * (cell + text_h + pad)
-        draw.text((x0, y0), labels[index], fill="black")
+        draw.text((x0, y0), titles[index], fill="black")
         outline = masks[index] & ~binary_erosion(masks[index])
         for column, name in enumerate(columns):
             image = originals[index] if name == "before" else edited[name][index]
@@ -474,7 +476,7 @@ def contact_sheet(path: Path, rois: list[RoiSpec], originals: list[np.ndarray], 
             picture = picture.resize((max(1, round(picture.width * scale)), max(1, round(picture.height * scale))),
                                      Image.NEAREST if scale >= 1 else Image.BOX)
             sheet.paste(picture, (x0 + column * (cell + 2), y0 + text_h))
-            draw.text((x0 + column * (cell + 2), y0 + 13), name, fill="gray")
+            draw.text((x0 + column * (cell + 2), y0 + 12), captions[name][index], fill="gray")
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(path)
     return path
@@ -576,11 +578,12 @@ def main() -> None:
     if not args.quick and "training-free" in backends:
         report["training-free"]["rss_at_double_size"] = rss_at_double_size(folder, sources, rois, 2 * size, args)
 
-    labels = [f"#{roi.id} {roi.across}px {roi.shape[:4]} " + " ".join(
-        f"gap {entry[b]['colour_gap']} auc {entry[b]['c2st_auc']}" for b in shown if b in entry)
-        for roi, entry in zip(rois, per_roi)]
+    titles = [f"#{roi.id} {roi.across} px {roi.shape}, {entry['cover']}" for roi, entry in zip(rois, per_roi)]
+    captions = {"before": [f"before\ngap {entry['colour_gap_source']}" for entry in per_roi]}
+    captions.update({backend: [f"{backend}\ngap {entry[backend]['colour_gap']} auc {entry[backend]['c2st_auc']}"
+                               for entry in per_roi] for backend in shown})
     sheet = contact_sheet(args.out_dir / f"contact_sheet{'_quick' if args.quick else ''}.png", rois, originals,
-                          masks, shown, labels)
+                          masks, shown, titles, captions)
     if not args.keep:
         for path in folder.iterdir():
             path.unlink()
