@@ -222,17 +222,21 @@ class RoiSpec:
 
 
 def plan_rois(mosaic: Mosaic, sizes: tuple[int, ...], rng: np.random.Generator, attempts: int = 400) -> list[RoiSpec]:
-    """ROIs of the given sizes (px across), spread over the blocks in turn, each placed at random
-    where its box and ring are clear, GAP px away from any other ROI's ring and from the block's edge."""
+    """ROIs of the given sizes (px across), each in the block holding the fewest ROIs that has room
+    for it, placed at random where its box and ring are clear, GAP px away from any other ROI's ring
+    and from the block's edge."""
     taken: list[tuple[int, int, int, int]] = []  # grown boxes in mosaic pixels
-    rois = []
+    rois: list[RoiSpec] = []
+    count = len(mosaic.blocks)
     for index, size in enumerate(sorted(sizes, reverse=True)):  # the large first, while there is room
         shape = SHAPES[index % len(SHAPES)]
         aspect = 1.0 if size <= 24 else float(rng.uniform(0.5, 1.0))
         height, width = (size, max(16, round(size * aspect)))[::1 if index % 2 else -1]
+        held = [sum(roi.block == b for roi in rois) for b in range(count)]
+        order = sorted(range(count), key=lambda b: (held[b], (b - index) % count))
         spec = None
-        for attempt in range(attempts * len(mosaic.blocks)):
-            block_index = (index + attempt // attempts) % len(mosaic.blocks)
+        for attempt in range(attempts * count):
+            block_index = order[attempt // attempts]
             block = mosaic.blocks[block_index]
             room = RING + GAP
             if block.height - height - 2 * room <= 0 or block.width - width - 2 * room <= 0:
