@@ -74,5 +74,5 @@ def test_noise_with_the_texture_mean_and_variance_is_told_apart(data_dir, name):
     assert np.allclose(moments.reshape(3, -1).mean(1), crop.reshape(3, -1).mean(1), atol=1)
     assert np.allclose(moments.reshape(3, -1).std(1), crop.reshape(3, -1).std(1), rtol=0.02)
     noise = noise_like(crop, None, np.random.default_rng(0))
-    result = c2st_auc(noise, crop, patch=32)
+    result = c2st_auc(noise, crop, patch=32, steps=150)  # half the default steps: noise is told apart early
     assert result.auc_mean >= 0.9, result
