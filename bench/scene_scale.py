@@ -24,9 +24,11 @@ Per ROI and backend:
   None for a ROI that crosses no grid line; *_source: the same on the original pixels. (Today's
   engine starts a tile every 224 px, tile size less overlap, and cross-fades the overlaps: its seams
   lie near, not on, these lines.)
-Totals per backend: seconds per ROI of the combined run and its peak RSS (VmHWM of the child process
-that runs it). The full run also edits a 16384 x 16384 px mosaic with the same ROIs (same block
-offsets, so the same pixels) with the training-free backend: its peak RSS should not grow.
+Summary per backend: the largest colour_gap_ratio and tile_border_coherence, auc_mean (over the ROIs;
+pooled ROIs each count their pool's AUC), seconds per ROI of the combined run and its peak RSS (VmHWM
+of the child process that runs it). The full run also edits a 16384 x 16384 px mosaic with the same
+ROIs (same block offsets, so the same pixels) with the training-free backend: its peak RSS should not
+grow (rss_at_double_size, peak_rss_ratio: 16384 px run / 8192 px run).
 
 --quick: the training-free backend only, a 4096 px mosaic and 4 ROIs of 16 to 64 px, the own runs
 of the smallest and the largest (the JSON says which); under 5 minutes on a 2-core CPU. The full run edits ~200 tiles
@@ -581,7 +583,10 @@ def main() -> None:
             "own_run_seconds": {str(i): round(result["seconds"], 1) for i, result in job["own"].items()}}
         shown[backend] = [read_window(combined_out, roi.window(mosaic)) for roi in rois]
     if not args.quick and "training-free" in backends:
-        report["training-free"]["rss_at_double_size"] = rss_at_double_size(folder, sources, rois, 2 * size, args)
+        double = rss_at_double_size(folder, sources, rois, 2 * size, args)
+        base = report["training-free"].get("peak_rss_mb")
+        report["training-free"]["rss_at_double_size"] = double | {
+            "peak_rss_ratio": round(double["peak_rss_mb"] / base, 3) if base else None}
 
     titles = [f"#{roi.id} {roi.across} px {roi.shape}, {entry['cover']}" for roi, entry in zip(rois, per_roi)]
     captions = {"before": [f"before\ngap {entry['colour_gap_source']}" for entry in per_roi]}
