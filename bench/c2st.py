@@ -198,7 +198,7 @@ def c2st_auc(edited: Images, real: Images, mask_edited: Masks = None, mask_real:
     regions, e.g. every small ROI), with masks of the region (None: all of it). Patches are `patch`
     px squares on a `stride` grid (default patch // 4). Raises ValueError when a side has no patch.
     Runs on `threads` torch threads (restored afterwards): for so small a net one thread is enough, and
-    on 2 busy cores a test took 6-8 s with one and 115-124 s with two."""
+    on 2 busy cores a test took 5.6-7.7 s with one and 114-124 s with two (docs/benchmarks.md)."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
