@@ -14,9 +14,8 @@ LANDSAT = Path(os.environ.get("RSEDIT_BENCH_LANDSAT") or REPO.parent / "shared" 
 WINDOW = (231, 178, 256, 256)  # row, col, height, width: the fully valid 256 px window nearest the centre
 
 
-def import_models() -> SimpleNamespace:
-    """Puts rsedit on sys.path as the tests import it (build/plugins/rsedit -> the repository) and
-    returns the model names the benchmarks use, each from its module in models/."""
+def plugin_on_path() -> None:
+    """Puts rsedit on sys.path as the tests import it (build/plugins/rsedit -> the repository)."""
     plugins = REPO / "build" / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     link = plugins / "rsedit"
@@ -24,6 +23,11 @@ def import_models() -> SimpleNamespace:
         link.symlink_to(Path("..", ".."), target_is_directory=True)
     if str(plugins) not in sys.path:
         sys.path.insert(0, str(plugins))
+
+
+def import_models() -> SimpleNamespace:
+    """plugin_on_path(), then the model names the benchmarks use, each from its module in models/."""
+    plugin_on_path()
     from rsedit.models.device import select_device, set_cpu_threads
     from rsedit.models.diffusion.normalization import BandNormalization
     from rsedit.models.diffusion.pyramid import plan_pyramid
