@@ -21,9 +21,8 @@ Per ROI and backend:
   across are pooled into one test (c2st.pooled: true) to have patches enough.
 - tile_border_coherence: mean |difference| across the 256 px grid lines (between pixel 255 and 256,
   ...) inside the ROI over the mean |difference| between other neighbours in the ROI (goal <= 1.1);
-  None for a ROI that crosses no grid line; *_source: the same on the original pixels. (Today's
-  engine starts a tile every 224 px, tile size less overlap, and cross-fades the overlaps: its seams
-  lie near, not on, these lines.)
+  None for a ROI that crosses no grid line; *_source: the same on the original pixels. (The sampled
+  modes denoise a whole ROI jointly in tile-sized pieces, so no tile border should show here.)
 Summary per backend: the largest colour_gap_ratio and tile_border_coherence, auc_mean (over the ROIs;
 pooled ROIs each count their pool's AUC), seconds per ROI of the combined run and its peak RSS (VmHWM
 of the child process that runs it). The full run also edits a 16384 x 16384 px mosaic with the same
