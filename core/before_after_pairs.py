@@ -193,9 +193,11 @@ def write_pair_index(path: Union[str, os.PathLike], pairs: Sequence[PairRecord],
 
     target = Path(path)
     temporary = Path(temporary_path(target, "part", ".gpkg"))
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(crs_wkt)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    srs = None
+    if crs_wkt:
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(crs_wkt)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     fields = [("roi_id", ogr.OFTString), ("prompt", ogr.OFTString), ("seed", ogr.OFTInteger64),
               ("variant", ogr.OFTInteger), ("chip", ogr.OFTInteger), ("pre_path", ogr.OFTString),
               ("post_path", ogr.OFTString), ("mask_path", ogr.OFTString), ("mode", ogr.OFTString),
@@ -269,7 +271,7 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
 def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder: Path, settings: Any, rois_crs: Any,
                     rois_layer: Optional[str], prompts: list[str], prompt_field: Optional[str], variants: int,
                     index_path: Path, clip: Any, report: ProgressCallback, stop: CancelCheck) -> PairsResult:
-    with open_scene(str(raster)) as scene:
+    with open_scene(str(raster), allow_ungeoreferenced=True) as scene:  # see scene_edit.check_rois_crs_fits
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
         check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands))
@@ -291,7 +293,7 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
         # the ROIs of one group share its model: make their pairs one after another
         jobs.sort(key=lambda job: editors.group_of[job[0].id])
         start = 0.0
-        crs_wkt = scene.crs.to_wkt()
+        crs_wkt = scene.crs.to_wkt() if scene.crs is not None else ""  # no CRS: footprints in pixels
         pairs: list[PairRecord] = []
         pres_written: set[tuple[Any, int]] = set()
         try:

@@ -150,7 +150,8 @@ def _make_scene(path: str, dataset: DatasetReader, allow_ungeoreferenced: bool) 
         missing = "a coordinate reference system" if dataset.crs is None else "a geotransform"
         raise InputError(f"The raster {path!r} is not georeferenced (it has no {missing}), so ROIs "
                          "cannot be placed on it. Georeference it first (e.g. with the QGIS "
-                         "Georeferencer), or allow editing in pixel coordinates "
-                         "(allow_ungeoreferenced=True).")
+                         "Georeferencer), or open it with allow_ungeoreferenced=True (open_scene, "
+                         "edit_raster) to place ROIs in its pixel coordinates. edit_scene and "
+                         "generate_pairs do that by themselves when the ROIs have no CRS.")
     return Scene(path=path, dataset=dataset, data_bands=data_bands, alpha_band=alpha_band,
                  georeferenced=georeferenced)
