@@ -30,7 +30,8 @@ from shapely.geometry import Polygon, box
 from .engine import describe_like, edit_raster
 from .errors import CancelledError, InputError, RSEditError
 from .leftovers import temporary_path
-from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, commit_renames, fsync_path, geotiff_profile
+from .output import commit_renames, remove_with_sidecars, fsync_path, geotiff_profile
+from .png_output import atomic_output
 from .termination import sigterm_cancels
 from .rois import Roi
 from .scene import Scene, open_scene
@@ -150,10 +151,11 @@ def _footprint(chip: Window, scene_transform: Any) -> Polygon:
     return Polygon([scene_transform * corner for corner in ((c0, r0), (c1, r0), (c1, r1), (c0, r1))])
 
 
-def _write_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], compress: str) -> None:
-    """The source pixels of `chip`, every band and mask as stored, georeferenced to the chip."""
+def write_source_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], compress: str) -> None:
+    """The source pixels of `chip`, every band and mask as stored, georeferenced to the chip (a PNG for a
+    .png name, core/png_output.py)."""
     block = 16 * math.ceil(max(int(chip.width), int(chip.height)) / 16)
-    output = AtomicGeoTIFF(path, geotiff_profile(int(chip.width), int(chip.height), scene.count, scene.dtype.name,
+    output = atomic_output(path, geotiff_profile(int(chip.width), int(chip.height), scene.count, scene.dtype.name,
                                                  scene.crs, window_transform(chip, scene.transform), scene.nodata,
                                                  block, compress))
     try:
@@ -170,9 +172,7 @@ def _write_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], com
 
 def _remove(paths: Sequence[str]) -> None:
     for path in paths:
-        for candidate in [path] + [path + suffix for suffix in SIDECAR_SUFFIXES]:
-            if os.path.exists(candidate):
-                os.remove(candidate)
+        remove_with_sidecars(path)
 
 
 def _check_folder(folder: Path) -> None:
@@ -396,7 +396,7 @@ def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any
               "RSEDIT_PAIR_SOURCE_WINDOW": window_tag, "RSEDIT_VERSION": plugin_version()}
     try:
         if write_pre:
-            _write_chip(scene, chip, staged_pre, {**common, "RSEDIT_PAIR_ROLE": "pre: untouched source pixels"},
+            write_source_chip(scene, chip, staged_pre, {**common, "RSEDIT_PAIR_ROLE": "pre: untouched source pixels"},
                         settings.compress)
         crop = _crop_roi(roi, chip, scene.transform)
         pair_settings = replace(settings, seed=seed, **({"prompt": prompt} if prompt else {}))

@@ -14,7 +14,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
 from .errors import InputError
 from .leftovers import temporary_path
-from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, _WriteFailed, fsync_path
+from .output import AtomicGeoTIFF, _WriteFailed, fsync_path, remove_with_sidecars
 
 PNG_SUFFIXES = (".png",)
 LOSSY_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif")
@@ -67,19 +67,12 @@ class AtomicPNG(AtomicGeoTIFF):
             raise _WriteFailed(f"Writing the output {self.path!r} failed: the PNG written does not read back "
                                "as the pixels written.")
         fsync_path(self._png_path)
-        _remove_with_sidecars(self._tiff_path)
+        remove_with_sidecars(self._tiff_path)
         self.temp_path = self._png_path  # what commit_renames moves
         self.verified = True
 
     def discard(self) -> None:
         self.temp_path = self._tiff_path
         super().discard()
-        _remove_with_sidecars(self._png_path)
+        remove_with_sidecars(self._png_path)
 
-
-def _remove_with_sidecars(path: str) -> None:
-    for candidate in [path] + [path + suffix for suffix in SIDECAR_SUFFIXES]:
-        try:
-            os.remove(candidate)
-        except FileNotFoundError:
-            pass

@@ -258,7 +258,7 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
 
     for index in range(variants):
         seed = settings.seed + index
-        tags = provenance_tags(settings, SceneModel(_backend_name(settings), None, {}), seed, {}, rois)
+        tags = provenance_tags(settings, SceneModel(backend_name(settings), None, {}), seed, {}, rois)
         mask_path = variant_path(str(mask_out), index, variants) if mask_out else None
         outputs.append(edit_raster(
             scene, roi_list, VariantEditor(groups, seed, roi_list, scene.width, scene.height, settings.feather,
@@ -271,12 +271,12 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
         variant_tags.append({**tags, **late_tags()})
     prompts = dict(groups.prompts_used)
     records = groups.provenance()
-    description = {**(records[0] if len(records) == 1 else {}), "backend": _backend_name(settings),
+    description = {**(records[0] if len(records) == 1 else {}), "backend": backend_name(settings),
                    "groups": records}
     return SceneEditResult(outputs, prompts, description, groups.trained_now, variant_tags)
 
 
-def _backend_name(settings: SampledEditSettings) -> str:
+def backend_name(settings: SampledEditSettings) -> str:
     return "trained" if settings.checkpoint else (settings.backend or default_backend())
 
 
