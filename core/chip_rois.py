@@ -20,7 +20,7 @@ from shapely.geometry import box, shape
 
 from . import defaults
 from .errors import InputError
-from .rois import Roi, _shapely_affine, prepare_rois, read_roi_file
+from .rois import Roi, RoiFeature, _shapely_affine, prepare_rois, read_roi_file
 from .scene import Scene
 
 ROI_SOURCES = ("whole", "mask", "box", "vector")
@@ -29,13 +29,16 @@ ROI_SOURCES = ("whole", "mask", "box", "vector")
 @dataclass(frozen=True)
 class ChipRois:
     """`kind` is one of ROI_SOURCES; "mask" needs `mask_folder`, "box" needs `box`, "vector" needs
-    `vector` (a file path; `vector_layer` names its layer). Every field is checked when built."""
+    `vector`: a file path (`vector_layer` names its layer), or a name for the index with the polygons
+    given in `polygons` (RoiFeatures in `polygons_crs`, as QGIS passes a layer). Checked when built."""
 
     kind: str = "whole"
     mask_folder: Optional[Union[str, os.PathLike]] = None
     box: Optional[Sequence[int]] = None
     vector: Optional[Union[str, os.PathLike]] = None
     vector_layer: Optional[str] = None
+    polygons: Optional[Sequence[RoiFeature]] = None
+    polygons_crs: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.kind not in ROI_SOURCES:
@@ -61,7 +64,9 @@ class ChipRois:
                                  "wide and high (col0 < col1, row0 < row1).")
             object.__setattr__(self, "box", tuple(int(v) for v in values))
         if self.kind == "vector":
-            features, crs = read_roi_file(str(self.vector), self.vector_layer)  # an unreadable file fails now
+            # an unreadable file fails now, not at every chip
+            features, crs = (list(self.polygons), self.polygons_crs) if self.polygons is not None else \
+                read_roi_file(str(self.vector), self.vector_layer)
             if not features:
                 raise InputError(f"The vector file {str(self.vector)!r} holds no polygon.")
             object.__setattr__(self, "_features", (features, crs))
@@ -73,7 +78,8 @@ class ChipRois:
         if self.kind == "box":
             return "box " + ",".join(str(v) for v in self.box)
         if self.kind == "vector":
-            return f"vector {os.path.abspath(self.vector)}" + (f"|{self.vector_layer}" if self.vector_layer else "")
+            name = str(self.vector) if self.polygons is not None else os.path.abspath(self.vector)
+            return f"vector {name}" + (f"|{self.vector_layer}" if self.vector_layer else "")
         return "whole chip"
 
     def rois(self, scene: Scene, chip: Path) -> list[Roi]:

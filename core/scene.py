@@ -155,3 +155,13 @@ def _make_scene(path: str, dataset: DatasetReader, allow_ungeoreferenced: bool) 
                          "generate_pairs do that by themselves when the ROIs have no CRS.")
     return Scene(path=path, dataset=dataset, data_bands=data_bands, alpha_band=alpha_band,
                  georeferenced=georeferenced)
+
+
+def is_georeferenced(path: str) -> bool:
+    """Whether the raster has a CRS and a geotransform; False also for a file that cannot be opened
+    (opening it for the edit then says why)."""
+    try:
+        with open_scene(path, allow_ungeoreferenced=True) as scene:
+            return scene.georeferenced
+    except InputError:
+        return False

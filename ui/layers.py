@@ -13,6 +13,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.rois import RoiFeature, check_one_layer, vector_layer_names
+from ..core.scene import is_georeferenced
 from .i18n import tr
 
 
@@ -72,6 +73,21 @@ def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[
             tr("'{name}' has no polygons to use. If 'Selected features only' is ticked, select at least one "
                "polygon on the map first.").format(name=parameter_name))
     return features, source.sourceCrs().toWkt()
+
+
+def pixel_rois_of_plain_raster(path: str, features: list[RoiFeature], crs_wkt: str | None,
+                               feedback: Any) -> tuple[list[RoiFeature], str | None]:
+    """ROIs drawn over a raster without georeferencing, in its pixels. QGIS draws such a raster with y
+    up, pixel (col, row) at map (col, -row): the polygons are flipped to x = column, y = row, and
+    their layer's CRS (whatever the project gave it) is not used. A georeferenced raster: unchanged."""
+    if is_georeferenced(path):
+        return features, crs_wkt
+    from shapely.affinity import scale
+
+    feedback.pushInfo(tr("The raster has no georeferencing: the polygons are placed on its pixels as QGIS draws "
+                         "it (x = column, y = -row)."))
+    flipped = [RoiFeature(f.id, scale(f.geometry, 1.0, -1.0, origin=(0, 0)), f.properties) for f in features]
+    return flipped, None
 
 
 def warn_if_without_crs(crs_wkt: str, parameter_name: str, feedback: Any) -> None:
