@@ -31,7 +31,7 @@ import rasterio
 from rasterio.windows import Window
 
 from . import defaults
-from .before_after_pairs import write_source_chip
+from .before_after_pairs import PairsCancelledError, write_source_chip
 from .chip_index import (INDEX_NAME, LAYOUT, append_row, check_split, pair_complete, read_index, write_rows,
                          write_splits)
 from .chip_rois import ChipRois
@@ -69,12 +69,8 @@ class ChipFolderResult:
     model: dict  # the shared model's provenance, or {} for one model per chip
 
 
-class ChipsCancelledError(CancelledError):
+class ChipsCancelledError(PairsCancelledError):
     """Cancelled: the complete pairs, and an index listing exactly them, stay; no partial pair does."""
-
-    def __init__(self, message: str, pairs_done: int, index_path: str) -> None:
-        super().__init__(message)
-        self.pairs_done, self.index_path = pairs_done, index_path
 
 
 def list_chips(folder: Path, pattern: str) -> list[Path]:
@@ -189,16 +185,18 @@ class _ChipRun:
         self.written: list[str] = []
         self.skipped: list[str] = []
         self.unusable: list[tuple[str, str]] = []
+        self.rows: list[dict[str, str]] = []  # the index as on disk
 
     def run(self, split: Optional[tuple[float, float, float]], split_seed: int) -> ChipFolderResult:
-        rows = read_index(self.out)
-        done = {(row["chip"], row["prompt"], row["variant"]): row for row in rows if row["settings"] == self.plan.key}
-        index_path = write_rows(self.out, rows)  # only complete pairs, whatever an earlier run left
+        self.rows = read_index(self.out)
+        done = {(row["chip"], row["prompt"], row["variant"]): row for row in self.rows
+                if row["settings"] == self.plan.key}
+        index_path = write_rows(self.out, self.rows)  # only complete pairs, whatever an earlier run left
         chips = self.plan.chips
         pending = {chip: [(p, prompt, v) for p, prompt in enumerate(self.plan.prompts)
                           for v in range(self.plan.variants) if (chip.name, prompt, str(v + 1)) not in done]
                    for chip in chips}
-        self.skipped = [row["name"] for row in done.values()]
+        self.skipped = [row["name"] for key, row in done.items() if key[0] in {chip.name for chip in chips}]
         try:
             if self.scene_model == "shared" and any(pending.values()):
                 self._build_shared_model()  # a run that only skips complete pairs builds none
@@ -226,8 +224,7 @@ class _ChipRun:
         if not self.written and not self.skipped:
             reasons = "; ".join(f"{name}: {reason}" for name, reason in self.unusable[:5])
             raise InputError(f"No chip could be edited ({len(self.unusable)} unusable). {reasons}")
-        rows = read_index(self.out)
-        splits = {k: str(v) for k, v in write_splits(self.out, rows, split, split_seed).items()} if split else {}
+        splits = {k: str(v) for k, v in write_splits(self.out, self.rows, split, split_seed).items()} if split else {}
         return ChipFolderResult(str(self.out), str(index_path), self.written, self.skipped, self.unusable, splits,
                                 self.shared_record)
 
@@ -262,13 +259,22 @@ class _ChipRun:
                     self._write_pair(scene, chip, name, roi_list, groups, prompt_settings, seed, progress)
                     self.clip = groups.clip  # CLIP is loaded once, for the first chip
                     records = groups.provenance()
-                    append_row(self.out, {"chip": chip.name, "name": name, "variant": str(variant + 1),
-                                          "seed": str(seed), "prompt": prompt, "mode": settings.mode,
-                                          "backend": ",".join(dict.fromkeys(r["backend"] for r in records)),
-                                          "model_fingerprint": ",".join(dict.fromkeys(r["fingerprint"]
-                                                                                      for r in records)),
-                                          "roi_source": self.rois.describe(), "settings": self.plan.key})
+                    self._index({"chip": chip.name, "name": name, "variant": str(variant + 1), "seed": str(seed),
+                                 "prompt": prompt, "mode": settings.mode,
+                                 "backend": ",".join(dict.fromkeys(r["backend"] for r in records)),
+                                 "model_fingerprint": ",".join(dict.fromkeys(r["fingerprint"] for r in records)),
+                                 "roi_source": self.rois.describe(), "settings": self.plan.key})
                     self.written.append(name)
+
+    def _index(self, row: dict[str, str]) -> None:
+        """List a pair just committed: appended, or the index rewritten where it replaced a pair that an
+        earlier run with other settings made under the same name."""
+        replaced = [r for r in self.rows if r["name"] == row["name"]]
+        self.rows = [r for r in self.rows if r["name"] != row["name"]] + [row]
+        if replaced:
+            write_rows(self.out, self.rows)
+        else:
+            append_row(self.out, row)
 
     def _build_shared_model(self) -> None:
         # a whole-chip ROI is the chip itself: its model learns whole chips (of other scenes), not their surroundings

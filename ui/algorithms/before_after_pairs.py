@@ -12,11 +12,9 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from ..feedback import FeedbackBridge
@@ -25,9 +23,18 @@ from ..layers import pixel_rois_of_plain_raster, raster_path, roi_features
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm
 from .mask_parameters import add_mask_parameters, mask_help, roi_mask
-from .prompt_parameters import lines_of
+from .prompt_parameters import add_prompt_list_parameters, lines_of
 
 PAIR_MODES = ["text", "regenerate"]
+
+
+def kept_pairs(cancelled: Any, rerun: str = "") -> Exception:
+    """What to raise for a cancel that kept complete pairs (a PairsCancelledError): say so, and `rerun`."""
+    if not cancelled.pairs_done:
+        return cancelled
+    return QgsProcessingException(tr(
+        "Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair "
+        "was left.").format(count=cancelled.pairs_done, index=cancelled.index_path) + rerun)
 
 
 class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
@@ -69,10 +76,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         add_mask_parameters(self)
         self.addParameter(QgsProcessingParameterEnum(
             "MODE", tr("Mode"), [tr("Text prompts"), tr("Regenerate (no prompt)")], defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            "PROMPTS", tr("Prompts (one per line)"), multiLine=True, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            "PROMPTS_FILE", tr("Prompt file (one prompt per line)"), extension="txt", optional=True))
+        add_prompt_list_parameters(self)
         self.addParameter(QgsProcessingParameterField(
             "PROMPT_FIELD", tr("Prompt field (one prompt per polygon)"), parentLayerParameterName=self.ROIS,
             type=QgsProcessingParameterField.String, optional=True))
@@ -127,11 +131,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
                 variants=self.parameterAsInt(parameters, "VARIANTS", context),
                 progress=bridge.progress, is_cancelled=bridge.is_cancelled)
         except PairsCancelledError as cancelled:
-            if not cancelled.pairs_done:
-                raise
-            raise QgsProcessingException(tr(
-                "Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair "
-                "was left.").format(count=cancelled.pairs_done, index=cancelled.index_path)) from None
+            raise kept_pairs(cancelled) from None
         feedback.pushInfo(tr("{count} before/after pairs written to {folder}; index: {index}").format(
             count=len(result.pairs), folder=result.folder, index=result.index_path))
         feedback.pushInfo(tr("Scene model: {model}").format(model=result.model.get("backend")))

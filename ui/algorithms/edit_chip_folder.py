@@ -20,10 +20,11 @@ from qgis.core import (
 from ..feedback import FeedbackBridge
 from ..i18n import tr
 from ..layers import roi_features
+from .before_after_pairs import kept_pairs
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm, advanced
 from .edit_text import paraphrase_command_enabled
-from .prompt_parameters import lines_of
+from .prompt_parameters import add_prompt_list_parameters, lines_of
 
 MODES = ["regenerate", "text"]
 ROI_SOURCES = ["whole", "mask", "box", "vector"]
@@ -77,10 +78,7 @@ class EditChipFolderAlgorithm(SceneEditAlgorithm):
             self.ROIS, tr("ROI polygons"), [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             "MODE", tr("Mode"), [tr("Regenerate (no prompt)"), tr("Text prompts")], defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            "PROMPTS", tr("Prompts (one per line)"), multiLine=True, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            "PROMPTS_FILE", tr("Prompt file (one prompt per line)"), extension="txt", optional=True))
+        add_prompt_list_parameters(self)
         self.addParameter(QgsProcessingParameterString(
             "PARAPHRASES", tr("Paraphrases (one per line)"), multiLine=True, optional=True))
         self.addParameter(QgsProcessingParameterFile(
@@ -172,12 +170,7 @@ class EditChipFolderAlgorithm(SceneEditAlgorithm):
                 split_seed=self.parameterAsInt(parameters, "SPLIT_SEED", context),
                 progress=bridge.progress, is_cancelled=bridge.is_cancelled)
         except ChipsCancelledError as cancelled:
-            if not cancelled.pairs_done:
-                raise
-            raise QgsProcessingException(tr(
-                "Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair "
-                "was left. Run again with the same settings to make the rest.").format(
-                count=cancelled.pairs_done, index=cancelled.index_path)) from None
+            raise kept_pairs(cancelled, " " + tr("Run again with the same settings to make the rest.")) from None
         for chip, reason in result.unusable:
             feedback.pushWarning(tr("Chip {chip} left out: {reason}").format(chip=chip, reason=reason))
         feedback.pushInfo(tr("{written} pairs written, {skipped} already complete, {unusable} chips left out; "

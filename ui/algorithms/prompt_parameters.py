@@ -4,10 +4,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qgis.core import QgsProcessingContext, QgsProcessingException
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterString,
+)
 
 from ..i18n import tr
 from .base import RSEditAlgorithm
+
+
+def add_prompt_list_parameters(algorithm: RSEditAlgorithm) -> None:
+    """PROMPTS (one per line) and PROMPTS_FILE (a text file, one per line): read with lines_of."""
+    algorithm.addParameter(QgsProcessingParameterString(
+        "PROMPTS", tr("Prompts (one per line)"), multiLine=True, optional=True))
+    algorithm.addParameter(QgsProcessingParameterFile(
+        "PROMPTS_FILE", tr("Prompt file (one prompt per line)"), extension="txt", optional=True))
 
 
 def lines_of(algorithm: RSEditAlgorithm, parameters: dict[str, Any], context: QgsProcessingContext,
