@@ -138,3 +138,63 @@ def test_generate_pairs_takes_a_plain_png(chip_folder, tmp_path):
     settings = RegenerateSettings(backend="training-free", tile_size=64, context_size=64, feather=2)
     result = generate_pairs(chips / "chip_000.png", [box(30, 30, 60, 60)], tmp_path / "pairs", settings)
     assert len(result.pairs) == 1 and (tmp_path / "pairs" / result.pairs[0].post_path).is_file()
+
+
+def test_georeferenced_chips_take_polygons_of_a_vector_file(tmp_path, data_dir):
+    """GeoTIFF chips keep their georeferencing; a chip no polygon reaches is left out with the reason."""
+    from osgeo import ogr, osr
+    from rasterio.windows import Window, transform as window_transform
+
+    source = data_dir / "landsat" / "RGB.byte.tif"
+    chips = tmp_path / "chips"
+    chips.mkdir()
+    with rasterio.open(source) as scene:
+        for name, col in (("east.tif", 400), ("west.tif", 200)):
+            window = Window(col, 300, 96, 96)
+            profile = dict(driver="GTiff", width=96, height=96, count=3, dtype="uint8", crs=scene.crs,
+                           transform=window_transform(window, scene.transform))
+            with rasterio.open(chips / name, "w", **profile) as dst:
+                dst.write(scene.read(window=window))
+        polygon = box(*(scene.transform * (430, 360)), *(scene.transform * (470, 320)))  # inside east.tif only
+        crs = scene.crs
+    rois = tmp_path / "rois.gpkg"
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(crs.to_wkt())
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(rois))
+    layer = dataset.CreateLayer("rois", srs, ogr.wkbPolygon)
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkb(polygon.wkb))
+    layer.CreateFeature(feature)
+    del dataset
+    result = edit_chip_folder(chips, tmp_path / "out", SETTINGS, pattern="*.tif", rois=ChipRois("vector", vector=rois))
+    assert result.written == ["east.tif"] and [name for name, _ in result.unusable] == ["west.tif"]
+    assert "No ROI overlaps" in result.unusable[0][1]
+    with rasterio.open(chips / "east.tif") as chip, rasterio.open(tmp_path / "out" / "B" / "east.tif") as edited:
+        assert edited.crs == chip.crs and edited.transform == chip.transform
+    _, _, change = load_levir(tmp_path / "out", "east.tif")
+    assert change[20:60, 30:70].all() and change.sum() == 255 * 40 * 40
+
+
+def test_text_mode_edits_each_chip_with_each_prompt(chip_folder, tmp_path):
+    from safetensors.torch import save_file
+
+    from rsedit.core.settings import TextSettings
+    from tiny_clip import TINY_VIT, tiny_open_clip_model
+
+    weights = tmp_path / "tiny_clip.safetensors"
+    save_file({k: v.contiguous() for k, v in tiny_open_clip_model(TINY_VIT).state_dict().items()}, str(weights))
+    chips, masks = chip_folder
+    settings = TextSettings(prompt="a flooded street", paraphrases=("a street under water",), clip_model=TINY_VIT,
+                            clip_weights=str(weights), backend="training-free", tile_size=64, context_size=64,
+                            feather=2, guidance_views=1, start_t=10)
+    result = edit_chip_folder(chips, tmp_path / "out", settings, pattern="chip_000.png",
+                              prompts=["a collapsed roof"], rois=ChipRois("mask", mask_folder=masks), variants=2)
+    names = [f"chip_000_p0{p}_v0{v}.png" for p in (1, 2) for v in (1, 2)]
+    assert sorted(result.written) == names
+    rows = index_rows(tmp_path / "out")
+    assert {(row["prompt"], row["variant"], row["seed"]) for row in rows} == {
+        (prompt, str(v), str(v - 1)) for prompt in ("a flooded street", "a collapsed roof") for v in (1, 2)}
+    for name in names:
+        load_levir(tmp_path / "out", name)
+    with rasterio.open(tmp_path / "out" / "B" / names[2]) as edited:  # the second prompt's, with its paraphrases
+        assert "a collapsed roof" in edited.tags()["RSEDIT_PROMPTS"]
