@@ -32,8 +32,7 @@ from rasterio.windows import Window
 
 from . import defaults
 from .before_after_pairs import PairsCancelledError, write_source_chip
-from .chip_index import (INDEX_NAME, LAYOUT, append_row, check_split, pair_complete, read_index, write_rows,
-                         write_splits)
+from .chip_index import LAYOUT, append_row, check_split, read_index, write_rows, write_splits
 from .chip_rois import ChipRois
 from .error_boundary import user_errors
 from .errors import CancelledError, InputError, RSEditError
