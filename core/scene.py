@@ -157,11 +157,12 @@ def _make_scene(path: str, dataset: DatasetReader, allow_ungeoreferenced: bool) 
                  georeferenced=georeferenced)
 
 
-def is_georeferenced(path: str) -> bool:
-    """Whether the raster has a CRS and a geotransform; False also for a file that cannot be opened
-    (opening it for the edit then says why)."""
+
+def georeferencing(path: str) -> tuple[bool, bool]:
+    """(has a CRS, has a geotransform); (True, True) for a file that cannot be opened (opening it for
+    the edit then says why)."""
     try:
         with open_scene(path, allow_ungeoreferenced=True) as scene:
-            return scene.georeferenced
+            return scene.crs is not None, not scene.transform.is_identity
     except InputError:
-        return False
+        return True, True

@@ -39,6 +39,26 @@ def test_a_raster_without_georeferencing_is_edited_where_qgis_draws_the_rois(tmp
         assert np.array_equal(edited.read()[:, ~changed], source.read()[:, ~changed])
 
 
+def test_a_raster_with_a_world_file_but_no_crs_is_edited_in_its_map_coordinates(tmp_path, data_dir):
+    import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsRasterLayer, QgsRectangle, QgsVectorLayer
+
+    chip = write_plain_image(tmp_path / "chip.png", chip_pixels(data_dir / "landsat" / "RGB.byte.tif", 300, 300))
+    (tmp_path / "chip.pgw").write_text("2\n0\n0\n-2\n1001\n499\n")  # 2 m pixels, top-left corner at (1000, 500)
+    layer = QgsRasterLayer(str(chip), "chip", "gdal")
+    assert not layer.crs().isValid() and layer.extent() == QgsRectangle(1000, 180, 1320, 500)
+    rois = QgsVectorLayer("Polygon?crs=EPSG:3857", "rois", "memory")  # a CRS the project gave it: not used
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(1040, 360, 1120, 440)))  # columns 20-60, rows 30-70
+    rois.dataProvider().addFeatures([feature])
+    mask = tmp_path / "mask.tif"
+    processing.run("rsedit:regenerate", {"INPUT": layer, "ROIS": rois, "OUTPUT": str(tmp_path / "edited.tif"),
+                                         "OUTPUT_MASK": str(mask), **SMALL, "OVERLAP": 0})
+    with rasterio.open(mask) as weights:
+        rows, cols = np.nonzero(weights.read(1) > 0)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (30, 69, 20, 59)
+
+
 def test_editchipfolder_through_qgis_process_with_a_mask_folder(installed_plugins, tmp_path,  # noqa: F811
                                                                 data_dir):
     chips, masks, out = tmp_path / "chips", tmp_path / "masks", tmp_path / "dataset"

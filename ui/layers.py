@@ -13,7 +13,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.rois import RoiFeature, check_one_layer, vector_layer_names
-from ..core.scene import is_georeferenced
+from ..core.scene import georeferencing
 from .i18n import tr
 
 
@@ -77,11 +77,15 @@ def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[
 
 def pixel_rois_of_plain_raster(path: str, features: list[RoiFeature], crs_wkt: str | None,
                                feedback: Any) -> tuple[list[RoiFeature], str | None]:
-    """ROIs drawn over a raster without georeferencing, in its pixels. QGIS draws such a raster with y
-    up, pixel (col, row) at map (col, -row): the polygons are flipped to x = column, y = row, and
-    their layer's CRS (whatever the project gave it) is not used. A georeferenced raster: unchanged."""
-    if is_georeferenced(path):
+    """ROIs drawn over a raster without a CRS, in the coordinates QGIS draws it in: its geotransform's
+    (a world file), or with none, its pixels with y up, pixel (col, row) at map (col, -row), which
+    are flipped to x = column, y = row. The polygons' layer CRS (whatever the project gave it) is not
+    used. A raster with a CRS: unchanged."""
+    has_crs, has_geotransform = georeferencing(path)
+    if has_crs:
         return features, crs_wkt
+    if has_geotransform:
+        return features, None
     from shapely.affinity import scale
 
     feedback.pushInfo(tr("The raster has no georeferencing: the polygons are placed on its pixels as QGIS draws "
