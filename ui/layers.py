@@ -11,6 +11,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
+from rasterio import Affine
 
 from ..core.rois import RoiFeature, check_one_layer, vector_layer_names
 from ..core.scene import georeferencing
@@ -75,6 +76,10 @@ def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[
     return features, source.sourceCrs().toWkt()
 
 
+# How QGIS draws a raster with no geotransform: y up, pixel (col, row) at map (col, -row).
+QGIS_PIXEL_TRANSFORM = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0)
+
+
 def pixel_rois_of_plain_raster(path: str, features: list[RoiFeature], crs_wkt: str | None,
                                feedback: Any) -> tuple[list[RoiFeature], str | None]:
     """ROIs drawn over a raster without a CRS, in the coordinates QGIS draws it in: its geotransform's
@@ -86,11 +91,13 @@ def pixel_rois_of_plain_raster(path: str, features: list[RoiFeature], crs_wkt: s
         return features, crs_wkt
     if has_geotransform:
         return features, None
-    from shapely.affinity import scale
+    from shapely.affinity import affine_transform
 
     feedback.pushInfo(tr("The raster has no georeferencing: the polygons are placed on its pixels as QGIS draws "
                          "it (x = column, y = -row)."))
-    flipped = [RoiFeature(f.id, scale(f.geometry, 1.0, -1.0, origin=(0, 0)), f.properties) for f in features]
+    to_pixels = ~QGIS_PIXEL_TRANSFORM
+    matrix = [to_pixels.a, to_pixels.b, to_pixels.d, to_pixels.e, to_pixels.c, to_pixels.f]
+    flipped = [RoiFeature(f.id, affine_transform(f.geometry, matrix), f.properties) for f in features]
     return flipped, None
 
 
