@@ -30,7 +30,8 @@ from shapely.geometry import Polygon, box
 from .engine import describe_like, edit_raster
 from .errors import CancelledError, InputError, RSEditError
 from .leftovers import temporary_path
-from .output import SIDECAR_SUFFIXES, AtomicGeoTIFF, commit_renames, fsync_path, geotiff_profile
+from .output import commit_renames, remove_with_sidecars, fsync_path, geotiff_profile
+from .png_output import atomic_output
 from .termination import sigterm_cancels
 from .rois import Roi
 from .scene import Scene, open_scene
@@ -150,10 +151,11 @@ def _footprint(chip: Window, scene_transform: Any) -> Polygon:
     return Polygon([scene_transform * corner for corner in ((c0, r0), (c1, r0), (c1, r1), (c0, r1))])
 
 
-def _write_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], compress: str) -> None:
-    """The source pixels of `chip`, every band and mask as stored, georeferenced to the chip."""
+def write_source_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], compress: str) -> None:
+    """The source pixels of `chip`, every band and mask as stored, georeferenced to the chip (a PNG for a
+    .png name, core/png_output.py)."""
     block = 16 * math.ceil(max(int(chip.width), int(chip.height)) / 16)
-    output = AtomicGeoTIFF(path, geotiff_profile(int(chip.width), int(chip.height), scene.count, scene.dtype.name,
+    output = atomic_output(path, geotiff_profile(int(chip.width), int(chip.height), scene.count, scene.dtype.name,
                                                  scene.crs, window_transform(chip, scene.transform), scene.nodata,
                                                  block, compress))
     try:
@@ -170,9 +172,7 @@ def _write_chip(scene: Scene, chip: Window, path: str, tags: dict[str, str], com
 
 def _remove(paths: Sequence[str]) -> None:
     for path in paths:
-        for candidate in [path] + [path + suffix for suffix in SIDECAR_SUFFIXES]:
-            if os.path.exists(candidate):
-                os.remove(candidate)
+        remove_with_sidecars(path)
 
 
 def _check_folder(folder: Path) -> None:
@@ -193,9 +193,11 @@ def write_pair_index(path: Union[str, os.PathLike], pairs: Sequence[PairRecord],
 
     target = Path(path)
     temporary = Path(temporary_path(target, "part", ".gpkg"))
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(crs_wkt)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    srs = None
+    if crs_wkt:
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(crs_wkt)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     fields = [("roi_id", ogr.OFTString), ("prompt", ogr.OFTString), ("seed", ogr.OFTInteger64),
               ("variant", ogr.OFTInteger), ("chip", ogr.OFTInteger), ("pre_path", ogr.OFTString),
               ("post_path", ogr.OFTString), ("mask_path", ogr.OFTString), ("mode", ogr.OFTString),
@@ -269,7 +271,7 @@ def generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, folder: Unio
 def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder: Path, settings: Any, rois_crs: Any,
                     rois_layer: Optional[str], prompts: list[str], prompt_field: Optional[str], variants: int,
                     index_path: Path, clip: Any, report: ProgressCallback, stop: CancelCheck) -> PairsResult:
-    with open_scene(str(raster)) as scene:
+    with open_scene(str(raster), allow_ungeoreferenced=True) as scene:  # see scene_edit.check_rois_crs_fits
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
         check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands))
@@ -291,7 +293,7 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
         # the ROIs of one group share its model: make their pairs one after another
         jobs.sort(key=lambda job: editors.group_of[job[0].id])
         start = 0.0
-        crs_wkt = scene.crs.to_wkt()
+        crs_wkt = scene.crs.to_wkt() if scene.crs is not None else ""  # no CRS: footprints in pixels
         pairs: list[PairRecord] = []
         pres_written: set[tuple[Any, int]] = set()
         try:
@@ -394,7 +396,7 @@ def _write_pair(scene: Scene, roi: Roi, chip: Window, settings: Any, editor: Any
               "RSEDIT_PAIR_SOURCE_WINDOW": window_tag, "RSEDIT_VERSION": plugin_version()}
     try:
         if write_pre:
-            _write_chip(scene, chip, staged_pre, {**common, "RSEDIT_PAIR_ROLE": "pre: untouched source pixels"},
+            write_source_chip(scene, chip, staged_pre, {**common, "RSEDIT_PAIR_ROLE": "pre: untouched source pixels"},
                         settings.compress)
         crop = _crop_roi(roi, chip, scene.transform)
         pair_settings = replace(settings, seed=seed, **({"prompt": prompt} if prompt else {}))

@@ -24,7 +24,8 @@ from .editor import TileContext, TileEditor, checked_edit
 from .errors import CancelledError, InputError
 from .masks import RoiMask, tile_weights
 from .leftovers import remember_output_folder, sweep_leftovers
-from .output import COMPRESSIONS, SIDECAR_SUFFIXES, AtomicGeoTIFF, geotiff_profile, written_together
+from .output import COMPRESSIONS, SIDECAR_SUFFIXES, geotiff_profile, written_together
+from .png_output import atomic_output
 from .progress import CancelCheck, ProgressCallback
 from .provenance_markers import provenance_markers
 from .rois import Roi
@@ -60,8 +61,8 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
                 allow_ungeoreferenced: bool = False, block_size: int = BLOCK_SIZE,
                 whole_rois: bool = False, late_tags: Optional[Callable[[], dict[str, Any]]] = None) -> EditResult:
     """Edit `rois` (from prepare_rois on this raster) of `src` (a path, or a scene opened with
-    open_scene, which stays open) with `editor`, writing a tiled GeoTIFF to `out_path` (and the
-    0-255 edit mask to `mask_path` if given). With `window`, only that window of the raster is
+    open_scene, which stays open) with `editor`, writing a tiled GeoTIFF (a PNG for a .png name,
+    core/png_output.py) to `out_path` (and the 0-255 edit mask to `mask_path` if given). With `window`, only that window of the raster is
     read and written, as a raster of its own (a chip): the ROIs are then in the window's pixels.
 
     The editor is called on a regular grid of tiles of `tile_size`, blended with cosine weights
@@ -98,7 +99,7 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
         for folder in {os.path.dirname(os.path.abspath(path)) for path in (out_path, mask_path) if path}:
             sweep_leftovers(folder)  # temporaries of earlier runs that were killed
             remember_output_folder(folder)  # so that clearcache sweeps it too
-        image = AtomicGeoTIFF(out_path, geotiff_profile(
+        image = atomic_output(out_path, geotiff_profile(
             scene.width, scene.height, scene.count, scene.dtype.name, scene.crs, scene.transform,
             scene.nodata, block, compress), with_overviews=overviews)
         edit_mask = None
@@ -106,7 +107,7 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
             mask_profile = geotiff_profile(scene.width, scene.height, 1, "uint8", scene.crs,
                                            scene.transform, None, block, compress)
             mask_profile["SPARSE_OK"] = "TRUE"  # unedited blocks are not stored; they read as 0
-            edit_mask = AtomicGeoTIFF(mask_path, mask_profile, with_overviews=overviews)
+            edit_mask = atomic_output(mask_path, mask_profile, with_overviews=overviews)
         outputs = [output for output in (image, edit_mask) if output is not None]
 
         # Both are flushed and checked before either is renamed, and a cancel (or SIGTERM) counts

@@ -25,9 +25,10 @@ class GroupEditors:
 
     def __init__(self, scene: Scene, rois: Sequence[Roi], settings: SampledEditSettings, *,
                  copy_patch: Any = None, clip: Any = None, progress: Optional[ProgressCallback] = None,
-                 is_cancelled: Optional[CancelCheck] = None) -> None:
-        """`progress` follows building models where editor_for is given none."""
-        self.scene, self.settings = scene, settings
+                 is_cancelled: Optional[CancelCheck] = None, model: Optional[SceneModel] = None) -> None:
+        """`progress` follows building models where editor_for is given none; `model`, when given,
+        edits every group (a model shared by many small scenes, core/shared_scene_model.py)."""
+        self.scene, self.settings, self.model = scene, settings, model
         self.rois = {roi.id: roi for roi in rois}
         self.copy_patch, self.clip = copy_patch, clip
         self.progress = progress or (lambda fraction, message: None)
@@ -78,7 +79,7 @@ class GroupEditors:
         rois = [self.rois[roi_id] for roi_id in group.roi_ids]
         where = f"scene model of ROI group {group.index + 1} of {len(self.groups)}"
         try:
-            model, trained_now = obtain_scene_model(
+            model, trained_now = (self.model, False) if self.model is not None else obtain_scene_model(
                 self.scene, rois, self.settings, is_cancelled=self.is_cancelled,
                 progress=lambda fraction, message: progress(fraction, f"{where}: {message}"))
             editor = build_editor(self.settings, self.scene, rois, model, clip=self.clip,

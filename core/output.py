@@ -177,6 +177,15 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+def remove_with_sidecars(path: str) -> None:
+    """Remove a file and the sidecars GDAL may have written beside it, where they exist."""
+    for candidate in [path] + [path + suffix for suffix in SIDECAR_SUFFIXES]:
+        try:
+            os.remove(candidate)
+        except FileNotFoundError:
+            pass
+
+
 def _replace_with_sidecars(temporary: str, final: str) -> None:
     os.replace(temporary, final)
     for suffix in SIDECAR_SUFFIXES:

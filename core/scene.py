@@ -150,7 +150,19 @@ def _make_scene(path: str, dataset: DatasetReader, allow_ungeoreferenced: bool) 
         missing = "a coordinate reference system" if dataset.crs is None else "a geotransform"
         raise InputError(f"The raster {path!r} is not georeferenced (it has no {missing}), so ROIs "
                          "cannot be placed on it. Georeference it first (e.g. with the QGIS "
-                         "Georeferencer), or allow editing in pixel coordinates "
-                         "(allow_ungeoreferenced=True).")
+                         "Georeferencer), or open it with allow_ungeoreferenced=True (open_scene, "
+                         "edit_raster) to place ROIs in its pixel coordinates. edit_scene and "
+                         "generate_pairs do that by themselves when the ROIs have no CRS.")
     return Scene(path=path, dataset=dataset, data_bands=data_bands, alpha_band=alpha_band,
                  georeferenced=georeferenced)
+
+
+
+def georeferencing(path: str) -> tuple[bool, bool]:
+    """(has a CRS, has a geotransform); (True, True) for a file that cannot be opened (opening it for
+    the edit then says why)."""
+    try:
+        with open_scene(path, allow_ungeoreferenced=True) as scene:
+            return scene.crs is not None, not scene.transform.is_identity
+    except InputError:
+        return True, True

@@ -90,13 +90,26 @@ def scene_rois(rois: RoiInput, rois_crs: Any, scene: Scene, layer: Optional[str]
         return mask_rois(rois, scene)
     if isinstance(rois, (str, os.PathLike)):
         features, crs = read_roi_file(str(rois), layer)
+        check_rois_crs_fits(crs, scene, f"The ROI file {str(rois)!r}")
         # a file without a CRS is read as QGIS reads a layer without one: in the raster's CRS, with a warning
         return prepare_rois(features, "" if crs is None else crs, scene)
     if layer is not None:
         raise InputError("rois_layer names a layer of a vector file; the ROIs given are in-memory polygons.")
+    check_rois_crs_fits(rois_crs, scene, "The ROIs")
     features = [item if isinstance(item, RoiFeature) else RoiFeature(index, item, {})
                 for index, item in enumerate(rois)]
     return prepare_rois(features, rois_crs, scene)
+
+
+def check_rois_crs_fits(crs: Any, scene: Scene, what: str) -> None:
+    """A raster without georeferencing is edited in its own (pixel) coordinates, automatically, only
+    when the ROIs carry no CRS either: ROIs in a CRS cannot be placed on it."""
+    if scene.georeferenced or crs is None or (isinstance(crs, str) and not crs.strip()):
+        return
+    raise InputError(f"The raster {scene.path!r} has no georeferencing, so RSEdit places ROIs in its pixel "
+                     f"coordinates (x = column, y = row from the top-left corner). {what} carry a CRS: give "
+                     "them without one (rois_crs=None, or a vector file without a CRS) in pixel coordinates, "
+                     "or georeference the raster first.")
 
 
 def check_rois_editable(rois: Sequence[Roi], scene: Scene) -> None:
@@ -199,7 +212,8 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
                 settings: EditSettings, rois_crs: Any, rois_layer: Optional[str],
                 mask_out: Optional[Union[str, os.PathLike]], variants: int, copy_source: Any, copy_source_crs: Any,
                 report: ProgressCallback, is_cancelled: Optional[CancelCheck]) -> SceneEditResult:
-    with open_scene(str(raster)) as scene:
+    # no georeferencing: pixel coordinates, when the ROIs have no CRS (check_rois_crs_fits)
+    with open_scene(str(raster), allow_ungeoreferenced=True) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
         if isinstance(settings, SampledEditSettings):
@@ -244,7 +258,7 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
 
     for index in range(variants):
         seed = settings.seed + index
-        tags = provenance_tags(settings, SceneModel(_backend_name(settings), None, {}), seed, {}, rois)
+        tags = provenance_tags(settings, SceneModel(backend_name(settings), None, {}), seed, {}, rois)
         mask_path = variant_path(str(mask_out), index, variants) if mask_out else None
         outputs.append(edit_raster(
             scene, roi_list, VariantEditor(groups, seed, roi_list, scene.width, scene.height, settings.feather,
@@ -257,12 +271,12 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
         variant_tags.append({**tags, **late_tags()})
     prompts = dict(groups.prompts_used)
     records = groups.provenance()
-    description = {**(records[0] if len(records) == 1 else {}), "backend": _backend_name(settings),
+    description = {**(records[0] if len(records) == 1 else {}), "backend": backend_name(settings),
                    "groups": records}
     return SceneEditResult(outputs, prompts, description, groups.trained_now, variant_tags)
 
 
-def _backend_name(settings: SampledEditSettings) -> str:
+def backend_name(settings: SampledEditSettings) -> str:
     return "trained" if settings.checkpoint else (settings.backend or default_backend())
 
 

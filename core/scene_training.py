@@ -25,7 +25,7 @@ def train_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
     (.safetensors); no cache is read or written. Every failure is an RSEditError, as in edit_scene."""
     with user_errors("training the scene model"):
         check_device(device)
-        with open_scene(str(raster)) as scene:
+        with open_scene(str(raster), allow_ungeoreferenced=True) as scene:  # see scene_edit.check_rois_crs_fits
             roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
             with scene_model_errors(roi_list, "trained", context_size):
                 model, _ = train_scene_model(scene, roi_list, preset=preset, context_size=context_size,

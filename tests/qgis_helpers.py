@@ -9,7 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 VENV_SITE = REPO / ".venv" / "lib" / "python3.11" / "site-packages"
 ALGORITHM_IDS = ("rsedit:edittext", "rsedit:regenerate", "rsedit:copyroi", "rsedit:trainscenemodel",
-                 "rsedit:previewtiles", "rsedit:beforeafterpairs", "rsedit:clearcache", "rsedit:bufferregenerateclip",
+                 "rsedit:previewtiles", "rsedit:beforeafterpairs", "rsedit:editchipfolder", "rsedit:clearcache", "rsedit:bufferregenerateclip",
                  "rsedit:editpretrained")
 
 

@@ -137,17 +137,21 @@ def test_an_empty_selection_gets_a_clear_error(data_dir):
         QgsProject.instance().removeMapLayer(polygons.id())
 
 
-def test_a_raster_without_crs_gets_a_clear_error(tmp_path):
+def test_previewtiles_on_a_raster_without_georeferencing_works_where_qgis_draws_it(tmp_path):
     import processing
     import rasterio
-    from qgis.core import QgsProcessingException
 
     path = tmp_path / "plain.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint8") as dst:
-        dst.write(np.zeros((1, 64, 64), np.uint8))
+    with rasterio.open(path, "w", driver="GTiff", width=300, height=300, count=1, dtype="uint8") as dst:
+        dst.write(np.zeros((1, 300, 300), np.uint8))
+    # QGIS draws pixel (col, row) at (col, -row): this triangle covers columns 1-30, rows 1-30
     polygons = _memory_layer("Polygon", ["POLYGON((1 -1, 30 -1, 30 -30, 1 -1))"])
-    with pytest.raises(QgsProcessingException, match="(?i)georeferenc|crs"):
-        processing.run("rsedit:previewtiles", {"INPUT": str(path), "ROIS": polygons, "OUTPUT": "memory:"})
+    result = processing.run("rsedit:previewtiles", {"INPUT": str(path), "ROIS": polygons, "OUTPUT": "memory:",
+                                                    "TILE_SIZE": 64, "MARGIN": 0})
+    [tile] = list(result["OUTPUT"].getFeatures())
+    assert (tile["col_off"], tile["row_off"], tile["width"], tile["height"]) == (0, 0, 64, 64)
+    box = tile.geometry().boundingBox()  # drawn over the raster, as QGIS draws it
+    assert (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()) == (0, -64, 64, 0)
 
 
 def _pin(package: str) -> str:

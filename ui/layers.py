@@ -11,8 +11,10 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
+from rasterio import Affine
 
 from ..core.rois import RoiFeature, check_one_layer, vector_layer_names
+from ..core.scene import georeferencing
 from .i18n import tr
 
 
@@ -72,6 +74,31 @@ def roi_features(source: QgsFeatureSource | None, parameter_name: str) -> tuple[
             tr("'{name}' has no polygons to use. If 'Selected features only' is ticked, select at least one "
                "polygon on the map first.").format(name=parameter_name))
     return features, source.sourceCrs().toWkt()
+
+
+# How QGIS draws a raster with no geotransform: y up, pixel (col, row) at map (col, -row).
+QGIS_PIXEL_TRANSFORM = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0)
+
+
+def pixel_rois_of_plain_raster(path: str, features: list[RoiFeature], crs_wkt: str | None,
+                               feedback: Any) -> tuple[list[RoiFeature], str | None]:
+    """ROIs drawn over a raster without a CRS, in the coordinates QGIS draws it in: its geotransform's
+    (a world file), or with none, its pixels with y up, pixel (col, row) at map (col, -row), which
+    are flipped to x = column, y = row. The polygons' layer CRS (whatever the project gave it) is not
+    used. A raster with a CRS: unchanged."""
+    has_crs, has_geotransform = georeferencing(path)
+    if has_crs:
+        return features, crs_wkt
+    if has_geotransform:
+        return features, None
+    from shapely.affinity import affine_transform
+
+    feedback.pushInfo(tr("The raster has no georeferencing: the polygons are placed on its pixels as QGIS draws "
+                         "it (x = column, y = -row)."))
+    to_pixels = ~QGIS_PIXEL_TRANSFORM
+    matrix = [to_pixels.a, to_pixels.b, to_pixels.d, to_pixels.e, to_pixels.c, to_pixels.f]
+    flipped = [RoiFeature(f.id, affine_transform(f.geometry, matrix), f.properties) for f in features]
+    return flipped, None
 
 
 def warn_if_without_crs(crs_wkt: str, parameter_name: str, feedback: Any) -> None:

@@ -1,7 +1,6 @@
 """rsedit:beforeafterpairs: pre/post GeoTIFF pairs per ROI x prompt x variant, plus a GeoPackage index."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -13,21 +12,29 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from ..layers import raster_path, roi_features
+from ..layers import pixel_rois_of_plain_raster, raster_path, roi_features
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm
 from .mask_parameters import add_mask_parameters, mask_help, roi_mask
+from .prompt_parameters import add_prompt_list_parameters, lines_of
 
 PAIR_MODES = ["text", "regenerate"]
+
+
+def kept_pairs(cancelled: Any, rerun: str = "") -> Exception:
+    """What to raise for a cancel that kept complete pairs (a PairsCancelledError): say so, and `rerun`."""
+    if not cancelled.pairs_done:
+        return cancelled
+    return QgsProcessingException(tr(
+        "Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair "
+        "was left.").format(count=cancelled.pairs_done, index=cancelled.index_path) + rerun)
 
 
 class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
@@ -69,10 +76,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         add_mask_parameters(self)
         self.addParameter(QgsProcessingParameterEnum(
             "MODE", tr("Mode"), [tr("Text prompts"), tr("Regenerate (no prompt)")], defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            "PROMPTS", tr("Prompts (one per line)"), multiLine=True, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            "PROMPTS_FILE", tr("Prompt file (one prompt per line)"), extension="txt", optional=True))
+        add_prompt_list_parameters(self)
         self.addParameter(QgsProcessingParameterField(
             "PROMPT_FIELD", tr("Prompt field (one prompt per polygon)"), parentLayerParameterName=self.ROIS,
             type=QgsProcessingParameterField.String, optional=True))
@@ -88,18 +92,6 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
                                                       QgsProcessing.TypeVectorPolygon))
         self.addOutput(QgsProcessingOutputNumber("PAIRS", tr("Number of pairs written")))
 
-    def _prompts(self, parameters: dict[str, Any], context: QgsProcessingContext) -> list[str]:
-        lines = self.parameterAsString(parameters, "PROMPTS", context).splitlines()
-        prompt_file = self.parameterAsFile(parameters, "PROMPTS_FILE", context)
-        if prompt_file:
-            try:
-                lines += Path(prompt_file).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as error:
-                raise QgsProcessingException(tr("Cannot read the prompt file {path}: {error}. Give a UTF-8 text "
-                                                "file with one prompt per line.").format(path=prompt_file,
-                                                                                           error=error)) from None
-        return [line.strip() for line in lines if line.strip()]
-
     def perform(self, parameters, context, feedback) -> dict[str, Any]:
         from ...core.before_after_pairs import PairsCancelledError, generate_pairs
 
@@ -109,12 +101,13 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
         if mask is None:
             source = self.parameterAsSource(parameters, self.ROIS, context)
             rois, crs_wkt = roi_features(source, self.rois_label())
+            rois, crs_wkt = pixel_rois_of_plain_raster(path, rois, crs_wkt, feedback)
             roi_source = source.sourceName()  # the layer's name, as the dialog shows it
         else:
             rois, crs_wkt, roi_source = mask, None, mask.describe()
         folder = self.parameterAsFileOutput(parameters, "OUTPUT_FOLDER", context)
         mode = PAIR_MODES[self.parameterAsEnum(parameters, "MODE", context)]
-        prompts = self._prompts(parameters, context)
+        prompts = lines_of(self, parameters, context, "PROMPTS", "PROMPTS_FILE")
         field = self.parameterAsString(parameters, "PROMPT_FIELD", context) or None
         if mode == "text" and not prompts and not field:
             raise QgsProcessingException(tr("Give at least one prompt (e.g. 'a damaged house'), a prompt file or a "
@@ -138,11 +131,7 @@ class BeforeAfterPairsAlgorithm(SceneEditAlgorithm):
                 variants=self.parameterAsInt(parameters, "VARIANTS", context),
                 progress=bridge.progress, is_cancelled=bridge.is_cancelled)
         except PairsCancelledError as cancelled:
-            if not cancelled.pairs_done:
-                raise
-            raise QgsProcessingException(tr(
-                "Cancelled after {count} complete pairs: they and their index {index} were kept; no partial pair "
-                "was left.").format(count=cancelled.pairs_done, index=cancelled.index_path)) from None
+            raise kept_pairs(cancelled) from None
         feedback.pushInfo(tr("{count} before/after pairs written to {folder}; index: {index}").format(
             count=len(result.pairs), folder=result.folder, index=result.index_path))
         feedback.pushInfo(tr("Scene model: {model}").format(model=result.model.get("backend")))

@@ -23,7 +23,8 @@ from ...core import defaults
 from ...core.dependencies import MODEL_PACKAGES
 from ..feedback import FeedbackBridge
 from ..i18n import tr
-from ..layers import check_roi_file_names_its_layer, raster_path, roi_features, warn_if_without_crs
+from ..layers import (check_roi_file_names_its_layer, pixel_rois_of_plain_raster, raster_path, roi_features,
+                      warn_if_without_crs)
 from .base import RSEditAlgorithm
 from .mask_parameters import add_mask_parameters, roi_mask
 from .parameters import add_tiling_parameters, tiling_settings
@@ -124,15 +125,18 @@ class SceneEditAlgorithm(RSEditAlgorithm):
             return path, mask, None
         check_roi_file_names_its_layer(parameters.get(self.ROIS))
         features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), self.rois_label())
-        warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
+        features, crs_wkt = pixel_rois_of_plain_raster(path, features, crs_wkt, feedback)
+        if crs_wkt is not None:
+            warn_if_without_crs(crs_wkt, self.rois_label(), feedback)
         return path, features, crs_wkt
 
     def read_outputs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, str | None]:
-        """(edited raster path, edit mask path or None); both GeoTIFF."""
+        """(edited raster path, edit mask path or None); GeoTIFF, or PNG for a raster without georeferencing."""
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mask_out = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context) or None
-        if out and not out.lower().endswith((".tif", ".tiff")):
-            raise QgsProcessingException(tr("RSEdit writes GeoTIFF: give the edited raster a .tif file name."))
+        if out and not out.lower().endswith((".tif", ".tiff", ".png")):
+            raise QgsProcessingException(tr("RSEdit writes GeoTIFF (or PNG, for a raster without georeferencing): "
+                                            "give the edited raster a .tif or .png file name."))
         return out, mask_out
 
     def scene_model_settings(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:

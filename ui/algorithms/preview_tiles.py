@@ -24,7 +24,7 @@ from ...core.roi_groups import group_units
 from ...core.scene_models import SURROUND
 from ..feedback import FeedbackBridge
 from ..field_types import INT, STRING
-from ..layers import raster_path, roi_features
+from ..layers import QGIS_PIXEL_TRANSFORM, pixel_rois_of_plain_raster, raster_path, roi_features
 from ..i18n import tr
 from .base import RSEditAlgorithm
 from .parameters import add_tiling_parameters, tiling_settings
@@ -71,14 +71,16 @@ class PreviewTilesAlgorithm(RSEditAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         path = raster_path(layer, tr("Raster"))
         features, crs_wkt = roi_features(self.parameterAsSource(parameters, self.ROIS, context), tr("ROI polygons"))
+        features, crs_wkt = pixel_rois_of_plain_raster(path, features, crs_wkt, feedback)
         bridge = FeedbackBridge(feedback)
 
-        with open_scene(path) as scene:
+        with open_scene(path, allow_ungeoreferenced=True) as scene:  # without georeferencing: pixels, as drawn
             rois = prepare_rois(features, crs_wkt, scene)
             tiling = tiling_settings(self, parameters, context)
             tiles = plan_edit_units(scene.width, scene.height, rois, tiling["tile_size"], tiling["margin"])
             group_of = {unit: group.index for group in group_units(tiles, SURROUND) for unit in group.units}
-            transform = scene.transform
+            transform = scene.transform if scene.georeferenced or not scene.transform.is_identity \
+                else QGIS_PIXEL_TRANSFORM  # the units where QGIS draws them
 
         fields = QgsFields()
         for name in ("unit", "group"):
