@@ -39,7 +39,7 @@ def dask_session(options: ExecutorOptions, raster_path: str) -> Iterator[DaskSes
     if options.scheduler is None:
         # worker processes, one thread each: units are CPU- or GPU-bound and hold the GIL in places
         cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
     try:
         client = _connect(Client, cluster or options.scheduler, options.timeout)
         try:
