@@ -8,6 +8,7 @@ output is the same whichever worker edits it, in whatever order, and after a los
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import uuid
 from typing import Any, Callable, Optional, Sequence
@@ -25,6 +26,7 @@ from .scene_models import SceneModel, default_backend, obtain_scene_model, train
 from .settings import SampledEditSettings
 from .tiling import Tile
 
+log = logging.getLogger(__name__)
 WAIT_S = 0.2  # how often the caller looks at cancel and progress while it waits for a unit
 
 
@@ -43,6 +45,7 @@ class DaskTiles:
         self._queue: list[int] = []
         self._cancel_event: Any = None
         self._completed: Any = None  # distributed.as_completed of the submitted units, once started
+        self.bytes_sent = self.bytes_received = 0  # payloads as dask.sizeof counts them (no protocol overhead)
 
     # --- TileSource -------------------------------------------------------------------------------
 
@@ -74,6 +77,7 @@ class DaskTiles:
                 continue
         del self.futures[tile_id]
         self.taken.add(tile_id)
+        self.bytes_received += _sizeof(result)
         self._top_up()
         return self._checked(tile_id, result)
 
@@ -93,6 +97,8 @@ class DaskTiles:
             self.client.cancel(outstanding, force=True)
         if self._completed is not None:
             self._completed.clear()
+        log.info("Dask edit: %d units taken, %d bytes sent, %d bytes received", len(self.taken), self.bytes_sent,
+                 self.bytes_received)
 
     # --- submission ----------------------------------------------------------------------------
 
@@ -109,6 +115,7 @@ class DaskTiles:
         unit = {"row": tile.row, "col": tile.col, "window": window_tuple(tile.window),
                 "core": window_tuple(tile.written), "roi_ids": list(tile.roi_ids), "seed": self.seed}
         pixels = None if self.session.reads_path else self.scene.read(tile.window)
+        self.bytes_sent += _sizeof((unit, pixels))
         future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels,
                                     key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}", pure=False)
         self.futures[tile_id] = future
@@ -116,6 +123,7 @@ class DaskTiles:
 
     def _scatter(self, payload: dict) -> Any:
         # a list of one: scattering a dict would send each value as a future of its own
+        self.bytes_sent += _sizeof(payload) * len(self.client.nthreads())
         return self.client.scatter([payload], broadcast=True, hash=False)[0]
 
     def _count_completed(self) -> None:
@@ -173,6 +181,12 @@ class DaskTiles:
                               f"{getattr(result, 'dtype', '')} for the unit at row {tile.row}, col {tile.col}; "
                               f"expected {shape} {self.scene.dtype}: do the workers run this RSEdit version?")
         return result
+
+
+def _sizeof(value: Any) -> int:
+    from dask.sizeof import sizeof
+
+    return int(sizeof(value))
 
 
 def _raising(check_cancelled: Callable[[], None]) -> Callable[[], bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -35,7 +36,9 @@ from .variant_editor import VariantEditor
 _ROIS: OrderedDict[str, list[Roi]] = OrderedDict()
 _EDITORS: OrderedDict[tuple[str, int], Any] = OrderedDict()
 _LOCK = threading.Lock()
-CANCEL_POLL_S = 0.5  # how often a unit asks the scheduler whether the run was cancelled
+_WATCHED: dict[str, "_Watched"] = {}
+CANCEL_POLL_S = 0.5  # how often a worker asks the scheduler whether a run was cancelled
+WATCH_IDLE_S = 120.0  # a run's watcher stops when none of its units has started for this long
 
 
 def window_tuple(window: Window) -> tuple[int, int, int, int]:
@@ -115,20 +118,40 @@ def group_model(group: dict) -> SceneModel:
 
 
 def _cancel_check(event_name: Optional[str]) -> Callable[[], bool]:
-    """is_cancelled for a unit: whether the caller set the run's cancel event (asked at most every
-    CANCEL_POLL_S, since each question is a round trip to the scheduler)."""
+    """is_cancelled for a unit: whether the caller set the run's cancel event. A watcher thread asks
+    the scheduler (a round trip) and the sampler only reads its flag, so the unit never waits for it."""
     if not event_name:
         return lambda: False
+    from distributed import get_client
+
+    with _LOCK:
+        watched = _WATCHED.get(event_name)
+        if watched is None:
+            watched = _WATCHED[event_name] = _Watched(threading.Event(), time.monotonic())
+            threading.Thread(target=_watch, args=(event_name, watched, get_client()), daemon=True,
+                             name=f"rsedit-cancel-{event_name}").start()
+    watched.used = time.monotonic()
+    return watched.flag.is_set
+
+
+@dataclass
+class _Watched:
+    flag: threading.Event
+    used: float  # when a unit of the run last asked: the watcher stops a while after the run's last unit
+
+
+def _watch(event_name: str, watched: _Watched, client: Any) -> None:
     from distributed import Event
 
-    event = Event(event_name)
-    state = {"asked": 0.0, "set": False}
-
-    def is_cancelled() -> bool:
-        now = time.monotonic()
-        if not state["set"] and now - state["asked"] >= CANCEL_POLL_S:
-            state["asked"] = now
-            state["set"] = event.is_set()
-        return state["set"]
-
-    return is_cancelled
+    event = Event(event_name, client=client)
+    try:
+        while time.monotonic() - watched.used < WATCH_IDLE_S:
+            if event.wait(timeout=CANCEL_POLL_S):
+                watched.flag.set()
+                return
+    except Exception:  # noqa: BLE001 (the scheduler went away: the run is over either way)
+        return
+    finally:
+        with _LOCK:
+            if not watched.flag.is_set():
+                _WATCHED.pop(event_name, None)

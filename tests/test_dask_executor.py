@@ -94,6 +94,17 @@ def test_a_dask_run_writes_the_bytes_of_a_local_run(cluster, scene, local_run, t
     assert done == sorted(done) and done[-1] == 1.0
 
 
+def test_a_trained_model_travels_as_its_checkpoint_bytes_and_edits_the_same(cluster, scene, tmp_path):
+    from golden_edits import _tiny_training
+
+    trained = dict(EDIT, backend="trained", preset=_tiny_training(), cache_dir=str(tmp_path / "cache"))
+    local = edit_scene(scene, ROIS[:2], tmp_path / "local.tif", **trained)
+    remote = edit_scene(scene, ROIS[:2], tmp_path / "dask.tif", executor="dask", scheduler=cluster.scheduler_address,
+                        **trained)
+    assert local.trained_now and not remote.trained_now  # the caller took it from its cache and sent the bytes
+    assert_same_output(tmp_path / "local.tif", tmp_path / "dask.tif")
+
+
 def test_workers_n_starts_a_local_cluster_of_its_own_and_matches_too(scene, local_run, tmp_path):
     edit_scene(scene, ROIS[:2], tmp_path / "two.tif", executor="dask", workers=1, **EDIT)
     edit_scene(scene, ROIS[:2], tmp_path / "two_local.tif", **EDIT)
