@@ -8,6 +8,7 @@ output is the same whichever worker edits it, in whatever order, and after a los
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 import logging
 import os
 import uuid
@@ -42,7 +43,8 @@ class DaskTiles:
         self.model_progress = model_progress or (lambda fraction, message: None)
         self.futures: dict[int, Any] = {}  # submitted, not yet taken or released
         self.taken: set[int] = set()
-        self._queue: list[int] = []
+        self.settled: set[int] = set()  # taken by the writer, or released unused: never to be submitted again
+        self._queue: deque[int] = deque()
         self._cancel_event: Any = None
         self._completed: Any = None  # distributed.as_completed of the submitted units, once started
         self.bytes_sent = self.bytes_received = 0  # payloads as dask.sizeof counts them (no protocol overhead)
@@ -54,7 +56,7 @@ class DaskTiles:
         from distributed import Event, as_completed
 
         self.tiles, self.check_cancelled, self.progress = list(tiles), check_cancelled, progress
-        self._queue = list(order)
+        self._queue = deque(order)
         self._completed = as_completed(loop=self.client.loop)
         self._cancel_event = Event(f"rsedit-cancel-{uuid.uuid4().hex}", client=self.client)
         self._run = self._scatter(self._run_payload(cell_size))
@@ -77,11 +79,13 @@ class DaskTiles:
                 continue
         del self.futures[tile_id]
         self.taken.add(tile_id)
+        self.settled.add(tile_id)
         self.bytes_received += _sizeof(result)
         self._top_up()
         return self._checked(tile_id, result)
 
     def release(self, tile_id: int) -> None:
+        self.settled.add(tile_id)
         future = self.futures.pop(tile_id, None)
         if future is not None:
             future.cancel()  # a unit the writer turned out not to need
@@ -104,8 +108,8 @@ class DaskTiles:
 
     def _top_up(self) -> None:
         while self._queue and len(self.futures) < self.session.ahead:
-            tile_id = self._queue.pop(0)
-            if tile_id not in self.futures and tile_id not in self.taken:
+            tile_id = self._queue.popleft()
+            if tile_id not in self.futures and tile_id not in self.settled:
                 self._submit(tile_id)
 
     def _submit(self, tile_id: int) -> None:
