@@ -262,3 +262,20 @@ def test_qgis_process_regenerates_on_the_cluster_named_on_the_command_line(clust
         with rasterio.open(expected) as a, rasterio.open(found) as b:
             # the ROIs came from a file here (their ids and source tags differ), the pixels are the same
             assert a.read().tobytes() == b.read().tobytes()
+
+
+def units_wanted(client) -> int:
+    """Units the caller still holds futures for (queued, running, or done and not yet taken)."""
+    return client.run_on_scheduler(lambda dask_scheduler: sum(
+        str(key).startswith("rsedit-unit") and bool(task.who_wants) for key, task in dask_scheduler.tasks.items()))
+
+
+def test_the_units_in_flight_stay_within_the_window(cluster, scene, local_run, tmp_path):
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    in_flight: list[int] = []
+    edit_scene(scene, ROIS, tmp_path / "out.tif", executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=2),
+               progress=lambda fraction, message: in_flight.append(units_wanted(client)), **EDIT)
+    client.close()
+    # two ahead, and at most one more that the writer asked for out of turn; six units in all
+    assert 2 <= max(in_flight) <= 3
+    assert_same_output(local_run[0], tmp_path / "out.tif")
