@@ -279,3 +279,9 @@ def test_the_units_in_flight_stay_within_the_window(cluster, scene, local_run, t
     # two ahead, and at most one more that the writer asked for out of turn; six units in all
     assert 2 <= max(in_flight) <= 3
     assert_same_output(local_run[0], tmp_path / "out.tif")
+
+
+def test_the_scheduler_parameter_is_on_the_algorithms_a_cluster_runs(provider):
+    offering = {algorithm.id() for algorithm in provider.algorithms()
+                if "DASK_SCHEDULER" in {parameter.name() for parameter in algorithm.parameterDefinitions()}}
+    assert offering == {"rsedit:regenerate", "rsedit:copyroi"}
