@@ -3,6 +3,7 @@ a worker killed mid-run, a scheduler that is not there, workers that lack a pack
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -285,3 +286,22 @@ def test_the_scheduler_parameter_is_on_the_algorithms_a_cluster_runs(provider):
     offering = {algorithm.id() for algorithm in provider.algorithms()
                 if "DASK_SCHEDULER" in {parameter.name() for parameter in algorithm.parameterDefinitions()}}
     assert offering == {"rsedit:regenerate", "rsedit:copyroi"}
+
+
+def test_workers_that_cannot_read_the_raster_get_the_pixels_and_edit_the_same(cluster, scene, tmp_path, monkeypatch,
+                                                                               caplog):
+    import dataclasses
+
+    from rsedit.core import dask_session
+
+    caplog.set_level("INFO", logger="rsedit.core.dask_tiles")
+    options = dict(EDIT, executor="dask", scheduler=cluster.scheduler_address)
+    edit_scene(scene, ROIS[:2], tmp_path / "read.tif", **options)
+    checked = dask_session._checked_session
+    # as if the workers did not see the raster's path: the caller sends each unit's pixels
+    monkeypatch.setattr(dask_session, "_checked_session",
+                        lambda *args: dataclasses.replace(checked(*args), reads_path=False))
+    edit_scene(scene, ROIS[:2], tmp_path / "sent.tif", **options)
+    assert_same_output(tmp_path / "read.tif", tmp_path / "sent.tif")
+    read, sent = [int(m) for m in re.findall(r"(\d+) bytes sent", caplog.text)]
+    assert sent - read >= 2 * 3 * 64 * 64  # each unit's window (3 bands, 64 px or more) travelled
