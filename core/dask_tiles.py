@@ -11,6 +11,7 @@ import dataclasses
 from collections import deque
 import logging
 import os
+import time
 import uuid
 from typing import Any, Callable, Optional, Sequence
 
@@ -28,7 +29,7 @@ from .settings import SampledEditSettings
 from .tiling import Tile
 
 log = logging.getLogger(__name__)
-WAIT_S = 0.2  # how often the caller looks at cancel and progress while it waits for a unit
+WAIT_S = 0.02  # how often the caller looks at its unit, cancel and progress while it waits
 
 
 class DaskTiles:
@@ -64,23 +65,21 @@ class DaskTiles:
         self._top_up()
 
     def edited(self, tile_id: int) -> np.ndarray:
-        from distributed import TimeoutError as DaskTimeout
-
         if tile_id not in self.futures:
             self._submit(tile_id)  # needed before its turn (the window was full of units still held)
         future = self.futures[tile_id]
-        while True:
+        # done() reads the future's state here; result(timeout=...) that times out leaves the future
+        # referenced (and its result held on a worker) until the run ends
+        while not future.done():
             self.check_cancelled()
             self._count_completed()
-            try:
-                result = future.result(timeout=WAIT_S)
-                break
-            except (TimeoutError, DaskTimeout):
-                continue
+            time.sleep(WAIT_S)
+        result = future.result()
         del self.futures[tile_id]
         self.taken.add(tile_id)
         self.settled.add(tile_id)
         self.bytes_received += _sizeof(result)
+        self._count_completed()  # as_completed's queue holds finished futures, and so their results, until read
         self._top_up()
         return self._checked(tile_id, result)
 

@@ -182,6 +182,7 @@ class _SceneEdit:
         self._blocks_done = 0
         self._last_fraction = -1.0
         self.source = tile_source
+        self._tiles_done_elsewhere = 0  # by the tile source, which may be ahead of the writer
 
     def write(self, dst: DatasetWriter, mask_dst: Optional[DatasetWriter]) -> None:
         if self.source is not None:
@@ -236,8 +237,8 @@ class _SceneEdit:
 
     def _remote_progress(self, done: int, message: str = "") -> None:
         # tiles edited elsewhere count as they complete, ahead of the blocks that write them
-        self.report(0.5 * self._blocks_done / max(len(self.schedule), 1) + 0.5 * done / max(len(self.tiles), 1),
-                    message or f"Edited {done} of at most {len(self.tiles)} tiles on the cluster")
+        self._tiles_done_elsewhere = max(self._tiles_done_elsewhere, done)
+        self.report(self._fraction(), message or f"Edited {done} of at most {len(self.tiles)} tiles on the cluster")
 
     def _fraction(self, tile_part: float = 0.0) -> float:
         # Blocks and tiles each count for half: editing dominates small ROIs, I/O large scenes.
@@ -245,7 +246,8 @@ class _SceneEdit:
         blocks = self._blocks_done / max(len(self.schedule), 1)
         if not self.tiles:
             return blocks
-        return 0.5 * blocks + 0.5 * (self._tiles_settled + tile_part) / len(self.tiles)
+        tiles = max(self._tiles_settled + tile_part, self._tiles_done_elsewhere)
+        return 0.5 * blocks + 0.5 * tiles / len(self.tiles)
 
     def _edit_levels(self, window: Window) -> Optional[np.ndarray]:
         """M = soft ROI mask x validity as uint8 levels (M = level / 255), exactly the edit-mask
