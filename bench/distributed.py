@@ -17,9 +17,9 @@ in where units run and the output bytes can be compared:
 - seconds_per_tile_local, model_build_s etc. are the measured parts the docs' cluster estimate uses.
 - worker_compute_s_per_tile_*: the workers' compute time per unit (Dask's task stream), against
   seconds_per_tile_local: what of the overhead is the editing itself running slower in a worker.
---quick: a 256 px crop with 4 ROIs and 96 px tiles (the goal is 3 minutes; measured 4.2 minutes on the
-shared 2-core machine at a load average of 7); the full run a 512 px crop with 16 ROIs and 128 px
-tiles; both learn from a 256 px context.
+--quick: a 256 px crop with 4 ROIs and 96 px tiles (the goal is 3 minutes; measured 179 s at a load
+average of 3-5 and 4.2 minutes at 7, on the shared 2-core machine); the full run a 512 px crop with 16
+ROIs and 128 px tiles; both learn from a 256 px context.
 """
 from __future__ import annotations
 
