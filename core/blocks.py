@@ -43,3 +43,7 @@ class BlockSchedule:
 
     def tiles_for_block(self, block_index: int) -> list[int]:
         return self._tiles_by_block.get(block_index, [])
+
+    def first_need_order(self) -> list[int]:
+        """Tile indexes in the order the blocks first reach them: the order a writer needs them in."""
+        return list(dict.fromkeys(tile for block in sorted(self._tiles_by_block) for tile in self._tiles_by_block[block]))

@@ -23,6 +23,12 @@ LATENT_PACKAGES: dict[str, str] = {
     "lpips": "lpips==0.1.4",
 }
 
+# the optional Dask executor (core/dask_session.py)
+DASK_PACKAGES: dict[str, str] = {
+    "dask": "dask==2026.8.0",
+    "distributed": "distributed==2026.8.0",
+}
+
 
 def is_importable(module: str) -> bool:
     try:

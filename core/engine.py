@@ -21,6 +21,7 @@ from rasterio.windows import transform as window_transform
 from . import defaults
 from .blocks import BlockSchedule
 from .editor import TileContext, TileEditor, checked_edit
+from .executors import TileSource
 from .errors import CancelledError, InputError
 from .masks import RoiMask, tile_weights
 from .leftovers import remember_output_folder, sweep_leftovers
@@ -59,7 +60,8 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
                 progress: Optional[ProgressCallback] = None,
                 is_cancelled: Optional[CancelCheck] = None,
                 allow_ungeoreferenced: bool = False, block_size: int = BLOCK_SIZE,
-                whole_rois: bool = False, late_tags: Optional[Callable[[], dict[str, Any]]] = None) -> EditResult:
+                whole_rois: bool = False, late_tags: Optional[Callable[[], dict[str, Any]]] = None,
+                tile_source: Optional[TileSource] = None) -> EditResult:
     """Edit `rois` (from prepare_rois on this raster) of `src` (a path, or a scene opened with
     open_scene, which stays open) with `editor`, writing a tiled GeoTIFF (a PNG for a .png name,
     core/png_output.py) to `out_path` (and the 0-255 edit mask to `mask_path` if given). With `window`, only that window of the raster is
@@ -71,6 +73,8 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
     Pixels outside the ROIs are copied bit for bit; the edit is mixed in through the feathered ROI
     mask. Nothing is left at either path if the run fails or is cancelled. `late_tags()` gives
     tags known only once every tile is edited (which model edited which ROI); they go on both files.
+    With `tile_source` (core/executors.py), the edited tiles come from it (a Dask cluster) instead of
+    `editor`; they are blended and written exactly as tiles edited here.
     """
     started = time.perf_counter()
     src_path = src.path if isinstance(src, Scene) else str(src)
@@ -95,7 +99,7 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
             else plan_tiles(scene.width, scene.height, rois, tile_size, overlap, margin)
         # GeoTIFF tiles are multiples of 16; a small raster needs no block larger than itself.
         block = min(block_size, 16 * math.ceil(max(scene.width, scene.height) / 16))
-        run = _SceneEdit(scene, rois, tiles, editor, overlap, feather, block, progress, is_cancelled)
+        run = _SceneEdit(scene, rois, tiles, editor, overlap, feather, block, progress, is_cancelled, tile_source)
         for folder in {os.path.dirname(os.path.abspath(path)) for path in (out_path, mask_path) if path}:
             sweep_leftovers(folder)  # temporaries of earlier runs that were killed
             remember_output_folder(folder)  # so that clearcache sweeps it too
@@ -120,7 +124,11 @@ def edit_raster(src: Union[str, os.PathLike, Scene], rois: Sequence[Roi], editor
             if mask_dst is not None:
                 mask_dst.set_band_description(1, "edit weight (0-255)")
                 mask_dst.update_tags(**{**_as_tag_strings(tags or {}), **provenance_markers()})
-            run.write(dst, mask_dst)
+            try:
+                run.write(dst, mask_dst)
+            finally:
+                if tile_source is not None:
+                    tile_source.close()  # outstanding tiles of a failed or cancelled run are cancelled
             if late_tags is not None:
                 for dataset in (dst, mask_dst):
                     if dataset is not None:
@@ -160,7 +168,8 @@ class _SceneEdit:
 
     def __init__(self, scene: Scene, rois: Sequence[Roi], tiles: list[Tile], editor: TileEditor,
                  overlap: int, feather: float, block_size: int,
-                 progress: Optional[ProgressCallback], is_cancelled: Optional[CancelCheck]) -> None:
+                 progress: Optional[ProgressCallback], is_cancelled: Optional[CancelCheck],
+                 tile_source: Optional[TileSource] = None) -> None:
         self.scene = scene
         self.tiles = tiles
         self.editor = editor
@@ -177,8 +186,13 @@ class _SceneEdit:
         self._tiles_settled = 0
         self._blocks_done = 0
         self._last_fraction = -1.0
+        self.source = tile_source
+        self._tiles_done_elsewhere = 0  # by the tile source, which may be ahead of the writer
 
     def write(self, dst: DatasetWriter, mask_dst: Optional[DatasetWriter]) -> None:
+        if self.source is not None:
+            self.source.start(self.tiles, self.schedule.first_need_order(), self.schedule.block_size,
+                              self.check_cancelled, self._remote_progress)
         pass_mask = self.scene.has_internal_mask
         # a tile not yet edited writes below this block row's top, and reads its window from at most
         # this far above where it writes
@@ -204,6 +218,8 @@ class _SceneEdit:
                 if self.schedule.last_block_of_tile[tile_id] == block_index:
                     if self.edited.pop(tile_id, None) is None:
                         self._tiles_settled += 1  # never needed editing; edited ones counted already
+                    if self.source is not None:
+                        self.source.release(tile_id)
             self._blocks_done += 1
             self.report(self._fraction(), f"Writing block {self._blocks_done} of {len(self.schedule)}")
 
@@ -225,13 +241,19 @@ class _SceneEdit:
                     f"Editing {self.piece} {self.tiles_edited + 1} of at most {len(self.tiles)}{doing} "
                     f"({100 * fraction:.0f}%)")
 
+    def _remote_progress(self, done: int, message: str = "") -> None:
+        # tiles edited elsewhere count as they complete, ahead of the blocks that write them
+        self._tiles_done_elsewhere = max(self._tiles_done_elsewhere, done)
+        self.report(self._fraction(), message or f"Edited {done} of at most {len(self.tiles)} tiles on the cluster")
+
     def _fraction(self, tile_part: float = 0.0) -> float:
         # Blocks and tiles each count for half: editing dominates small ROIs, I/O large scenes.
         # tile_part: how much of the tile being edited is done.
         blocks = self._blocks_done / max(len(self.schedule), 1)
         if not self.tiles:
             return blocks
-        return 0.5 * blocks + 0.5 * (self._tiles_settled + tile_part) / len(self.tiles)
+        tiles = max(self._tiles_settled + tile_part, self._tiles_done_elsewhere)
+        return 0.5 * blocks + 0.5 * tiles / len(self.tiles)
 
     def _edit_levels(self, window: Window) -> Optional[np.ndarray]:
         """M = soft ROI mask x validity as uint8 levels (M = level / 255), exactly the edit-mask
@@ -309,6 +331,15 @@ class _SceneEdit:
         if cached is not None:
             return cached
         self.check_cancelled()
+        result = self._edit_here(tile_id) if self.source is None else self.source.edited(tile_id)
+        self.edited[tile_id] = result
+        self.tiles_edited += 1
+        self._tiles_settled += 1
+        self.report(self._fraction(), f"Edited {self.piece} {self.tiles_edited} of at most {len(self.tiles)}",
+                    force=True)
+        return result
+
+    def _edit_here(self, tile_id: int) -> np.ndarray:
         tile = self.tiles[tile_id]
         data, valid = self.scene.read(tile.window)
         context = TileContext(data=data, roi_mask=self.mask.window_mask(tile.window), valid=valid,
@@ -324,11 +355,6 @@ class _SceneEdit:
         result = checked_edit(result, context)
         if result.base is not None:
             result = result.copy()  # a view into a buffer the editor may reuse
-        self.edited[tile_id] = result
-        self.tiles_edited += 1
-        self._tiles_settled += 1
-        self.report(self._fraction(), f"Edited {self.piece} {self.tiles_edited} of at most {len(self.tiles)}",
-                    force=True)
         return result
 
 

@@ -89,10 +89,14 @@ class GroupEditors:
         except RSEditError as error:
             raise with_rois(error, group.roi_ids) from None
         self.clip = getattr(editor, "clip", self.clip)  # CLIP is loaded once, for the first group
-        self.trained_now |= trained_now
         self.prompts_used.update(getattr(editor, "prompts_used", {}))
-        self.models[group.index] = {"roi_ids": list(group.roi_ids), **model_record(model)}
+        self.record_model(group, model, trained_now)
         return editor
+
+    def record_model(self, group: RoiGroup, model: SceneModel, trained_now: bool) -> None:
+        """Remember which model edits `group` (for the provenance tags)."""
+        self.trained_now |= trained_now
+        self.models[group.index] = {"roi_ids": list(group.roi_ids), **model_record(model)}
 
     def provenance(self) -> list[dict]:
         """Which model (fingerprint) edited which ROIs, one entry per group, in group order."""

@@ -16,6 +16,7 @@ import dataclasses
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -30,6 +31,7 @@ from .editors import build_editor, copy_source_patch
 from .engine import EditResult, edit_raster
 from .error_boundary import user_errors
 from .errors import InputError
+from .executors import ExecutorOptions, executor_options, executor_session
 from .mask_rois import RoiMaskRaster, mask_rois
 from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
@@ -175,7 +177,8 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
                paraphrases: Sequence[str] = UNSET, paraphrase_command: Optional[Sequence[str]] = UNSET,
                clip_model: str = UNSET, clip_weights: Optional[str] = UNSET, guidance_strength: float = UNSET,
                guidance_views: int = UNSET, weight_map: str = UNSET, copy_step: float = UNSET,
-               pretrained: Any = UNSET) -> SceneEditResult:
+               pretrained: Any = UNSET, executor: Union[str, ExecutorOptions] = "local",
+               scheduler: Optional[str] = None, workers: Optional[int] = None) -> SceneEditResult:
     """Edit `raster` inside `rois` and write the result to `out` (and the edit mask to `mask_out`).
 
     `rois` is a vector file path (`rois_layer` names its layer), RoiFeatures / shapely polygons in
@@ -183,6 +186,9 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
     edit is described by `settings` (a class of core/settings.py) or by `mode` and the keyword
     fields of that mode's settings class; keywords given with `settings` override its fields. Every setting is checked before anything is read.
     With variants > 1, outputs are named <out>_v01.tif, ... with seeds seed, seed+1, ...
+    `executor="dask"` edits the units on a Dask cluster: the one at `scheduler` ("tcp://host:8786"),
+    or a LocalCluster of `workers` processes started for this edit (or give a
+    core.executors.ExecutorOptions as `executor`); the outputs are those of a local run.
     """
     values = {name: value for name, value in locals().items() if name in _SETTING_FIELDS}
     settings = resolve_settings(settings, mode, values)
@@ -192,11 +198,16 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
         raise InputError("Copy edits need a source polygon: the area whose content is copied into the ROIs.")
     if settings.mode != "copy" and copy_source is not None:
         raise InputError(f"A copy source polygon does not apply to {settings.mode} edits: use mode='copy'.")
+    options = executor_options(executor, scheduler, workers)
+    if options.distributed and settings.mode not in DASK_MODES:
+        raise InputError(f"{settings.mode} edits run locally only; a Dask cluster runs {' and '.join(DASK_MODES)} "
+                         "edits.")
     report = progress or (lambda fraction, message: None)
     with user_errors("the edit"):
         check_device(settings.device)
-        return _edit_scene(raster, rois, out, settings, rois_crs, rois_layer, mask_out, variants, copy_source,
-                           copy_source_crs, report, is_cancelled)
+        with executor_session(options, str(raster)) as session:
+            return _edit_scene(raster, rois, out, settings, rois_crs, rois_layer, mask_out, variants, copy_source,
+                               copy_source_crs, report, is_cancelled, session)
 
 
 def check_device(device: str) -> None:
@@ -211,14 +222,14 @@ def check_device(device: str) -> None:
 def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, os.PathLike],
                 settings: EditSettings, rois_crs: Any, rois_layer: Optional[str],
                 mask_out: Optional[Union[str, os.PathLike]], variants: int, copy_source: Any, copy_source_crs: Any,
-                report: ProgressCallback, is_cancelled: Optional[CancelCheck]) -> SceneEditResult:
+                report: ProgressCallback, is_cancelled: Optional[CancelCheck], session: Any = None) -> SceneEditResult:
     # no georeferencing: pixel coordinates, when the ROIs have no CRS (check_rois_crs_fits)
     with open_scene(str(raster), allow_ungeoreferenced=True) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
         if isinstance(settings, SampledEditSettings):
             return _edit_groups(scene, raster, rois, roi_list, out, settings, mask_out, variants, copy_source,
-                                copy_source_crs, report, is_cancelled)
+                                copy_source_crs, report, is_cancelled, session)
         check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands))
         editor, model, _ = prepare_editor(scene, roi_list, settings)
         tile_size = getattr(editor, "tile_size", None) or settings.tile_size
@@ -242,8 +253,9 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
 def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, roi_list: list[Roi],
                  out: Union[str, os.PathLike], settings: SampledEditSettings,
                  mask_out: Optional[Union[str, os.PathLike]], variants: int, copy_source: Any, copy_source_crs: Any,
-                 report: ProgressCallback, is_cancelled: Optional[CancelCheck]) -> SceneEditResult:
-    """A sampled edit: each ROI unit sampled whole, each ROI group from a model of its own surroundings."""
+                 report: ProgressCallback, is_cancelled: Optional[CancelCheck], session: Any = None) -> SceneEditResult:
+    """A sampled edit: each ROI unit sampled whole, each ROI group from a model of its own surroundings;
+    with a Dask `session` (core/dask_session.py), the units are edited by its workers."""
     copy_patch = copy_source_patch(scene, copy_source, copy_source_crs) if settings.mode == "copy" else None
     groups = GroupEditors(scene, roi_list, settings, copy_patch=copy_patch, is_cancelled=is_cancelled)
     check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands),
@@ -256,18 +268,25 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
     def late_tags() -> dict[str, str]:
         return grouped_model_tags(groups.provenance(), groups.prompts_used)
 
+    run_token = uuid.uuid4().hex  # names this edit's models on the workers
     for index in range(variants):
         seed = settings.seed + index
         tags = provenance_tags(settings, SceneModel(backend_name(settings), None, {}), seed, {}, rois)
         mask_path = variant_path(str(mask_out), index, variants) if mask_out else None
+        variant_report = lambda f, m, index=index: report((index + f) / variants, m)  # noqa: E731
+        tile_source = None
+        if session is not None:
+            from .dask_tiles import DaskTiles
+
+            tile_source = DaskTiles(session, scene, groups, settings, seed, run_token, copy_patch,
+                                    model_progress=lambda f, m: variant_report(0.0, m))
         outputs.append(edit_raster(
             scene, roi_list, VariantEditor(groups, seed, roi_list, scene.width, scene.height, settings.feather,
                                            is_cancelled),
             variant_path(str(out), index, variants), mask_path=mask_path, tile_size=settings.tile_size,
             margin=settings.margin, feather=settings.feather, compress=settings.compress, tags=tags,
-            whole_rois=True, late_tags=late_tags,
-            progress=lambda f, m, index=index: report((index + f) / variants, m),
-            is_cancelled=is_cancelled))
+            whole_rois=True, late_tags=late_tags, progress=variant_report, is_cancelled=is_cancelled,
+            tile_source=tile_source))
         variant_tags.append({**tags, **late_tags()})
     prompts = dict(groups.prompts_used)
     records = groups.provenance()
@@ -293,6 +312,7 @@ def grouped_model_tags(records: list[dict], prompts: dict[str, list[str]]) -> di
     return tags
 
 
+DASK_MODES = ("regenerate", "copy")  # text edits need CLIP and the prompts' paraphrases on the workers: not yet
 _SETTING_FIELDS = ("seed", "device", "tile_size", "overlap", "margin", "feather", "compress", "extra_tags", "backend",
                    "preset", "checkpoint", "context_size", "cache_dir", "use_cache", "start_scale", "start_t",
                    "fill_roi", "soft_mask", "prompt", "prompt_field", "paraphrases", "paraphrase_command",

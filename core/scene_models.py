@@ -237,13 +237,28 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
 def build_training_free_model(scene: Scene, rois: Sequence[Roi], *, context_size: int = DEFAULT_CONTEXT_SIZE,
                               device: str = "auto", leave_out_rois: bool = False) -> SceneModel:
     """The closed-form patch model of the context window: no training, ready in seconds."""
-    from ..models.patch.patch_scene_model import PatchSceneModel
+    return training_free_model(*training_free_context(scene, rois, context_size=context_size,
+                                                      leave_out_rois=leave_out_rois))
 
+
+def training_free_context(scene: Scene, rois: Sequence[Roi], *, context_size: int = DEFAULT_CONTEXT_SIZE,
+                          leave_out_rois: bool = False) -> tuple[np.ndarray, np.ndarray, dict]:
+    """What the training-free model is built from: the context pixels, their validity and fingerprint
+    (a Dask worker builds the model from these, core/dask_units.py)."""
     window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
     data, valid = _read_context(scene, window, rois if leave_out_rois else ())
-    fingerprint = window_fingerprint(scene, window, data, valid)
+    return data, valid, window_fingerprint(scene, window, data, valid)
+
+
+def training_free_model(data: np.ndarray, valid: np.ndarray, fingerprint: dict) -> SceneModel:
+    from ..models.patch.patch_scene_model import PatchSceneModel
+
     model = PatchSceneModel.from_image(data, valid=valid, fingerprint=fingerprint)
-    return SceneModel("training-free", model, {"backend": "training-free", "fingerprint": fingerprint})
+    return SceneModel("training-free", model, training_free_description(fingerprint))
+
+
+def training_free_description(fingerprint: dict) -> dict:
+    return {"backend": "training-free", "fingerprint": fingerprint}
 
 
 def save_scene_model(model: SceneModel, path: os.PathLike) -> Path:

@@ -84,6 +84,20 @@ def save_checkpoint(path: str | os.PathLike, model: SinDDMModel, training_state:
     return target
 
 
+def checkpoint_bytes(model: SinDDMModel) -> bytes:
+    """The checkpoint file of `model` as bytes (what a Dask worker receives instead of a model object)."""
+    with tempfile.TemporaryDirectory(prefix="rsedit-checkpoint-") as folder:
+        return save_checkpoint(Path(folder) / f"model{CHECKPOINT_SUFFIX}", model).read_bytes()
+
+
+def load_checkpoint_bytes(data: bytes) -> LoadedCheckpoint:
+    """A checkpoint given as the bytes of its file, checked as load_checkpoint checks a file."""
+    with tempfile.TemporaryDirectory(prefix="rsedit-checkpoint-") as folder:
+        path = Path(folder) / f"model{CHECKPOINT_SUFFIX}"
+        path.write_bytes(data)
+        return load_checkpoint(path)
+
+
 def _open_header(path: Path) -> tuple[Any, dict]:
     from safetensors import safe_open
 

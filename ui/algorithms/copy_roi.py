@@ -8,11 +8,13 @@ from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSource, QgsPro
 from ..i18n import tr
 from ..layers import roi_features
 from .edit_base import SceneEditAlgorithm
+from .executor_parameters import executor_help
 from .mask_parameters import mask_help
 
 
 class CopyRoiAlgorithm(SceneEditAlgorithm):
     mode = "copy"
+    offers_dask = True
 
     def rois_label(self) -> str:
         return tr("Target polygons")
@@ -33,7 +35,7 @@ class CopyRoiAlgorithm(SceneEditAlgorithm):
             "<b>Target polygons</b>: where the content goes; each at least 4 pixels across.\n"
             "<b>Copy strength</b>: 0.8 copies closely; lower values keep more of the target's own content.\n\n"
             "Example: a port orthophoto, one polygon around an oil tank as source, five empty lots as targets.")
-        return text + "\n\n" + mask_help()
+        return text + "\n\n" + mask_help() + "\n\n" + executor_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(

@@ -26,6 +26,7 @@ from ..i18n import tr
 from ..layers import (check_roi_file_names_its_layer, pixel_rois_of_plain_raster, raster_path, roi_features,
                       warn_if_without_crs)
 from .base import RSEditAlgorithm
+from .executor_parameters import add_executor_parameter, executor_arguments
 from .mask_parameters import add_mask_parameters, roi_mask
 from .parameters import add_tiling_parameters, tiling_settings
 
@@ -66,6 +67,7 @@ class SceneEditAlgorithm(RSEditAlgorithm):
     required_modules = tuple(MODEL_PACKAGES)
     group_id = "edit"
     mode = "regenerate"
+    offers_dask = False  # the algorithms whose edits a Dask cluster can run (core.scene_edit.DASK_MODES)
 
     def rois_label(self) -> str:
         """Name of the ROI parameter in this algorithm's dialog."""
@@ -109,6 +111,8 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         self.addParameter(advanced(feather_parameter()))
         self.addParameter(advanced(QgsProcessingParameterEnum("DEVICE", tr("Device"), device_labels(), defaultValue=0)))
         add_tiling_parameters(self, advanced=True)
+        if self.offers_dask:
+            add_executor_parameter(self)
 
     def mode_settings(self, parameters: dict[str, Any], context: QgsProcessingContext,
                       features: list, crs_wkt: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -166,6 +170,8 @@ class SceneEditAlgorithm(RSEditAlgorithm):
         settings, extra = self.mode_settings(parameters, context, features, crs_wkt)
         settings.update(mode=self.mode, **self.scene_model_settings(parameters, context),
                         **tiling_settings(self, parameters, context))
+        if self.offers_dask:
+            extra.update(executor_arguments(self, parameters, context))
         bridge = FeedbackBridge(feedback)
         result = edit_scene(path, features, out, rois_crs=crs_wkt, mask_out=mask_out,
                             progress=bridge.progress, is_cancelled=bridge.is_cancelled, **extra, **settings)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from ..i18n import tr
 from .edit_base import SceneEditAlgorithm
+from .executor_parameters import executor_help
 from .mask_parameters import mask_help
 
 
 class RegenerateAlgorithm(SceneEditAlgorithm):
     mode = "regenerate"
+    offers_dask = True
 
     def name(self) -> str:
         return "regenerate"
@@ -30,4 +32,4 @@ class RegenerateAlgorithm(SceneEditAlgorithm):
             "Outputs: the edited GeoTIFF (same CRS, grid, data type and nodata as the input, with provenance tags) "
             "and an optional edit mask.\n\n"
             "Example: Landsat scene + three cloud polygons → a cloud-free version of the scene.")
-        return text + "\n\n" + mask_help()
+        return text + "\n\n" + mask_help() + "\n\n" + executor_help()

@@ -1,0 +1,124 @@
+"""A Dask cluster for one edit: connect (or start a LocalCluster), check the workers, close.
+
+Everything here runs before any work: a scheduler that does not answer within the timeout, a
+cluster without workers, and workers without torch or RSEdit are InputErrors that say what to do.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .dependencies import DASK_PACKAGES
+from .errors import InputError
+from .executors import ExecutorOptions
+from .version import plugin_version
+
+PACKAGE = __name__.rsplit(".", 2)[0]  # "rsedit": the name workers import RSEdit by
+# what a worker imports to edit units: RSEdit's core (with numpy, rasterio, shapely, scipy), its models, torch
+WORKER_MODULES = ("torch", f"{PACKAGE}.core.dask_units", f"{PACKAGE}.models.patch.patch_scene_model")
+
+
+@dataclass
+class DaskSession:
+    client: Any  # distributed.Client
+    threads: int  # torch threads per unit (the caller's, unless given)
+    ahead: int  # units in flight beyond the one the writer waits for
+    reads_path: bool  # every worker opens the raster itself; otherwise pixels are sent
+
+
+@contextmanager
+def dask_session(options: ExecutorOptions, raster_path: str) -> Iterator[DaskSession]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("executor='dask' needs the packages dask and distributed in this Python: pip install "
+                         f"{' '.join(DASK_PACKAGES.values())}") from None
+    cluster = None
+    if options.scheduler is None:
+        # worker processes, one thread each: units are CPU- or GPU-bound and hold the GIL in places
+        cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    try:
+        client = _connect(Client, cluster or options.scheduler, options.timeout)
+        try:
+            yield _checked_session(client, options, raster_path)
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _connect(client_class: Callable[..., Any], address: Any, timeout: float) -> Any:
+    try:
+        return client_class(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise InputError(f"The Dask scheduler at {address} did not answer within {timeout:g} s ({error}): start it "
+                         "with `dask scheduler` and workers with `dask worker <address>`, or check the address "
+                         "(tcp://host:8786) and the firewall.") from None
+
+
+def _checked_session(client: Any, options: ExecutorOptions, raster_path: str) -> DaskSession:
+    try:
+        client.wait_for_workers(1, timeout=options.timeout)
+    except TimeoutError:
+        raise InputError(f"The Dask scheduler at {client.scheduler.address} has no workers (waited "
+                         f"{options.timeout:g} s): start some with `dask worker {client.scheduler.address}`.") from None
+    path = os.path.abspath(raster_path)
+    stat = os.stat(path)
+    reports = client.run(worker_probe(WORKER_MODULES, path, (stat.st_size, stat.st_mtime_ns), PACKAGE))
+    check_probe_reports(reports, plugin_version())
+    threads = options.threads
+    if threads is None:
+        import torch
+
+        threads = torch.get_num_threads()
+    worker_threads = sum(client.nthreads().values())
+    return DaskSession(client, int(threads), int(options.ahead or 2 * max(worker_threads, 1)),
+                       all(report["reads_path"] for report in reports.values()))
+
+
+def worker_probe(modules: tuple[str, ...], path: str, signature: tuple[int, int],
+                 package: str) -> Callable[[], dict]:
+    """A function for client.run that says what a worker lacks. It is built here as a closure, so
+    that Dask sends it by value: it runs even on a worker where RSEdit itself does not import."""
+    def probe() -> dict:
+        import importlib
+        import os
+
+        missing = {}
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception as error:  # noqa: BLE001 (any import failure is what we report)
+                missing[name] = f"{type(error).__name__}: {error}"
+        version = None
+        if not missing:
+            version = importlib.import_module(f"{package}.core.version").plugin_version()
+        try:
+            stat = os.stat(path)
+            reads_path = (stat.st_size, stat.st_mtime_ns) == tuple(signature) and os.access(path, os.R_OK)
+        except OSError:
+            reads_path = False
+        return {"missing": missing, "version": version, "reads_path": reads_path}
+
+    return probe
+
+
+def check_probe_reports(reports: dict[str, dict], version: str) -> None:
+    """An InputError naming each worker's missing modules, or a different RSEdit version."""
+    lacking = {worker: report["missing"] for worker, report in reports.items() if report["missing"]}
+    if lacking:
+        lines = "; ".join(f"{worker} lacks {', '.join(f'{name} ({why})' for name, why in missing.items())}"
+                          for worker, missing in sorted(lacking.items()))
+        raise InputError(f"Dask workers cannot edit: {lines}. Install RSEdit (its core and models packages, "
+                         f"importable as '{PACKAGE}'), torch and the packages of requirements.txt on every worker "
+                         "(see the README, 'Running on a Dask cluster').")
+    others = {worker: report["version"] for worker, report in reports.items() if report["version"] != version}
+    if others:
+        found = ", ".join(f"{worker}: {found}" for worker, found in sorted(others.items()))
+        raise InputError(f"Dask workers run another RSEdit version than this one ({version}): {found}. Install "
+                         "the same version on every worker, so that their edits equal a local run's.")
+

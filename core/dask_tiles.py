@@ -1,0 +1,211 @@
+"""The engine's tiles edited on a Dask cluster (a TileSource of core/executors.py).
+
+Units are submitted in the order the writer needs them, at most `ahead` beyond the one it waits
+for; results stay on the workers until the writer takes them, so the caller's memory stays flat.
+Each unit's result depends only on its own window and seed (core/editor.py tile_seed), so the
+output is the same whichever worker edits it, in whatever order, and after a lost worker's retry.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+import logging
+import os
+import time
+import uuid
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from .dask_session import DaskSession
+from .dask_units import edit_unit, window_tuple
+from .error_boundary import scene_model_errors
+from .errors import RSEditError
+from .group_editors import GroupEditors, with_rois
+from .progress import ProgressCallback
+from .scene import Scene
+from .scene_models import SceneModel, default_backend, obtain_scene_model, training_free_context, training_free_description
+from .settings import SampledEditSettings
+from .tiling import Tile
+
+log = logging.getLogger(__name__)
+WAIT_S = 0.02  # how often the caller looks at its unit, cancel and progress while it waits
+
+
+class DaskTiles:
+    """One variant of a grouped edit (core/scene_edit.py) with its units edited by `session`'s workers."""
+
+    def __init__(self, session: DaskSession, scene: Scene, groups: GroupEditors, settings: SampledEditSettings,
+                 seed: int, run_token: str, copy_patch: Optional[np.ndarray] = None,
+                 model_progress: Optional[ProgressCallback] = None) -> None:
+        self.session, self.client = session, session.client
+        self.scene, self.groups, self.settings, self.seed = scene, groups, settings, seed
+        self.run_token, self.copy_patch = run_token, copy_patch
+        self.model_progress = model_progress or (lambda fraction, message: None)
+        self.futures: dict[int, Any] = {}  # submitted, not yet taken or released
+        self.taken: set[int] = set()
+        self.settled: set[int] = set()  # taken by the writer, or released unused: never to be submitted again
+        self._queue: deque[int] = deque()
+        self._cancel_event: Any = None
+        self._completed: Any = None  # distributed.as_completed of the submitted units, once started
+        self.bytes_sent = self.bytes_received = 0  # payloads as dask.sizeof counts them (no protocol overhead)
+
+    # --- TileSource -------------------------------------------------------------------------------
+
+    def start(self, tiles: Sequence[Tile], order: Sequence[int], cell_size: int, check_cancelled: Callable[[], None],
+              progress: Callable[[int, str], None]) -> None:
+        from distributed import Event, as_completed
+
+        self.tiles, self.check_cancelled, self.progress = list(tiles), check_cancelled, progress
+        self._queue = deque(order)
+        self._completed = as_completed(loop=self.client.loop)
+        self._cancel_event = Event(f"rsedit-cancel-{uuid.uuid4().hex}", client=self.client)
+        self._run = self._scatter(self._run_payload(cell_size))
+        self._group_futures: dict[int, Any] = {}
+        self._top_up()
+
+    def edited(self, tile_id: int) -> np.ndarray:
+        if tile_id not in self.futures:
+            self._submit(tile_id)  # needed before its turn (the window was full of units still held)
+        future = self.futures[tile_id]
+        # done() reads the future's state here; result(timeout=...) that times out leaves the future
+        # referenced (and its result held on a worker) until the run ends
+        while not future.done():
+            self.check_cancelled()
+            self._count_completed()
+            time.sleep(WAIT_S)
+        result = future.result()
+        del self.futures[tile_id]
+        self.taken.add(tile_id)
+        self.settled.add(tile_id)
+        self.bytes_received += _sizeof(result)
+        self._count_completed()  # as_completed's queue holds finished futures, and so their results, until read
+        self._top_up()
+        return self._checked(tile_id, result)
+
+    def release(self, tile_id: int) -> None:
+        self.settled.add(tile_id)
+        future = self.futures.pop(tile_id, None)
+        if future is not None:
+            future.cancel()  # a unit the writer turned out not to need
+            self._top_up()
+
+    def close(self) -> None:
+        outstanding = list(self.futures.values())
+        self.futures.clear()
+        self._queue.clear()
+        if outstanding:
+            if self._cancel_event is not None:
+                self._cancel_event.set()  # units already running stop at their next sampling step
+            self.client.cancel(outstanding, force=True)
+        if self._completed is not None:
+            self._completed.clear()
+        log.info("Dask edit: %d units taken, %d bytes sent, %d bytes received", len(self.taken), self.bytes_sent,
+                 self.bytes_received)
+
+    # --- submission ----------------------------------------------------------------------------
+
+    def _top_up(self) -> None:
+        while self._queue and len(self.futures) < self.session.ahead:
+            tile_id = self._queue.popleft()
+            if tile_id not in self.futures and tile_id not in self.settled:
+                self._submit(tile_id)
+
+    def _submit(self, tile_id: int) -> None:
+        self.check_cancelled()
+        tile = self.tiles[tile_id]
+        group = self.groups.group_of[tile.roi_ids[0]]
+        unit = {"row": tile.row, "col": tile.col, "window": window_tuple(tile.window),
+                "core": window_tuple(tile.written), "roi_ids": list(tile.roi_ids), "seed": self.seed}
+        pixels = None if self.session.reads_path else self.scene.read(tile.window)
+        self.bytes_sent += _sizeof((unit, pixels))
+        future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels,
+                                    key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}", pure=False)
+        self.futures[tile_id] = future
+        self._completed.add(future)
+
+    def _scatter(self, payload: dict) -> Any:
+        # a list of one: scattering a dict would send each value as a future of its own
+        self.bytes_sent += _sizeof(payload) * len(self.client.nthreads())
+        return self.client.scatter([payload], broadcast=True, hash=False)[0]
+
+    def _count_completed(self) -> None:
+        if any(future.status == "finished" for future in self._completed.next_batch(block=False)):
+            self.progress(len(self.taken) + sum(f.status == "finished" for f in self.futures.values()), "")
+
+    # --- payloads ------------------------------------------------------------------------------
+
+    def _run_payload(self, cell_size: int) -> dict:
+        scene = self.scene
+        fields = {f.name: getattr(self.settings, f.name) for f in dataclasses.fields(self.settings)}
+        # the model is sent built or as its context: workers need neither its training nor its file
+        fields.update(preset="fast", checkpoint=None, cache_dir=None, extra_tags=dict(fields["extra_tags"]))
+        return {"token": self.run_token, "mode": self.settings.mode, "settings": fields,
+                "rois": [(roi_id, roi.pixel_geometry.wkb) for roi_id, roi in self.groups.rois.items()],
+                "width": scene.width, "height": scene.height, "feather": float(self.settings.feather),
+                "block": int(cell_size), "transform": tuple(scene.transform)[:6], "threads": self.session.threads,
+                "path": os.path.abspath(scene.path) if self.session.reads_path else None, "copy_patch": self.copy_patch,
+                "cancel_event": self._cancel_event.name}
+
+    def _group_future(self, index: int) -> Any:
+        if index not in self._group_futures:
+            self._group_futures[index] = self._scatter(self._group_payload(index))
+        return self._group_futures[index]
+
+    def _group_payload(self, index: int) -> dict:
+        """The group's model for the workers (recorded for the provenance tags as a local run records it)."""
+        group = self.groups.groups[index]
+        rois = [self.groups.rois[roi_id] for roi_id in group.roi_ids]
+        settings = self.settings
+        payload: dict[str, Any] = {"index": index, "roi_ids": list(group.roi_ids), "context_size": settings.context_size}
+        try:
+            if settings.checkpoint or (settings.backend or default_backend()) == "trained":
+                where = f"scene model of ROI group {index + 1} of {len(self.groups.groups)}"
+                model, trained_now = obtain_scene_model(
+                    self.scene, rois, settings, is_cancelled=_raising(self.check_cancelled),
+                    progress=lambda fraction, message: self.model_progress(fraction, f"{where}: {message}"))
+                payload.update(backend="trained", checkpoint=_checkpoint_bytes(model))
+            else:
+                with scene_model_errors(rois, "training-free", settings.context_size):
+                    data, valid, fingerprint = training_free_context(
+                        self.scene, rois, context_size=settings.context_size, leave_out_rois=not settings.learns_rois)
+                model, trained_now = SceneModel("training-free", None, training_free_description(fingerprint)), False
+                payload.update(backend="training-free", context=data, valid=valid, fingerprint=fingerprint)
+        except RSEditError as error:
+            raise with_rois(error, group.roi_ids) from None
+        self.groups.record_model(group, model, trained_now)
+        return payload
+
+    def _checked(self, tile_id: int, result: Any) -> np.ndarray:
+        tile = self.tiles[tile_id]
+        shape = (len(self.scene.data_bands), int(tile.window.height), int(tile.window.width))
+        if not isinstance(result, np.ndarray) or result.shape != shape or result.dtype != self.scene.dtype:
+            raise RSEditError(f"A Dask worker returned {getattr(result, 'shape', type(result).__name__)} "
+                              f"{getattr(result, 'dtype', '')} for the unit at row {tile.row}, col {tile.col}; "
+                              f"expected {shape} {self.scene.dtype}: do the workers run this RSEdit version?")
+        return result
+
+
+def _sizeof(value: Any) -> int:
+    from dask.sizeof import sizeof
+
+    return int(sizeof(value))
+
+
+def _raising(check_cancelled: Callable[[], None]) -> Callable[[], bool]:
+    """is_cancelled for training from a check that raises CancelledError itself."""
+    def is_cancelled() -> bool:
+        check_cancelled()
+        return False
+    return is_cancelled
+
+
+def _checkpoint_bytes(model: SceneModel) -> bytes:
+    from pathlib import Path
+
+    from ..models.sinddm.checkpoint import checkpoint_bytes
+
+    saved = model.description.get("checkpoint")
+    if saved and Path(saved).is_file():
+        return Path(saved).read_bytes()  # the cached or given checkpoint, as it is
+    return checkpoint_bytes(model.model)

@@ -1,0 +1,157 @@
+"""What a Dask worker runs: one edit unit of one ROI group, rebuilt from plain data the caller sent
+(arrays, bytes, numbers, texts; never a model object), edited exactly as core/engine.py edits it here.
+
+The run (ROIs as WKB, settings fields, sizes) and each group's model (safetensors bytes and config, or
+the context pixels a training-free model is built from) reach each worker once; the group's editor is
+built on the worker when its first unit arrives and kept for the next ones (KEEP_EDITORS per worker).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+from rasterio import Affine
+from rasterio.windows import Window
+from shapely import wkb
+
+from .editor import TileContext, checked_edit
+from .editors import build_editor
+from .error_boundary import scene_model_errors
+from .errors import CancelledError, RSEditError
+from .group_editors import KEEP_EDITORS, with_rois
+from .masks import RoiMask
+from .rois import Roi
+from .scene import open_scene
+from .scene_models import SceneModel, training_free_model
+from .settings import settings_for_mode
+from .tiling import Tile
+from .variant_editor import VariantEditor
+
+# Per worker process: the ROIs of the runs it serves and the editors of their groups. A worker
+# thread pool may edit two units of one group at once, so building is under a lock.
+_ROIS: OrderedDict[str, list[Roi]] = OrderedDict()
+_EDITORS: OrderedDict[tuple[str, int], Any] = OrderedDict()
+_LOCK = threading.Lock()
+_WATCHED: dict[str, "_Watched"] = {}
+CANCEL_POLL_S = 0.5  # how often a worker asks the scheduler whether a run was cancelled
+WATCH_IDLE_S = 120.0  # a run's watcher stops when none of its units has started for this long
+
+
+def window_tuple(window: Window) -> tuple[int, int, int, int]:
+    return int(window.col_off), int(window.row_off), int(window.width), int(window.height)
+
+
+def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The edited pixels (bands, h, w) of one unit; `pixels` (data, valid) when the worker cannot
+    read the raster itself (run["path"] is then None)."""
+    import torch
+
+    # the caller's thread count: a unit's float sums then run in the same order as in a local run
+    torch.set_num_threads(int(run["threads"]))
+    rois = _run_rois(run)
+    editor = _group_editor(run, group, rois)
+    window = Window(*unit["window"])
+    tile = Tile(row=int(unit["row"]), col=int(unit["col"]), window=window, roi_ids=tuple(unit["roi_ids"]),
+                core=Window(*unit["core"]))
+    if pixels is None:
+        with open_scene(run["path"]) as scene:
+            data, valid = scene.read(window)
+    else:
+        data, valid = np.array(pixels[0]), np.array(pixels[1], dtype=bool)  # private, writable copies
+    mask = RoiMask(rois, int(run["width"]), int(run["height"]), float(run["feather"]), cell_size=int(run["block"]))
+    context = TileContext(data=data, roi_mask=mask.window_mask(window), valid=valid, window=window,
+                          transform=Affine(*run["transform"]), crs=None, roi_ids=tile.roi_ids, tile=tile)
+    variant = VariantEditor(editor, int(unit["seed"]), rois, int(run["width"]), int(run["height"]),
+                            float(run["feather"]), _cancel_check(run.get("cancel_event")))
+    try:
+        result = checked_edit(variant(context), context)
+    except CancelledError:
+        raise
+    except RSEditError as error:
+        raise with_rois(error, tile.roi_ids) from None
+    return result.copy() if result.base is not None else result
+
+
+def _run_rois(run: dict) -> list[Roi]:
+    with _LOCK:
+        rois = _ROIS.get(run["token"])
+        if rois is None:
+            rois = []
+            for roi_id, shape in run["rois"]:
+                geometry = wkb.loads(bytes(shape))
+                rois.append(Roi(roi_id, geometry, geometry, {}))
+            _ROIS[run["token"]] = rois
+            while len(_ROIS) > KEEP_EDITORS:
+                _ROIS.popitem(last=False)
+        return rois
+
+
+def _group_editor(run: dict, group: dict, rois: list[Roi]) -> Any:
+    key = (run["token"], int(group["index"]))
+    with _LOCK:
+        if key in _EDITORS:
+            _EDITORS.move_to_end(key)
+            return _EDITORS[key]
+        members = set(group["roi_ids"])
+        editor = build_editor(settings_for_mode(run["mode"], **run["settings"]), None,
+                              [roi for roi in rois if roi.id in members], group_model(group),
+                              copy_patch=run.get("copy_patch"))
+        _EDITORS[key] = editor
+        while len(_EDITORS) > KEEP_EDITORS:
+            _EDITORS.popitem(last=False)
+        return editor
+
+
+def group_model(group: dict) -> SceneModel:
+    """The group's scene model from what the caller sent: checkpoint bytes, or context pixels."""
+    if group["backend"] == "trained":
+        from ..models.sinddm.checkpoint import load_checkpoint_bytes
+
+        return SceneModel("trained", load_checkpoint_bytes(bytes(group["checkpoint"])).model, {})
+    with scene_model_errors(group["roi_ids"], "training-free", int(group["context_size"])):
+        return training_free_model(np.asarray(group["context"]), np.asarray(group["valid"], dtype=bool),
+                                   group["fingerprint"])
+
+
+def _cancel_check(event_name: Optional[str]) -> Callable[[], bool]:
+    """is_cancelled for a unit: whether the caller set the run's cancel event. A watcher thread asks
+    the scheduler (a round trip) and the sampler only reads its flag, so the unit never waits for it."""
+    if not event_name:
+        return lambda: False
+    from distributed import get_client
+
+    with _LOCK:
+        watched = _WATCHED.get(event_name)
+        if watched is None:
+            watched = _WATCHED[event_name] = _Watched(threading.Event(), time.monotonic())
+            threading.Thread(target=_watch, args=(event_name, watched, get_client()), daemon=True,
+                             name=f"rsedit-cancel-{event_name}").start()
+    watched.used = time.monotonic()
+    return watched.flag.is_set
+
+
+@dataclass
+class _Watched:
+    flag: threading.Event
+    used: float  # when a unit of the run last asked: the watcher stops a while after the run's last unit
+
+
+def _watch(event_name: str, watched: _Watched, client: Any) -> None:
+    from distributed import Event
+
+    event = Event(event_name, client=client)
+    try:
+        while time.monotonic() - watched.used < WATCH_IDLE_S:
+            if event.wait(timeout=CANCEL_POLL_S):
+                watched.flag.set()
+                return
+    except Exception:  # noqa: BLE001 (the scheduler went away: the run is over either way)
+        return
+    finally:
+        with _LOCK:
+            if not watched.flag.is_set():
+                _WATCHED.pop(event_name, None)

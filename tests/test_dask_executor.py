@@ -1,0 +1,307 @@
+"""Edits on a real Dask LocalCluster (two worker processes): the same output as a local run, cancel,
+a worker killed mid-run, a scheduler that is not there, workers that lack a package."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from shapely.geometry import box
+
+from rsedit.core.errors import CancelledError, InputError
+from rsedit.core.executors import ExecutorOptions
+from rsedit.core.scene_edit import edit_scene
+from textured_scene import CRS, TRANSFORM, write_textured_scene
+
+distributed = pytest.importorskip("distributed")
+
+# Tags that name the run, not its content: every run writes its own.
+PER_RUN_TAGS = ("RSEDIT_RUN_ID", "TIFFTAG_DATETIME")
+# Six ROIs far enough apart to be six units (one second or so each on a CPU), in two groups.
+BOXES = [(12, 12, 40, 36), (100, 10, 130, 40), (180, 16, 210, 44), (14, 150, 44, 180), (104, 160, 140, 190),
+         (176, 170, 206, 200)]
+EDIT = dict(rois_crs=CRS, mode="regenerate", backend="training-free", tile_size=64, seed=5)
+
+
+def world_box(col0: float, row0: float, col1: float, row1: float):
+    x0, y0 = TRANSFORM * (col0, row1)
+    x1, y1 = TRANSFORM * (col1, row0)
+    return box(x0, y0, x1, y1)
+
+
+ROIS = [world_box(*b) for b in BOXES]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local_cluster:
+        yield local_cluster
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory) -> Path:
+    return write_textured_scene(tmp_path_factory.mktemp("scene") / "scene.tif", 224, seed=7)
+
+
+@pytest.fixture(scope="module")
+def local_run(scene, tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("local")
+    result = edit_scene(scene, ROIS, folder / "out.tif", mask_out=folder / "mask.tif", **EDIT)
+    assert result.outputs[0].tiles_edited == len(BOXES)
+    return folder / "out.tif", folder / "mask.tif"
+
+
+def assert_same_output(expected: Path, found: Path) -> None:
+    """Pixels, internal masks, profile and every tag but the run's own name and time are the same."""
+    with rasterio.open(expected) as a, rasterio.open(found) as b:
+        assert a.profile == b.profile
+        assert a.read().tobytes() == b.read().tobytes()
+        assert a.dataset_mask().tobytes() == b.dataset_mask().tobytes()
+        tags_a, tags_b = a.tags(), b.tags()
+        for name in PER_RUN_TAGS:
+            tags_a.pop(name, None), tags_b.pop(name, None)
+        assert tags_a == tags_b
+
+
+def worker_pids(client) -> dict[str, int]:
+    return client.run(os.getpid)
+
+
+def unit_tasks(client) -> int:
+    """Tasks of RSEdit units the scheduler still knows."""
+    return client.run_on_scheduler(
+        lambda dask_scheduler: sum(str(key).startswith("rsedit-unit") for key in dask_scheduler.tasks))
+
+
+def test_a_dask_run_writes_the_bytes_of_a_local_run(cluster, scene, local_run, tmp_path):
+    done = []
+    # ahead=6: every unit is in flight at once, so the two workers finish them in any order
+    result = edit_scene(scene, ROIS, tmp_path / "out.tif", mask_out=tmp_path / "mask.tif",
+                        executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=6),
+                        progress=lambda fraction, message: done.append(fraction), **EDIT)
+    assert result.outputs[0].tiles_edited == len(BOXES)
+    assert_same_output(local_run[0], tmp_path / "out.tif")
+    assert_same_output(local_run[1], tmp_path / "mask.tif")
+    assert done == sorted(done) and done[-1] == 1.0
+
+
+def test_a_trained_model_travels_as_its_checkpoint_bytes_and_edits_the_same(cluster, scene, tmp_path):
+    from golden_edits import _tiny_training
+
+    trained = dict(EDIT, backend="trained", preset=_tiny_training(), cache_dir=str(tmp_path / "cache"))
+    local = edit_scene(scene, ROIS[:2], tmp_path / "local.tif", **trained)
+    remote = edit_scene(scene, ROIS[:2], tmp_path / "dask.tif", executor="dask", scheduler=cluster.scheduler_address,
+                        **trained)
+    assert local.trained_now and not remote.trained_now  # the caller took it from its cache and sent the bytes
+    assert_same_output(tmp_path / "local.tif", tmp_path / "dask.tif")
+
+
+def test_workers_n_starts_a_local_cluster_of_its_own_and_matches_too(scene, local_run, tmp_path):
+    edit_scene(scene, ROIS[:2], tmp_path / "two.tif", executor="dask", workers=1, **EDIT)
+    edit_scene(scene, ROIS[:2], tmp_path / "two_local.tif", **EDIT)
+    assert_same_output(tmp_path / "two_local.tif", tmp_path / "two.tif")
+
+
+def test_cancel_stops_the_cluster_work_within_seconds_and_leaves_no_output(cluster, scene, tmp_path):
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    cancelled_at: list[float] = []
+
+    def is_cancelled() -> bool:
+        # cancel once the first unit is edited, with the others still queued or running
+        if not cancelled_at and any("Edited" in message for message in messages):
+            cancelled_at.append(time.monotonic())
+        return bool(cancelled_at)
+
+    messages: list[str] = []
+    with pytest.raises(CancelledError):
+        edit_scene(scene, ROIS, tmp_path / "out.tif", mask_out=tmp_path / "mask.tif",
+                   scheduler=cluster.scheduler_address, executor="dask", is_cancelled=is_cancelled,
+                   progress=lambda fraction, message: messages.append(message), **EDIT)
+    assert cancelled_at and time.monotonic() - cancelled_at[0] < 5
+    assert sorted(os.listdir(tmp_path)) == []
+    deadline = time.monotonic() + 5
+    while unit_tasks(client) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert unit_tasks(client) == 0
+    client.close()
+
+
+def test_a_worker_killed_mid_run_has_its_units_retried_and_the_bytes_stay(cluster, scene, local_run, tmp_path):
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    pids = worker_pids(client)
+    killed: list[int] = []
+
+    def kill_a_busy_worker(fraction: float, message: str) -> None:
+        if killed or "Edited" not in message:
+            return
+        busy = [worker for worker, keys in client.processing().items() if keys]
+        if busy:  # a worker holding a unit: the unit has to be edited again elsewhere
+            killed.append(pids[busy[0]])
+            os.kill(pids[busy[0]], signal.SIGKILL)
+
+    edit_scene(scene, ROIS, tmp_path / "out.tif", mask_out=tmp_path / "mask.tif", executor="dask",
+               scheduler=cluster.scheduler_address, progress=kill_a_busy_worker, **EDIT)
+    assert killed, "no worker was busy after the first unit: the run was too quick to test"
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed[0], 0)
+    assert_same_output(local_run[0], tmp_path / "out.tif")
+    assert_same_output(local_run[1], tmp_path / "mask.tif")
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the tests after this one
+    client.close()
+
+
+def test_a_scheduler_that_is_not_there_is_an_input_error_before_any_work(scene, tmp_path):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(InputError, match=rf"tcp://127.0.0.1:{port} did not answer within 2 s.*dask scheduler"):
+        edit_scene(scene, ROIS, tmp_path / "out.tif", executor=ExecutorOptions("dask", f"tcp://127.0.0.1:{port}",
+                                                                               timeout=2), **EDIT)
+    assert time.monotonic() - started < 15
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("options, says", [
+    (dict(executor="dask"), "needs a scheduler address"),
+    (dict(executor="dask", scheduler="somewhere"), "is not an address"),
+    (dict(scheduler="tcp://host:8786"), "needs executor='dask'"),
+    (dict(executor="dask", workers=0), "workers must be in 1.."),
+    (dict(executor="cloud"), "Unknown executor"),
+])
+def test_executor_options_are_checked_before_any_work(scene, tmp_path, options, says):
+    with pytest.raises(InputError, match=says):
+        edit_scene(scene, ROIS, tmp_path / "out.tif", **{**EDIT, **options})
+    assert os.listdir(tmp_path) == []
+
+
+def test_text_edits_are_refused_on_dask_before_any_work(scene, tmp_path):
+    with pytest.raises(InputError, match="text edits run locally only"):
+        edit_scene(scene, ROIS, tmp_path / "out.tif", executor="dask", workers=1,
+                   **{**EDIT, "mode": "text", "prompt": "a lake"})
+
+
+def test_workers_that_lack_a_package_are_named_with_what_they_lack(cluster, scene):
+    from rsedit.core.dask_session import check_probe_reports, worker_probe
+    from rsedit.core.version import plugin_version
+
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    stat = os.stat(scene)
+    reports = client.run(worker_probe(("torch", "rsedit_stand_in_for_a_missing_package"), str(scene),
+                                       (stat.st_size, stat.st_mtime_ns), "rsedit"))
+    client.close()
+    assert all(report["reads_path"] for report in reports.values())
+    with pytest.raises(InputError, match=r"lacks rsedit_stand_in_for_a_missing_package \(ModuleNotFoundError"):
+        check_probe_reports(reports, plugin_version())
+    whole = {worker: {"missing": {}, "version": "0.0.1", "reads_path": True} for worker in reports}
+    with pytest.raises(InputError, match="another RSEdit version"):
+        check_probe_reports(whole, "9.9.9")
+
+
+def test_a_local_run_does_not_import_dask(scene, tmp_path):
+    script = (
+        "import sys; sys.path[:0] = sys.argv[1:3]\n"
+        "from shapely.geometry import box\n"
+        "from rsedit.core.scene_edit import edit_scene\n"
+        "from textured_scene import CRS, TRANSFORM\n"
+        "(x0, y0), (x1, y1) = TRANSFORM * (12, 36), TRANSFORM * (40, 12)\n"
+        "edit_scene(sys.argv[3], [box(x0, y0, x1, y1)], sys.argv[4], rois_crs=CRS, mode='regenerate',\n"
+        "           backend='training-free', tile_size=64)\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')], 'dask imported'\n")
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run([sys.executable, "-c", script, str(tests.parent / "build" / "plugins"), str(tests),
+                           str(scene), str(tmp_path / "out.tif")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out.tif").is_file()
+
+
+def units_done(client) -> int:
+    """How many RSEdit units the cluster's scheduler has seen finished so far."""
+    return client.run_on_scheduler(lambda dask_scheduler: sum(
+        str(entry[0]).startswith("rsedit-unit") and entry[2] == "memory" for entry in dask_scheduler.transition_log))
+
+
+def test_qgis_process_regenerates_on_the_cluster_named_on_the_command_line(cluster, scene, local_run, tmp_path):
+    from osgeo import ogr, osr
+
+    from conftest import PLUGINS_DIR
+    from qgis_helpers import qgis_process, qgis_process_json
+
+    rois = tmp_path / "rois.gpkg"
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(int(CRS.split(":")[1]))
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(rois))
+    layer = dataset.CreateLayer("rois", srs, ogr.wkbPolygon)
+    for shape in ROIS:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(shape.wkb))
+        layer.CreateFeature(feature)
+    del dataset
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    client.wait_for_workers(2, timeout=60)
+    before = units_done(client)
+    home = tmp_path / "home"
+    home.mkdir()
+    assert qgis_process(["plugins", "enable", "rsedit"], PLUGINS_DIR, home).returncode == 0
+    out, mask = tmp_path / "out.tif", tmp_path / "mask.tif"
+    qgis_process_json(["run", "rsedit:regenerate", "--", f"INPUT={scene}", f"ROIS={rois}", "BACKEND=1", "SEED=5",
+                       "TILE_SIZE=64", f"OUTPUT={out}", f"OUTPUT_MASK={mask}",
+                       f"DASK_SCHEDULER={cluster.scheduler_address}"], PLUGINS_DIR, home)
+    assert units_done(client) - before >= len(BOXES)  # every unit was edited on the cluster
+    client.close()
+    for expected, found in zip(local_run, (out, mask)):
+        with rasterio.open(expected) as a, rasterio.open(found) as b:
+            # the ROIs came from a file here (their ids and source tags differ), the pixels are the same
+            assert a.read().tobytes() == b.read().tobytes()
+
+
+def units_wanted(client) -> int:
+    """Units the caller still holds futures for (queued, running, or done and not yet taken)."""
+    return client.run_on_scheduler(lambda dask_scheduler: sum(
+        str(key).startswith("rsedit-unit") and bool(task.who_wants) for key, task in dask_scheduler.tasks.items()))
+
+
+def test_the_units_in_flight_stay_within_the_window(cluster, scene, local_run, tmp_path):
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    in_flight: list[int] = []
+    edit_scene(scene, ROIS, tmp_path / "out.tif", executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=2),
+               progress=lambda fraction, message: in_flight.append(units_wanted(client)), **EDIT)
+    client.close()
+    # two ahead, and one more that the writer may ask for out of turn; six units in all
+    assert 2 <= max(in_flight) <= 3
+    assert_same_output(local_run[0], tmp_path / "out.tif")
+
+
+def test_the_scheduler_parameter_is_on_the_algorithms_a_cluster_runs(provider):
+    offering = {algorithm.id() for algorithm in provider.algorithms()
+                if "DASK_SCHEDULER" in {parameter.name() for parameter in algorithm.parameterDefinitions()}}
+    assert offering == {"rsedit:regenerate", "rsedit:copyroi"}
+
+
+def test_workers_that_cannot_read_the_raster_get_the_pixels_and_edit_the_same(cluster, scene, tmp_path, monkeypatch,
+                                                                               caplog):
+    import dataclasses
+
+    from rsedit.core import dask_session
+
+    caplog.set_level("INFO", logger="rsedit.core.dask_tiles")
+    options = dict(EDIT, executor="dask", scheduler=cluster.scheduler_address)
+    edit_scene(scene, ROIS[:2], tmp_path / "read.tif", **options)
+    checked = dask_session._checked_session
+    # as if the workers did not see the raster's path: the caller sends each unit's pixels
+    monkeypatch.setattr(dask_session, "_checked_session",
+                        lambda *args: dataclasses.replace(checked(*args), reads_path=False))
+    edit_scene(scene, ROIS[:2], tmp_path / "sent.tif", **options)
+    assert_same_output(tmp_path / "read.tif", tmp_path / "sent.tif")
+    read, sent = [int(m) for m in re.findall(r"(\d+) bytes sent", caplog.text)]
+    assert sent - read >= 2 * 3 * 64 * 64  # each unit's window (3 bands, 64 px or more) travelled
