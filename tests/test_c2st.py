@@ -11,7 +11,7 @@ import rasterio
 
 from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture: tiny CNN, shared CPU)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed
 from c2st import c2st_auc, noise_like, patch_positions, rank_auc, split_positions  # noqa: E402
 
 # mark-free crops of the sample data: (file, rows, cols)
