@@ -9,9 +9,9 @@ orthophoto, so the original pixels are one real sample of what belongs there. Ea
 the ROIs; a two-sample classifier test (bench/c2st.py) tells the filled ROIs' patches from the
 original ROIs' patches, pooled over all ROIs of one size (16 px patches for small ROIs, 32 px
 otherwise; classifier seeds 0-2, spread = max - min). Calibration: `auc_noise` (Gaussian noise
-with each ROI's mean and variance) and `auc_real_floor` (the original pixels of every other ROI of
-a size against those of the ROIs in between: same scene and cover, different places, i.e. the
-lowest AUC to expect).
+with each ROI's mean and variance) and `auc_real_floor` (the original pixels of half the ROIs of a
+size against the other half's, a checkerboard of each cluster: same scenes and covers, different
+places, i.e. the lowest AUC to expect).
 
 ROI layout (LAYOUT): per scene, 9 small ROIs (32 px) in a 3x3 cluster and 4 medium ROIs (100 px)
 in a 2x2 cluster, 20-24 px apart, so RSEdit samples each cluster as one edit unit (ROIs within two
@@ -250,17 +250,29 @@ def build_clusters(sizes: tuple[str, ...]) -> tuple[list[Cluster], dict]:
     return clusters, scenes
 
 
+def checkerboard(boxes: list[Box]) -> list[int]:
+    """0 or 1 per box of a grid, alternating along rows and columns, so both colours sample every
+    part of the cluster (a cluster's sides can differ in cover: the coast, a field's edge)."""
+    cols, rows = sorted({b[0] for b in boxes}), sorted({b[1] for b in boxes})
+    return [(cols.index(b[0]) + rows.index(b[1])) % 2 for b in boxes]
+
+
 def real_floor_sets(clusters: list[Cluster]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The real floor's two sets: the original pixels of every other ROI of each scene against those
-    of the ROIs in between (same size, scene and cover, different places). The sets share no pixel:
-    with one ROI in both, the classifier would learn that ROI's pixels as one class in training and
-    meet them as the other in testing (AUC far below 0.5)."""
-    first, second = [], []
-    for scene in dict.fromkeys(c.scene for c in clusters):
-        originals = [crop for c in clusters if c.scene == scene for crop in crops(c.original, c.boxes, c.window)]
-        first += originals[0::2]
-        second += originals[1::2]
-    return first, second
+    """The real floor's two sets: original pixels of ROIs against those of other ROIs of the same
+    size and scene (a checkerboard of each cluster; single ROIs alternately). The sets share no
+    pixel: with one ROI in both, the classifier would learn that ROI's pixels as one class in
+    training and meet them as the other in testing (AUC far below 0.5)."""
+    sets: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+    single = 0
+    for cluster in clusters:
+        originals = crops(cluster.original, cluster.boxes, cluster.window)
+        if len(cluster.boxes) > 1:
+            colours = checkerboard(cluster.boxes)
+        else:
+            colours, single = [single % 2], single + 1
+        for crop, colour in zip(originals, colours):
+            sets[colour].append(crop)
+    return sets
 
 
 def c2st(edited: list[np.ndarray], real: list[np.ndarray], size: str) -> dict:
