@@ -10,7 +10,7 @@ VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 # QGIS runs the plugin in its own Python: the venv's packages reach it through PYTHONPATH.
 QGIS_ENV := QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH=$(PLUGINS) PYTHONPATH=$(SITE)
 
-.PHONY: bootstrap test demo package translations i18n-update clean
+.PHONY: bootstrap test demo bench-deps package translations i18n-update clean
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -25,6 +25,10 @@ test: bootstrap translations
 
 demo: bootstrap translations
 	@bash scripts/demo.sh "$(DATA)" "$(DEMO_OUT)"
+
+# the benchmarks' own packages (bench/requirements.txt: OpenCV's inpainting for bench/regeneration.py), not the plugin's
+bench-deps: bootstrap
+	@$(PY) -c "import cv2; cv2.xphoto" 2>/dev/null || $(PY) -m pip install -q -r bench/requirements.txt
 
 package: translations
 	$(PY) scripts/package.py --out dist/rsedit-$(VERSION).zip
