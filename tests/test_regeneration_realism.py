@@ -14,7 +14,7 @@ from shapely.geometry import box
 
 from textured_scene import write_textured_scene
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed
 from c2st import c2st_auc  # noqa: E402
 
 SIZE = 128
