@@ -54,10 +54,10 @@ def raster_layer(path: Path | str, name: str = "raster"):
 
 
 def qgis_process(args: list[str], plugin_path: Path, home: Path, with_venv: bool = True,
-                 timeout: int = 600) -> subprocess.CompletedProcess:
+                 timeout: int = 600, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run qgis_process.bin (Debian's wrapper adds a flag the tool rejects) in its own profile."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "QGIS_CUSTOM_CONFIG_PATH")}
-    env.update(QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=str(plugin_path), HOME=str(home))
+    env.update(QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=str(plugin_path), HOME=str(home), **(extra_env or {}))
     if with_venv:
         env["PYTHONPATH"] = str(VENV_SITE)
     return subprocess.run(["qgis_process.bin", *args], env=env, capture_output=True, text=True, timeout=timeout)

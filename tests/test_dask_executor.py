@@ -53,10 +53,32 @@ def scene(tmp_path_factory) -> Path:
     return write_textured_scene(tmp_path_factory.mktemp("scene") / "scene.tif", 224, seed=7)
 
 
+# Units sum in the caller's torch thread count: every run of this module uses the same one (other
+# modules may leave another), and qgis_process is started with it.
+LOCAL_THREADS = 1
+
+
+@pytest.fixture(autouse=True)
+def _same_thread_count():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(LOCAL_THREADS)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def local_run(scene, tmp_path_factory) -> tuple[Path, Path]:
+    import torch
+
     folder = tmp_path_factory.mktemp("local")
-    result = edit_scene(scene, ROIS, folder / "out.tif", mask_out=folder / "mask.tif", **EDIT)
+    before = torch.get_num_threads()
+    torch.set_num_threads(LOCAL_THREADS)  # a module fixture runs before the autouse one
+    try:
+        result = edit_scene(scene, ROIS, folder / "out.tif", mask_out=folder / "mask.tif", **EDIT)
+    finally:
+        torch.set_num_threads(before)
     assert result.outputs[0].tiles_edited == len(BOXES)
     return folder / "out.tif", folder / "mask.tif"
 
@@ -256,7 +278,8 @@ def test_qgis_process_regenerates_on_the_cluster_named_on_the_command_line(clust
     out, mask = tmp_path / "out.tif", tmp_path / "mask.tif"
     qgis_process_json(["run", "rsedit:regenerate", "--", f"INPUT={scene}", f"ROIS={rois}", "BACKEND=1", "SEED=5",
                        "TILE_SIZE=64", f"OUTPUT={out}", f"OUTPUT_MASK={mask}",
-                       f"DASK_SCHEDULER={cluster.scheduler_address}"], PLUGINS_DIR, home)
+                       f"DASK_SCHEDULER={cluster.scheduler_address}"], PLUGINS_DIR, home,
+                      extra_env={"OMP_NUM_THREADS": str(LOCAL_THREADS)})  # torch's thread count there
     assert units_done(client) - before >= len(BOXES)  # every unit was edited on the cluster
     client.close()
     for expected, found in zip(local_run, (out, mask)):

@@ -1,5 +1,6 @@
-"""Every edit mode still writes the bytes recorded in tests/golden_edits.json (before the editing
-pipeline was restructured): a refactor that changes a pixel, a tag or a mask fails here.
+"""Every edit mode still writes the bytes recorded in tests/golden_edits.json (at the commit the
+record names; recorded again when behaviour is meant to change, e.g. by whole-ROI sampling): a
+refactor that changes a pixel, a tag or a mask fails here.
 
 The digests depend on torch's CPU kernels, so each CPU capability has its own (recorded by running
 `python tests/golden_edits.py record` on such a CPU, at the commit named in the record); on a CPU with
