@@ -72,7 +72,7 @@ def QgsGeometry_from_extent(layer):  # noqa: N802
     return QgsGeometry.fromRect(layer.extent())
 
 
-def test_selected_features_only_limits_the_tiles(data_dir):
+def test_selected_features_only_limits_the_units(data_dir):
     import processing
     from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProject
 
@@ -83,6 +83,7 @@ def test_selected_features_only_limits_the_tiles(data_dir):
         all_tiles = processing.run("rsedit:previewtiles", {
             "INPUT": raster, "ROIS": clouds, "TILE_SIZE": 128, "OVERLAP": 16, "MARGIN": 0,
             "OUTPUT": "memory:"})["OUTPUT"]
+        ids = {str(f.id()) for f in clouds.getFeatures()}
         chosen = sorted(f.id() for f in clouds.getFeatures())[0]
         clouds.selectByIds([chosen])
         selected_tiles = processing.run("rsedit:previewtiles", {
@@ -92,8 +93,10 @@ def test_selected_features_only_limits_the_tiles(data_dir):
     finally:
         QgsProject.instance().removeMapLayer(clouds.id())
     touched = {roi for f in selected_tiles.getFeatures() for roi in f["roi_ids"].split(",")}
-    assert touched == {str(chosen)}
-    assert 0 < selected_tiles.featureCount() < all_tiles.featureCount()
+    assert touched == {str(chosen)} and selected_tiles.featureCount() > 0
+    # without the selection the units hold every cloud (the clouds touch: they may be one unit)
+    every = {roi for f in all_tiles.getFeatures() for roi in f["roi_ids"].split(",")}
+    assert every == ids and len(every) > 1
 
 
 def _memory_layer(kind: str, wkts: list[str], crs: str = "EPSG:32618"):
