@@ -247,13 +247,19 @@ def training_free_context(scene: Scene, rois: Sequence[Roi], *, context_size: in
     (a Dask worker builds the model from these, core/dask_units.py)."""
     window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
     data, valid = _read_context(scene, window, rois if leave_out_rois else ())
-    return data, valid, window_fingerprint(scene, window, data, valid)
+    return data, valid, {**window_fingerprint(scene, window, data, valid), "rois_left_out": bool(leave_out_rois)}
 
 
 def training_free_model(data: np.ndarray, valid: np.ndarray, fingerprint: dict) -> SceneModel:
+    """The patch model of a context. One whose ROIs are left out (regeneration) copies fine patches at
+    every scale: the coarse scales' large patches fit only far from the holes, so a hole in a field
+    punctured by several ROIs filled with the maize beyond the field (docs/benchmarks.md,
+    "Regeneration against the gap fillers")."""
+    from ..models.patch.patch_denoiser import FINE_PATCH_SIZE
     from ..models.patch.patch_scene_model import PatchSceneModel
 
-    model = PatchSceneModel.from_image(data, valid=valid, fingerprint=fingerprint)
+    patch_size = FINE_PATCH_SIZE if fingerprint.get("rois_left_out") else None
+    model = PatchSceneModel.from_image(data, valid=valid, fingerprint=fingerprint, patch_size=patch_size)
     return SceneModel("training-free", model, training_free_description(fingerprint))
 
 

@@ -17,7 +17,7 @@ from .errors import CancelledError, InputError, ModelError, RSEditError, Trainin
 from .progress import CancelCheck, ProgressCallback
 from .rois import Roi
 from .scene import Scene, open_scene
-from .scene_models import SceneModel, default_backend
+from .scene_models import SceneModel, default_backend, training_free_model
 
 GAP = 2  # invalid pixels between chips, so that no patch the model learns spans two chips
 
@@ -97,10 +97,8 @@ def build_shared_model(chips: Sequence[Path], rois_of: Callable[[Scene, Path], l
         if backend == "trained":
             model = _train(data, valid, settings, fingerprint, progress, is_cancelled)
         else:
-            from ..models.patch.patch_scene_model import PatchSceneModel
-
-            model = SceneModel("training-free", PatchSceneModel.from_image(data, valid=valid, fingerprint=fingerprint),
-                               {"backend": "training-free", "fingerprint": fingerprint, "shared_chips": len(names)})
+            model = training_free_model(data, valid, {**fingerprint, "rois_left_out": bool(leave_out_rois)})
+            model.description["shared_chips"] = len(names)
     except TrainingDataError as error:
         raise InputError(f"The shared scene model cannot learn from the {len(names)} chips sampled: {error.reason}: "
                          "sample more chips (a larger sample), or use one model per chip.") from None

@@ -42,6 +42,7 @@ import math
 from typing import Literal, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from ...core.errors import ModelError
 from ..diffusion.pyramid import PyramidPlan
@@ -82,6 +83,13 @@ def fitting_patch_size(weight: torch.Tensor | None, wanted: int) -> int:
         if found is None or bool(found.any()):
             return size
     return wanted  # nothing fits: build_scale_patches says so
+
+
+def covered_pixels(patch_valid: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """[H, W] bool from a [H-p+1, W-p+1] map of valid patch positions: pixels inside a valid patch."""
+    pad = patch_size - 1
+    grown = F.max_pool2d(F.pad(patch_valid.float()[None, None], (pad, pad, pad, pad)), patch_size, stride=1)
+    return grown[0, 0] > 0.5
 
 
 class PatchDenoiser:
