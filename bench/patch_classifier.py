@@ -51,6 +51,10 @@ class ClassifierSettings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+FULL = ClassifierSettings()
+QUICK = ClassifierSettings(width=16, steps=250)  # for tests and text_edit.py --quick: under a minute
+
+
 class PatchCNN(nn.Module):
     """Three conv blocks (each halving the size), global average pooling, a linear layer."""
 
@@ -119,7 +123,7 @@ def held_back_accuracy(classifier: TrainedClassifier, patches: scene_labels.Patc
             "per_label": per_label, "patches": int(len(right))}
 
 
-def trained_classifier(settings: ClassifierSettings = ClassifierSettings(), *, cache: Path = CACHE,
+def trained_classifier(settings: ClassifierSettings = FULL, *, cache: Path = CACHE,
                        retrain: bool = False) -> TrainedClassifier:
     """The classifier for `settings`, from the cache or trained now (then cached)."""
     from safetensors.torch import load_file, save_file

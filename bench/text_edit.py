@@ -23,7 +23,8 @@ the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, 
 judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each view kind, same ROIs,
 seed and strength), and per-case figures under `cases`.
 Images are read in the editor's model units (the scene's percentile stretch), as the CLIPs were trained.
---quick: the first prompt pair with one ROI (under 5 minutes here when the models are cached).
+--quick: the first prompt pair with one ROI, judged by the quick models of small_clip.py and
+patch_classifier.py (QUICK: trained in about a minute when missing), so it takes under 5 minutes.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ import scene_labels  # noqa: E402
 from bench_scene import REPO, plugin_on_path  # noqa: E402
 
 SHEET = REPO / "build" / "text_edit" / "contact_sheet.png"
-STRENGTH = 1.0
+STRENGTH = 0.5  # TextSettings' default; --strength changes it
 VIEWS = 8
 
 
@@ -158,7 +159,8 @@ def realism_auc(case: Case, edited: np.ndarray, boxes: list) -> float:
     return c2st_auc(regions, [real], None, [mask], patch=patch, steps=200).auc_mean
 
 
-def edit(case: Case, clips, boxes: list, out: Path, mask_out: Path | None, **changes) -> float:
+def edit(case: Case, clips, boxes: list, out: Path, mask_out: Path | None, strength: float = STRENGTH,
+         **changes) -> float:
     """One text edit of the case's ROIs through the public API; returns its seconds."""
     import rasterio
 
@@ -169,7 +171,7 @@ def edit(case: Case, clips, boxes: list, out: Path, mask_out: Path | None, **cha
         transform, crs = dataset.transform, dataset.crs
     rois = [box_polygon(transform, r, c, case.side) for r, c in boxes]
     settings = dict(mode="text", prompt=case.prompt, clip_model=clips.guide_architecture,
-                    clip_weights=str(clips.guide_path), guidance_strength=STRENGTH, guidance_views=VIEWS,
+                    clip_weights=str(clips.guide_path), guidance_strength=strength, guidance_views=VIEWS,
                     backend="training-free", tile_size=case.tile_size, context_size=case.context_size, seed=0,
                     device="cpu", rois_crs=crs)
     settings.update(changes)
@@ -187,7 +189,7 @@ VARIANTS = {  # name -> edit_scene settings besides the case's
 SHEET_COLUMNS = ("before", "unguided", "guided_without_pe", "guided_with_pe", "guided_with_pe_tile_views")
 
 
-def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int) -> tuple[dict, dict]:
+def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float) -> tuple[dict, dict]:
     boxes = roi_boxes(case, rois)
     paraphrases = tuple(scene_labels.captions(case.target))
     images = {"before": read_rgb(scene_labels.SCENES[case.scene])}
@@ -197,7 +199,7 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int) -> tupl
             changes = {**changes, "paraphrases": paraphrases}
         out = folder / f"{case.scene}-{case.target}-{name}.tif".replace(" ", "_")
         mask = out.with_name(out.stem + "-mask.tif") if name == "guided_with_pe" else None
-        seconds[name] = edit(case, clips, boxes, out, mask, **changes)
+        seconds[name] = edit(case, clips, boxes, out, mask, strength, **changes)
         images[name] = read_rgb(out)
         if mask is not None:
             with __import__("rasterio").open(mask) as dataset:
@@ -262,23 +264,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the first prompt pair, one ROI")
     parser.add_argument("--sheet", type=Path, default=SHEET)
+    parser.add_argument("--strength", type=float, default=STRENGTH, help="guidance strength of the guided edits")
     args = parser.parse_args()
     plugin_on_path()
     import torch
 
     torch.set_num_threads(1)  # fastest on this loaded machine
-    from patch_classifier import trained_classifier
-    from small_clip import FULL, trained_clips
+    import patch_classifier
+    import small_clip
 
     start = time.perf_counter()
-    clips = trained_clips(FULL)
-    classifier = trained_classifier()
+    # --quick: the quick models (trained in about a minute when missing), so it stays under 5 minutes
+    clips = small_clip.trained_clips(small_clip.QUICK if args.quick else small_clip.FULL)
+    classifier = patch_classifier.trained_classifier(patch_classifier.QUICK if args.quick else patch_classifier.FULL)
     judges = Judges(clips, classifier)
     cases = CASES[:1] if args.quick else CASES
     results, rows = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
-            result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois)
+            result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois, args.strength)
             results[case.name] = result
             rows.append((case, result, data))
     sheet = contact_sheet(rows, args.sheet)
@@ -301,7 +305,7 @@ def main() -> None:
         "judge_gain_tile_views": mean("judge_gain_tile_views"),
         "outside_roi_identical": all(r["outside_roi_identical"] for r in results.values()),
         "seconds_per_edit": round(float(np.mean(edits)), 1),
-        "guidance_strength": STRENGTH, "guidance_views": VIEWS, "backend": "training-free",
+        "guidance_strength": args.strength, "guidance_views": VIEWS, "backend": "training-free",
         "guide": clips.guide_architecture, "judge": clips.judge_architecture,
         "guide_accuracy": clips.report["guide"]["accuracy"], "judge_accuracy": clips.report["judge"]["accuracy"],
         "classifier_accuracy": classifier.report["accuracy"],

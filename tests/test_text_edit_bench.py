@@ -16,13 +16,12 @@ from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture: small m
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed
 import text_edit  # noqa: E402
-from patch_classifier import ClassifierSettings, trained_classifier  # noqa: E402
+from patch_classifier import QUICK as QUICK_CLASSIFIER  # noqa: E402
+from patch_classifier import trained_classifier  # noqa: E402
 from small_clip import QUICK, trained_clips  # noqa: E402
 
 from rsedit.core.errors import InputError  # noqa: E402
 from rsedit.core.settings import TextSettings  # noqa: E402
-
-QUICK_CLASSIFIER = ClassifierSettings(width=16, steps=250)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +37,7 @@ def edited(tmp_path_factory):
         folder = tmp_path_factory.mktemp("text-edit")
         paraphrases = tuple(text_edit.scene_labels.captions(case.target))
         text_edit.edit(case, clips, boxes, folder / "unguided.tif", None, guidance_strength=0.0)
-        text_edit.edit(case, clips, boxes, folder / "guided.tif", folder / "mask.tif", paraphrases=paraphrases)
+        text_edit.edit(case, clips, boxes, folder / "guided.tif", folder / "mask.tif", 1.0, paraphrases=paraphrases)
     finally:
         torch.set_num_threads(before)
     images = {"before": text_edit.read_rgb(text_edit.scene_labels.SCENES[case.scene]),
