@@ -23,7 +23,7 @@ The orthophoto has no region a person would call shadow: the only dark pixels ar
 maize rows, so "shadow" is not a label (a patch-level shadow class would only be a darker crop field).
 
 A patch gets a label when that label's pixels fill at least its `share` of the patch and the scene's
-nodata covers none of it; mixed patches get no label and are left out (LABEL_SHARES).
+nodata covers none of it; mixed patches get no label and are left out (Label.share).
 
 Held back: a quarter of each scene, in square blocks spread over it (block (i, j) is held back when
 (i + 2j + offset) mod 4 == 0; HOLD_BACK_BLOCK, HOLD_BACK_OFFSET). A patch belongs to a side only when it lies wholly in that

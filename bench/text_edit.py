@@ -190,6 +190,8 @@ SHEET_COLUMNS = ("before", "unguided", "guided_without_pe", "guided_with_pe", "g
 
 
 def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float) -> tuple[dict, dict]:
+    import rasterio
+
     boxes = roi_boxes(case, rois)
     paraphrases = tuple(scene_labels.captions(case.target))
     images = {"before": read_rgb(scene_labels.SCENES[case.scene])}
@@ -202,7 +204,7 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strengt
         seconds[name] = edit(case, clips, boxes, out, mask, strength, **changes)
         images[name] = read_rgb(out)
         if mask is not None:
-            with __import__("rasterio").open(mask) as dataset:
+            with rasterio.open(mask) as dataset:
                 edit_mask = dataset.read(1) > 0
     outside = ~edit_mask
     identical = all(np.array_equal(image[:, outside], images["before"][:, outside]) for image in images.values())
