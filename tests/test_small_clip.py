@@ -142,3 +142,11 @@ def test_label_rules_give_each_scene_its_own_labels():
         assert len(found) >= 3
     for name in scene_labels.LABEL_NAMES:
         assert len(set(scene_labels.captions(name))) >= 10  # enough wordings to ensemble
+
+
+def test_text_settings_default_architecture_is_refused_with_the_configs_name(clips, tmp_path):
+    path = _copy_pair(clips.guide_path, tmp_path, "scene-clip")
+    settings = TextSettings(prompt="the sea", clip_weights=str(path))  # clip_model left at ViT-B-32
+    with pytest.raises(CheckpointError) as caught:
+        load_guidance_clip(settings.clip_model, settings.clip_weights, "cpu")
+    assert "'ViT-B-32'" in str(caught.value) and "scene-clip.json describes 'scene-clip'" in str(caught.value)
