@@ -203,6 +203,7 @@ def main() -> None:
                         results.setdefault(f"{role}_{name}", {}).setdefault("gain", []).append(gain)
                         results[f"{role}_{name}"].setdefault("cross_gain", []).append(cross)
                         results[f"{role}_{name}"].setdefault(f"gain_roi{index}", []).append(gain)
+                        results[f"{role}_{name}"].setdefault(f"cross_gain_roi{index}", []).append(cross)
                 for index, (box, prompt) in enumerate(rois):
                     results.setdefault(f"{role}_scores", {}).setdefault(f"before_roi{index}", []).append(
                         scorer.score(source, box, prompt))
