@@ -79,6 +79,7 @@ def _text(settings: TextSettings, scene: Scene, rois: Sequence[Roi], model: Any,
                       clip_weights=settings.clip_weights, paraphrases=settings.paraphrases,
                       paraphrase_command=settings.paraphrase_command, guidance_strength=settings.guidance_strength,
                       guidance_views=settings.guidance_views, weight_map=settings.weight_map, view_focus=settings.clip_views,
+                      prompt_ensembling=settings.prompt_ensembling,
                       rgb_bands=rgb_bands(scene), **_sampling(settings))
 
 

@@ -29,7 +29,7 @@ class TextEditor(SamplingEditor):
                  paraphrases: Sequence[str] = (), paraphrase_command: Optional[Sequence[str]] = None,
                  guidance_strength: float = 0.5, guidance_views: int = 8, weight_map: str = "roi",
                  rgb_bands: Optional[Sequence[int]] = None, view_focus: str = "roi", device: str = "auto",
-                 **sampling: Any) -> None:
+                 prompt_ensembling: bool = True, **sampling: Any) -> None:
         from ...core.errors import ModelError
         from ..clip.prompts import embed_prompts, ensemble_prompts
         from ..clip.roi_views import VIEW_FOCI
@@ -48,9 +48,10 @@ class TextEditor(SamplingEditor):
         self.roi_order = {roi_id: index for index, roi_id in enumerate(prompts)}
         self.groups: list[tuple[Any, list[Any]]] = []  # (prompt ensemble, its ROI ids)
         for prompt, roi_ids in by_prompt.items():
+            # without prompt ensembling the prompt alone guides (the paper's "w/o PE" baseline)
             ensemble = embed_prompts(self.clip, ensemble_prompts(
                 prompt, paraphrases=list(paraphrases) or None,
-                command=list(paraphrase_command) if paraphrase_command else None))
+                command=list(paraphrase_command) if paraphrase_command else None) if prompt_ensembling else (prompt,))
             self.prompts_used[prompt] = list(ensemble.prompts)
             self.groups.append((ensemble, roi_ids))
         self.description["clip"] = getattr(self.clip, "architecture", clip_model)
