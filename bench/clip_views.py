@@ -120,25 +120,24 @@ def pixel_square(transform, box: tuple[int, int, int, int]):
     return shapely_box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
-def contact_sheet(path: Path, images: list[np.ndarray], titles: list[str], boxes: list) -> None:
-    """One row: the crop before, unguided, whole-tile views, ROI views; ROI boxes outlined."""
+def contact_sheet(path: Path, rows: list[list[tuple[np.ndarray, str]]], boxes: list) -> None:
+    """Rows of (image, title) panels, ROI boxes outlined: per strength, before, unguided, whole-tile
+    views, ROI views."""
     from PIL import Image, ImageDraw
 
-    scale = max(1, 384 // images[0].shape[-1])
-    tiles = []
-    for image, title in zip(images, titles):
-        tile = Image.fromarray(np.ascontiguousarray(image[:3].transpose(1, 2, 0))).resize(
-            (image.shape[2] * scale, image.shape[1] * scale), Image.NEAREST)
-        draw = ImageDraw.Draw(tile)
-        for row0, col0, row1, col1 in boxes:
-            draw.rectangle([col0 * scale - 1, row0 * scale - 1, col1 * scale, row1 * scale], outline=(255, 200, 0))
-        draw.text((4, 4), title, fill=(255, 255, 0))
-        tiles.append(tile)
-    sheet = Image.new("RGB", (sum(t.width for t in tiles) + 4 * (len(tiles) - 1), tiles[0].height), (0, 0, 0))
-    x = 0
-    for tile in tiles:
-        sheet.paste(tile, (x, 0))
-        x += tile.width + 4
+    height, width = rows[0][0][0].shape[1:]
+    scale = max(1, 320 // width)
+    gap = 4
+    sheet = Image.new("RGB", (len(rows[0]) * (width * scale + gap), len(rows) * (height * scale + gap)))
+    for r, row in enumerate(rows):
+        for c, (image, title) in enumerate(row):
+            panel = Image.fromarray(np.ascontiguousarray(image[:3].transpose(1, 2, 0))).resize(
+                (width * scale, height * scale), Image.NEAREST)
+            draw = ImageDraw.Draw(panel)
+            for row0, col0, row1, col1 in boxes:
+                draw.rectangle([col0 * scale - 1, row0 * scale - 1, col1 * scale, row1 * scale], outline=(255, 200, 0))
+            draw.text((4, 4), title, fill=(255, 255, 0))
+            sheet.paste(panel, (c * (width * scale + gap), r * (height * scale + gap)))
     sheet.save(path)
 
 
@@ -147,7 +146,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a 128 px crop (the full run: 256 px)")
     parser.add_argument("--clips", choices=("random", "trained"), default="random")
     parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--strength", type=float, default=1.0)
+    parser.add_argument("--strengths", default="0.3,0.5,1.0",
+                        help="guidance strengths to compare at (comma-separated; the product default is 0.5)")
     parser.add_argument("--views", type=int, default=8)
     parser.add_argument("--sheet", type=Path, default=REPO / "build" / "clip_views.png")
     args = parser.parse_args()
@@ -163,6 +163,7 @@ def main() -> None:
     col, row, size = CROP[run]
     rois = ROIS[run]
     normalization = scene_units()
+    strengths = [float(v) for v in args.strengths.split(",")]
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -179,11 +180,13 @@ def main() -> None:
         seconds: dict[str, float] = {}
         identical = True
         shown: dict[str, np.ndarray] = {}
+        runs = [("unguided", dict(guidance_strength=0.0))]
+        for strength in strengths:
+            runs += [(f"tile@{strength:g}", dict(guidance_strength=strength, clip_views="tile")),
+                     (f"roi@{strength:g}", dict(guidance_strength=strength, clip_views="roi"))]
         for seed in range(args.seeds):
             edited = {}
-            for name, settings in (("unguided", dict(guidance_strength=0.0)),
-                                   ("tile", dict(guidance_strength=args.strength, clip_views="tile")),
-                                   ("roi", dict(guidance_strength=args.strength, clip_views="roi"))):
+            for name, settings in runs:
                 out = folder / f"{name}_{seed}.tif"
                 started = time.perf_counter()
                 edit_scene(scene, features, out, mask_out=folder / "mask.tif", seed=seed, **settings, **common)
@@ -195,7 +198,7 @@ def main() -> None:
             if seed == 0:
                 shown = edited
             for role, scorer in scorers.items():
-                for name in ("tile", "roi"):
+                for name, _ in runs[1:]:
                     for index, (box, prompt) in enumerate(rois):
                         other = rois[1 - index][1]
                         gain = scorer.score(edited[name], box, prompt) - scorer.score(edited["unguided"], box, prompt)
@@ -203,17 +206,20 @@ def main() -> None:
                         results.setdefault(f"{role}_{name}", {}).setdefault("gain", []).append(gain)
                         results[f"{role}_{name}"].setdefault("cross_gain", []).append(cross)
                         results[f"{role}_{name}"].setdefault(f"gain_roi{index}", []).append(gain)
+                        results[f"{role}_{name}"].setdefault(f"cross_gain_roi{index}", []).append(cross)
                 for index, (box, prompt) in enumerate(rois):
                     results.setdefault(f"{role}_scores", {}).setdefault(f"before_roi{index}", []).append(
                         scorer.score(source, box, prompt))
                     results[f"{role}_scores"].setdefault(f"unguided_roi{index}", []).append(
                         scorer.score(edited["unguided"], box, prompt))
     args.sheet.parent.mkdir(parents=True, exist_ok=True)
-    contact_sheet(args.sheet, [source, shown["unguided"], shown["tile"], shown["roi"]],
-                  ["before", "unguided", "tile views", "ROI views"], [box for box, _ in rois])
+    contact_sheet(args.sheet, [[(source, "before"), (shown["unguided"], "unguided")]
+                               + [(shown[f"{kind}@{strength:g}"], f"{kind} views, strength {strength:g}")
+                                  for kind in ("tile", "roi")] for strength in strengths],
+                  [box for box, _ in rois])
     report: dict = {"run": run, "clips": args.clips, "guide": clips["guide"][0],
                     "judge": clips["judge"][0] if clips["judge"] else None, "seeds": args.seeds,
-                    "strength": args.strength, "views": args.views, "rois": [[list(b), p] for b, p in rois],
+                    "strengths": strengths, "views": args.views, "rois": [[list(b), p] for b, p in rois],
                     "outside_roi_identical": identical}
     for key, values in results.items():
         for name, numbers in values.items():

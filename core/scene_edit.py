@@ -348,5 +348,7 @@ def provenance_tags(settings: EditSettings, model: SceneModel, seed: int, prompt
     }
     if prompts:
         tags["RSEDIT_PROMPTS"] = json.dumps(prompts, ensure_ascii=False)
+    if getattr(settings, "clip_views", None):  # text edits: what CLIP looked at (each ROI, or the whole tile)
+        tags["RSEDIT_CLIP_VIEWS"] = settings.clip_views
     tags.update(settings.extra_tags)
     return tags

@@ -255,3 +255,19 @@ def test_a_text_edit_of_several_rois_keeps_every_outside_pixel_and_reproduces(cl
     unguided = TextEditor(TinySceneModel(), {"a": SEA, "b": CLOUD, "c": SEA}, clip=clip, guidance_strength=0.0,
                           device="cpu", start_t=20).edit(tile)
     assert not np.array_equal(edited, unguided)
+
+
+def test_the_clip_weight_map_looks_at_the_roi_box_too(clip, texts):
+    """NGDM's CLIP map (weight_map="clip") with ROI views depends on the ROI's box alone: pixels far
+    outside it change nothing; with whole-tile views they do. Either way the map stays inside the ROI."""
+    from rsedit.models.clip.clip_weight_map import clip_weight_map
+
+    roi = _square((64, 64), slice(8, 20), slice(10, 24))
+    source = _image(6)[0]
+    elsewhere = source.clone()
+    elsewhere[:, 40:, 40:] = -source[:, 40:, 40:]  # far outside the box (it ends at row 28, column 32)
+    maps = {focus: [clip_weight_map(clip, texts[SEA], image, roi, seed=2, view_focus=focus)
+                    for image in (source, elsewhere)] for focus in ("roi", "tile")}
+    assert torch.equal(maps["roi"][0], maps["roi"][1])
+    assert not torch.equal(maps["tile"][0], maps["tile"][1])
+    assert all(torch.all(m[roi == 0] == 0) for pair in maps.values() for m in pair)

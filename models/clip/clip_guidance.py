@@ -246,8 +246,8 @@ def _as_roi(roi_mask: Tensor | np.ndarray | None) -> Tensor | None:
 
 
 def _check_settings(
-    n_scales: int | None, strength: float, momentum: float, fill_factor: float, n_views: int, start_scale: int, stop_t: int,
-    view_focus: str = "roi",
+    n_scales: int | None, strength: float, momentum: float, fill_factor: float, n_views: int, start_scale: int,
+    stop_t: int, view_focus: str = "roi",
 ) -> None:
     problems = []
     if n_scales is not None and n_scales < 1:
