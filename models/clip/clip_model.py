@@ -49,7 +49,7 @@ REMOTECLIP_ARCHITECTURES = {
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 _MAX_CACHED_PROMPT_LISTS = 64
 _CONFIG_KEYS = ("embed_dim", "vision_cfg", "text_cfg")
-_builtin_configs: dict[str, dict] | None = None  # open_clip's configs before any config beside a checkpoint
+_builtin_configs: dict[str, dict] | None = None  # the configs open_clip ships
 _registered_configs: Path | None = None  # where validated copies of configs beside checkpoints are kept
 
 
@@ -108,7 +108,8 @@ def register_config_beside(path: str | Path) -> str | None:
     name = config_path.stem
     open_clip = _open_clip()
     if _builtin_configs is None:
-        _builtin_configs = {n: open_clip.get_model_config(n) for n in open_clip.list_models()}
+        shipped = Path(open_clip.__file__).parent / "model_configs"
+        _builtin_configs = {f.stem: open_clip.get_model_config(f.stem) for f in shipped.glob("*.json")}
     if name in _builtin_configs and _builtin_configs[name] != config:
         raise CheckpointError(
             f"{config_path.name} describes another model than open_clip's own architecture '{name}'. Rename "
