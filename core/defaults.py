@@ -7,6 +7,7 @@ BACKENDS = ("training-free", "trained")
 PRESETS = ("fast", "standard", "paper")  # models/sinddm/presets.py defines them; a test checks they agree
 DEVICES = ("auto", "cpu", "cuda", "mps")
 WEIGHT_MAPS = ("roi", "clip")  # NGDM's map A: feathered distance to the ROI border, or the CLIP gradient
+CLIP_VIEWS = ("roi", "tile")  # what CLIP guidance looks at: each ROI's box plus context, or the whole tile
 COMPRESSIONS = ("NONE", "LZW", "DEFLATE", "ZSTD")
 
 # Tiles of the sampled modes: a 256 px tile is what a CPU samples in seconds and what the scene

@@ -78,7 +78,8 @@ def _text(settings: TextSettings, scene: Scene, rois: Sequence[Roi], model: Any,
     return TextEditor(model, roi_prompts(rois, settings), clip=clip, clip_model=settings.clip_model,
                       clip_weights=settings.clip_weights, paraphrases=settings.paraphrases,
                       paraphrase_command=settings.paraphrase_command, guidance_strength=settings.guidance_strength,
-                      guidance_views=settings.guidance_views, weight_map=settings.weight_map,
+                      guidance_views=settings.guidance_views, weight_map=settings.weight_map, view_focus=settings.clip_views,
+                      prompt_ensembling=settings.prompt_ensembling,
                       rgb_bands=rgb_bands(scene), **_sampling(settings))
 
 

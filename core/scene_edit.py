@@ -176,7 +176,8 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
                soft_mask: bool = UNSET, prompt: Optional[str] = UNSET, prompt_field: Optional[str] = UNSET,
                paraphrases: Sequence[str] = UNSET, paraphrase_command: Optional[Sequence[str]] = UNSET,
                clip_model: str = UNSET, clip_weights: Optional[str] = UNSET, guidance_strength: float = UNSET,
-               guidance_views: int = UNSET, weight_map: str = UNSET, copy_step: float = UNSET,
+               guidance_views: int = UNSET, weight_map: str = UNSET, clip_views: str = UNSET,
+               prompt_ensembling: bool = UNSET, copy_step: float = UNSET,
                pretrained: Any = UNSET, executor: Union[str, ExecutorOptions] = "local",
                scheduler: Optional[str] = None, workers: Optional[int] = None) -> SceneEditResult:
     """Edit `raster` inside `rois` and write the result to `out` (and the edit mask to `mask_out`).
@@ -316,7 +317,8 @@ DASK_MODES = ("regenerate", "copy")  # text edits need CLIP and the prompts' par
 _SETTING_FIELDS = ("seed", "device", "tile_size", "overlap", "margin", "feather", "compress", "extra_tags", "backend",
                    "preset", "checkpoint", "context_size", "cache_dir", "use_cache", "start_scale", "start_t",
                    "fill_roi", "soft_mask", "prompt", "prompt_field", "paraphrases", "paraphrase_command",
-                   "clip_model", "clip_weights", "guidance_strength", "guidance_views", "weight_map", "copy_step",
+                   "clip_model", "clip_weights", "guidance_strength", "guidance_views", "weight_map", "clip_views",
+                   "prompt_ensembling", "copy_step",
                    "pretrained")
 
 
@@ -346,5 +348,7 @@ def provenance_tags(settings: EditSettings, model: SceneModel, seed: int, prompt
     }
     if prompts:
         tags["RSEDIT_PROMPTS"] = json.dumps(prompts, ensure_ascii=False)
+    if getattr(settings, "clip_views", None):  # text edits: what CLIP looked at (each ROI, or the whole tile)
+        tags["RSEDIT_CLIP_VIEWS"] = settings.clip_views
     tags.update(settings.extra_tags)
     return tags

@@ -225,6 +225,8 @@ class TextSettings(SampledEditSettings):
     guidance_strength: float = 0.5  # 0: the same edit sampled unguided
     guidance_views: int = 8
     weight_map: str = "roi"
+    clip_views: str = "roi"  # CLIP's views around each ROI ("roi") or of the whole tile ("tile", as before)
+    prompt_ensembling: bool = True  # False: guide with the prompt alone (paraphrases and command unused)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -247,6 +249,8 @@ class TextSettings(SampledEditSettings):
         check_number("The guidance strength", self.guidance_strength, 0.0, 100.0)
         check_int("The number of guidance views", self.guidance_views, 1, defaults.MAX_GUIDANCE_VIEWS)
         check_choice("weight map", self.weight_map, defaults.WEIGHT_MAPS)
+        check_choice("CLIP view focus (clip_views)", self.clip_views, defaults.CLIP_VIEWS)
+        check_bool("prompt_ensembling", self.prompt_ensembling)
 
     @property
     def weight_map_name(self) -> str:

@@ -85,7 +85,7 @@ def test_edittext_records_each_polygons_own_prompt(raster, clip_weights, tmp_pat
     assert set(json.loads(tags["RSEDIT_PROMPTS"])) == set(PROMPTS)
 
 
-def test_edittext_takes_a_paraphrase_file_and_the_clip_weight_map(raster, clip_weights, tmp_path):
+def test_edittext_takes_a_paraphrase_file_the_clip_weight_map_and_whole_tile_views(raster, clip_weights, tmp_path):
     import json
 
     import processing
@@ -96,13 +96,15 @@ def test_edittext_takes_a_paraphrase_file_and_the_clip_weight_map(raster, clip_w
     out = tmp_path / "text.tif"
     processing.run("rsedit:edittext", {
         "INPUT": str(raster), "ROIS": box_polygons([(8, 8, 32, 32)]), "PROMPT": PROMPTS[0],
-        "PARAPHRASE_FILE": str(paraphrases), "WEIGHT_MAP": 1, "CLIP_MODEL": architecture, "CLIP_WEIGHTS": weights,
+        "PARAPHRASE_FILE": str(paraphrases), "WEIGHT_MAP": 1, "CLIP_VIEWS": 1, "CLIP_MODEL": architecture,
+        "CLIP_WEIGHTS": weights,
         "START_SCALE": 0, "OUTPUT": str(out), **EDIT_SMALL})
     with rasterio.open(out) as edited:
         tags = edited.tags()
     used = json.loads(tags["RSEDIT_PROMPTS"])[PROMPTS[0]]
     assert {"burning woodland seen from above", "smoke over a forest"} <= set(used)
     assert tags["RSEDIT_MASK"] == "soft (NGDM, clip weight map)"
+    assert tags["RSEDIT_CLIP_VIEWS"] == "tile"
 
 
 def test_copyroi_edits_only_the_targets(raster, tmp_path):

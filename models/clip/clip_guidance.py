@@ -7,7 +7,10 @@ guided step it
    x0 <- x0 (1 - m) + ((1 - lambda) x0_prev + lambda x0) m. SinDDM's denoiser is overfitted to
    the training image and undoes single small steps; the momentum lets the edit accumulate;
 2. computes the CLIP loss 1.2 (1 - cos) between augmented views of x0 and the (ensembled) text
-   embedding (eq. 11), averaged over the views, and its gradient g with respect to x0;
+   embedding (eq. 11), averaged over the views, and its gradient g with respect to x0. With
+   ``view_focus="roi"`` (the default) and a ROI mask, the views are cut from the ROI's box plus
+   some context (roi_views.py), so CLIP judges the ROI rather than the tile around it;
+   ``view_focus="tile"`` cuts them from the whole image, as before;
 3. at the first guided step only, builds the mask m: the fill_factor share of pixels with the
    largest gradient norm (within the user's ROI when one is given); later scales get the same
    mask resized, so the edit stays where it started;
@@ -36,6 +39,7 @@ from torch import Tensor
 from ...core.errors import ModelError
 from .clip_model import GuidanceClip, select_rgb_bands
 from .prompts import embed_prompts
+from .roi_views import VIEW_FOCI, box_at, crop_box, roi_view_box
 from .view_augment import ViewAugmentation, resize_image
 
 if TYPE_CHECKING:
@@ -72,8 +76,9 @@ class ClipTextGuidance:
         rgb_bands: Sequence[int] | None = None,
         seed: int = 0,
         prompts: Sequence[str] = (),
+        view_focus: str = "roi",
     ):
-        _check_settings(n_scales, strength, momentum, fill_factor, n_views, start_scale, stop_t_on_finest)
+        _check_settings(n_scales, strength, momentum, fill_factor, n_views, start_scale, stop_t_on_finest, view_focus)
         self.clip = clip
         self.text_embedding = F.normalize(text_embedding.detach().reshape(-1).to(clip.device, clip.dtype), dim=0)
         self.n_scales = None if n_scales is None else int(n_scales)
@@ -88,6 +93,10 @@ class ClipTextGuidance:
         self.prompts = tuple(prompts)
         self.augmentation = ViewAugmentation(n_views=int(n_views))
         self.roi_mask = _as_roi(roi_mask)
+        self.view_focus = view_focus
+        # the box views are cut from, on the ROI mask's grid (None: the whole image)
+        self.view_box = roi_view_box(self.roi_mask) if view_focus == "roi" and self.roi_mask is not None else None
+        self._box_grid = None if self.roi_mask is None else tuple(self.roi_mask.shape)
         self.reset()
 
     @classmethod
@@ -154,8 +163,11 @@ class ClipTextGuidance:
         return guided.to(x0_hat.device, x0_hat.dtype)
 
     def clip_loss(self, x0: Tensor) -> Tensor:
-        """Per-image CLIP loss [B]: 1.2 (1 - cos) averaged over the augmented views."""
+        """Per-image CLIP loss [B]: 1.2 (1 - cos) averaged over the augmented views (of the ROI's
+        box with ``view_focus="roi"``, else of the whole image)."""
         rgb01 = (select_rgb_bands(x0, self.rgb_bands) + 1) * 0.5
+        if self.view_box is not None:  # the ROI's box at this pyramid level
+            rgb01 = crop_box(rgb01, box_at(self.view_box, self._box_grid, tuple(x0.shape[-2:])))
         views = self.augmentation.make_views(rgb01, self.clip.image_size, self.generator)
         cosine = (self.clip.encode_views(views) @ self.text_embedding).view(-1, x0.shape[0])
         self.similarity_history.append(float(cosine.detach().mean()))
@@ -234,7 +246,8 @@ def _as_roi(roi_mask: Tensor | np.ndarray | None) -> Tensor | None:
 
 
 def _check_settings(
-    n_scales: int | None, strength: float, momentum: float, fill_factor: float, n_views: int, start_scale: int, stop_t: int
+    n_scales: int | None, strength: float, momentum: float, fill_factor: float, n_views: int, start_scale: int,
+    stop_t: int, view_focus: str = "roi",
 ) -> None:
     problems = []
     if n_scales is not None and n_scales < 1:
@@ -251,5 +264,7 @@ def _check_settings(
         problems.append(f"the first guided scale must be 0 or more (got {start_scale})")
     if stop_t < 0:
         problems.append(f"the last-scale stop step must be 0 or more (got {stop_t})")
+    if view_focus not in VIEW_FOCI:
+        problems.append(f"the view focus must be one of {', '.join(VIEW_FOCI)} (got {view_focus!r})")
     if problems:
         raise ModelError("Text guidance settings: " + "; ".join(problems) + ".")

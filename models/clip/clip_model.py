@@ -13,13 +13,22 @@ The architecture is read from the file name. Any other open_clip model works too
 pretrained tag (e.g. "ViT-B-32", "laion2b_s34b_b79k"; open_clip downloads those weights on first
 use) or from a local checkpoint file.
 
+A model of one's own architecture (e.g. a small CLIP trained on one's scenes) loads the same way when
+its open_clip model config sits beside the checkpoint, with the same stem: ``scene-clip.safetensors``
+and ``scene-clip.json`` (the JSON holds ``embed_dim``, ``vision_cfg`` and ``text_cfg``, as open_clip's
+own configs). The architecture is then named after that stem (``scene-clip``); give that name, or
+none, as the architecture. A stem that is one of open_clip's own architectures with another config
+is refused rather than shadowing it.
+
 Checkpoints are never unpickled freely: ``.pt``/``.pth``/``.bin`` files go through torch's
 restricted unpickler (``weights_only=True``) and ``.safetensors`` files through safetensors.
 """
 from __future__ import annotations
 
+import json
 import pickle
 import re
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -39,6 +48,9 @@ REMOTECLIP_ARCHITECTURES = {
 }
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 _MAX_CACHED_PROMPT_LISTS = 64
+_CONFIG_KEYS = ("embed_dim", "vision_cfg", "text_cfg")
+_builtin_configs: dict[str, dict] | None = None  # the configs open_clip ships
+_registered_configs: Path | None = None  # where validated copies of configs beside checkpoints are kept
 
 
 def _open_clip():
@@ -51,6 +63,65 @@ def _open_clip():
 def known_architectures() -> list[str]:
     """Model names open_clip can build (its configs plus any registered with add_model_config)."""
     return list(_open_clip().list_models())
+
+
+def config_beside(path: str | Path) -> Path | None:
+    """The open_clip model config beside a checkpoint (same stem, ``.json``), if there is one."""
+    path = Path(path).expanduser()
+    beside = path.with_suffix(".json")
+    return beside if beside.is_file() and beside != path else None
+
+
+def read_model_config(config_path: Path) -> dict:
+    """An open_clip model config from a JSON file, checked enough to build a model from it."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(
+            f"{config_path.name} beside the CLIP checkpoint is not a readable JSON model config ({exc}). "
+            f"Write the open_clip model config there (embed_dim, vision_cfg, text_cfg), or remove the file "
+            f"to load a RemoteCLIP or open_clip architecture by name."
+        ) from exc
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{config_path.name} beside the CLIP checkpoint must hold a JSON object (an "
+                              f"open_clip model config), not {type(config).__name__}.")
+    missing = [key for key in _CONFIG_KEYS if key not in config]
+    wrong = [key for key in ("vision_cfg", "text_cfg") if key in config and not isinstance(config[key], dict)]
+    if missing or wrong:
+        problem = f"it lacks {', '.join(missing)}" if missing else f"{', '.join(wrong)} must be JSON objects"
+        raise CheckpointError(
+            f"{config_path.name} beside the CLIP checkpoint is not an open_clip model config: {problem}. "
+            f"It needs embed_dim, vision_cfg and text_cfg, as open_clip's own model configs."
+        )
+    return config
+
+
+def register_config_beside(path: str | Path) -> str | None:
+    """Make the architecture described by the JSON config beside a checkpoint known to open_clip,
+    under the config's stem; returns that name (None without a config). A later file with the same
+    stem replaces an earlier registration, but open_clip's own architectures are never replaced."""
+    global _builtin_configs, _registered_configs
+    config_path = config_beside(path)
+    if config_path is None:
+        return None
+    config = read_model_config(config_path)
+    name = config_path.stem
+    open_clip = _open_clip()
+    if _builtin_configs is None:
+        shipped = Path(open_clip.__file__).parent / "model_configs"
+        _builtin_configs = {f.stem: open_clip.get_model_config(f.stem) for f in shipped.glob("*.json")}
+    if name in _builtin_configs and _builtin_configs[name] != config:
+        raise CheckpointError(
+            f"{config_path.name} describes another model than open_clip's own architecture '{name}'. Rename "
+            f"the checkpoint and its JSON config (same new stem), or remove the JSON to load '{name}' itself."
+        )
+    if _registered_configs is None:
+        _registered_configs = Path(tempfile.mkdtemp(prefix="rsedit-clip-configs-"))
+    # a validated copy is registered, so a file changed or broken later cannot break open_clip's rescans
+    copy = _registered_configs / f"{name}.json"
+    copy.write_text(json.dumps(config), encoding="utf-8")
+    open_clip.add_model_config(copy)
+    return name
 
 
 def infer_architecture(path: str | Path) -> str | None:
@@ -142,9 +213,12 @@ def _check_fits(model: nn.Module, state: Mapping[str, Tensor], path: Path, archi
         details.append(f"{len(missing)} weights are missing (e.g. {missing[0]})")
     if unexpected:
         details.append(f"{len(unexpected)} weights are unknown to it (e.g. {unexpected[0]})")
-    guessed = infer_architecture(path)
+    beside = config_beside(path)
+    guessed = beside.stem if beside is not None else infer_architecture(path)
     hint = (
-        f"The file name suggests '{guessed}': choose that architecture."
+        f"Its model config {beside.name} describes '{guessed}': choose that architecture, or none."
+        if beside is not None and guessed != architecture
+        else f"The file name suggests '{guessed}': choose that architecture."
         if guessed and guessed != architecture
         else "Choose the architecture the checkpoint was trained with (for RemoteCLIP: ViT-B-32, "
         "ViT-L-14 or RN50, as in its file name)."
@@ -263,8 +337,12 @@ class GuidanceClip:
         *,
         device: str | torch.device = "cpu",
     ) -> GuidanceClip:
-        """A local checkpoint: RemoteCLIP ``.pt`` files, open_clip state dicts, ``.safetensors``."""
+        """A local checkpoint: RemoteCLIP ``.pt`` files, open_clip state dicts, ``.safetensors``; with
+        an open_clip model config beside it (same stem, ``.json``) for architectures of one's own."""
         path = Path(path).expanduser()
+        beside = register_config_beside(path) if path.is_file() else None
+        if architecture is None and beside is not None:
+            architecture = beside
         if architecture is None:
             architecture = infer_architecture(path)
             if architecture is None:
@@ -276,7 +354,15 @@ class GuidanceClip:
         cls._check_architecture(architecture)
         state = read_state_dict(path)
         open_clip = _open_clip()
-        model = open_clip.create_model(architecture, pretrained=None)
+        try:
+            model = open_clip.create_model(architecture, pretrained=None)
+        except Exception as exc:  # a config beside the checkpoint with values open_clip cannot build
+            if architecture != beside:
+                raise
+            raise CheckpointError(
+                f"open_clip cannot build the model described by {path.with_suffix('.json').name}: {exc}. "
+                f"Write the config the checkpoint was trained with."
+            ) from exc
         if "logit_scale" in state and state["logit_scale"].ndim != model.logit_scale.ndim:
             state["logit_scale"] = state["logit_scale"].reshape(model.logit_scale.shape)
         _check_fits(model, state, path, architecture)

@@ -17,6 +17,7 @@ from torch import Tensor
 
 from ..editing.smoothing import gaussian_smooth
 from .clip_model import GuidanceClip, select_rgb_bands
+from .roi_views import crop_box, roi_view_box
 from .view_augment import ViewAugmentation
 
 PERCENTILE = 0.95  # of the map inside the ROI, scaled to 1: a few hot pixels must not flatten the rest
@@ -32,10 +33,12 @@ def clip_weight_map(
     n_views: int = 8,
     sigma: float | None = None,
     seed: int = 0,
+    view_focus: str = "roi",
 ) -> Tensor:
     """Weight map A [H, W] in [0, 1] for `source` [C, H, W] (model units, [-1, 1]) inside
     `roi_weight` [H, W] (0 outside). `sigma`: Gaussian smoothing in pixels (None: 2% of the
-    longer side, at least 1 px)."""
+    longer side, at least 1 px). `view_focus`: "roi" cuts the views from the ROI's box plus context
+    (roi_views.py), "tile" from the whole source."""
     if source.dim() != 3 or tuple(roi_weight.shape) != tuple(source.shape[-2:]):
         raise ValueError(f"Expected source [C, H, W] and roi_weight [H, W], got {tuple(source.shape)} and {tuple(roi_weight.shape)}")
     roi = roi_weight.float().clamp(0.0, 1.0)
@@ -47,6 +50,9 @@ def clip_weight_map(
     with torch.inference_mode(False), torch.enable_grad():
         x = source.detach().float().clone().to(clip.device)[None].requires_grad_(True)
         rgb01 = (select_rgb_bands(x, rgb_bands) + 1) * 0.5
+        box = roi_view_box(roi) if view_focus == "roi" else None
+        if box is not None:
+            rgb01 = crop_box(rgb01, box)
         views = augmentation.make_views(rgb01, clip.image_size, generator)
         loss = (1 - clip.encode_views(views) @ text).mean()
         (grad,) = torch.autograd.grad(loss, x)

@@ -1,9 +1,16 @@
 """Text: steer the ROIs towards a prompt, ensembled with its paraphrases, with CLIP or RemoteCLIP
-gradients on x̂0 (seed 000, eq. 9-13). ROIs may carry prompts of their own."""
+gradients on x̂0 (seed 000, eq. 9-13). ROIs may carry prompts of their own.
+
+With ``view_focus="roi"`` (the default) every ROI reaching a tile is guided on its own: its own
+ClipTextGuidance, whose views are cut from that ROI's box plus context (models/clip/roi_views.py)
+and whose gradient mask stays inside that ROI. ROIs that share a prompt share its embedding but not
+their views. ``view_focus="tile"`` is the earlier guidance: one per prompt, views of the whole tile,
+kept to compare against."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
+import numpy as np
 import torch
 
 from .editor import EditTile
@@ -21,9 +28,15 @@ class TextEditor(SamplingEditor):
                  clip_model: str = "ViT-B-32", clip_weights: Optional[str] = None,
                  paraphrases: Sequence[str] = (), paraphrase_command: Optional[Sequence[str]] = None,
                  guidance_strength: float = 0.5, guidance_views: int = 8, weight_map: str = "roi",
-                 rgb_bands: Optional[Sequence[int]] = None, device: str = "auto", **sampling: Any) -> None:
+                 rgb_bands: Optional[Sequence[int]] = None, view_focus: str = "roi", device: str = "auto",
+                 prompt_ensembling: bool = True, **sampling: Any) -> None:
+        from ...core.errors import ModelError
         from ..clip.prompts import embed_prompts, ensemble_prompts
+        from ..clip.roi_views import VIEW_FOCI
 
+        if view_focus not in VIEW_FOCI:
+            raise ModelError(f"Unknown CLIP view focus {view_focus!r}: choose one of {', '.join(VIEW_FOCI)}.")
+        self.view_focus = view_focus
         super().__init__(scene_model, device=device, **sampling)
         self.clip = clip if clip is not None else load_guidance_clip(clip_model, clip_weights, device)
         self.strength, self.views, self.weight_map_kind = guidance_strength, guidance_views, weight_map
@@ -31,30 +44,46 @@ class TextEditor(SamplingEditor):
         by_prompt: dict[str, list[Any]] = {}
         for roi_id, prompt in prompts.items():
             by_prompt.setdefault(prompt.strip(), []).append(roi_id)
+        # each ROI's place in the ROI list: its views' seed, the same in every tile it reaches
+        self.roi_order = {roi_id: index for index, roi_id in enumerate(prompts)}
         self.groups: list[tuple[Any, list[Any]]] = []  # (prompt ensemble, its ROI ids)
         for prompt, roi_ids in by_prompt.items():
+            # without prompt ensembling the prompt alone guides (the paper's "w/o PE" baseline)
             ensemble = embed_prompts(self.clip, ensemble_prompts(
                 prompt, paraphrases=list(paraphrases) or None,
-                command=list(paraphrase_command) if paraphrase_command else None))
+                command=list(paraphrase_command) if paraphrase_command else None) if prompt_ensembling else (prompt,))
             self.prompts_used[prompt] = list(ensemble.prompts)
             self.groups.append((ensemble, roi_ids))
         self.description["clip"] = getattr(self.clip, "architecture", clip_model)
 
     def _group_weights(self, tile: EditTile) -> list:
-        """(prompt ensemble, its ROIs' weight in this tile) for the prompts whose ROIs reach the tile."""
-        weights = [(ensemble, torch.from_numpy(tile.group_weight(ids))) for ensemble, ids in self.groups]
-        return [(ensemble, weight) for ensemble, weight in weights if float(weight.max()) > 0]
+        """(prompt ensemble, weight in this tile, view seed) of each guided unit that reaches the
+        tile: each ROI with view_focus "roi", each prompt's group of ROIs with "tile" (all of them
+        seeded with the variant's seed, as before)."""
+        if self.view_focus == "roi":
+            reaching = set(tile.roi_ids)
+            units = [(ensemble, [roi_id], roi_view_seed(tile.seed, self.roi_order[roi_id]))
+                     for ensemble, ids in self.groups for roi_id in ids if roi_id in reaching]
+        else:
+            units = [(ensemble, ids, tile.seed) for ensemble, ids in self.groups]
+        weights = [(ensemble, torch.from_numpy(tile.group_weight(ids)), seed) for ensemble, ids, seed in units]
+        return [(ensemble, weight, seed) for ensemble, weight, seed in weights if float(weight.max()) > 0]
 
-    def x0_hook(self, tile: EditTile, source: torch.Tensor):
+    def guidances(self, tile: EditTile) -> list:
+        """The tile's ClipTextGuidance hooks, applied in turn: one per ROI ("roi" views), or one per
+        prompt ("tile" views)."""
         from ..clip.clip_guidance import ClipTextGuidance
 
+        return [ClipTextGuidance(self.clip, ensemble.embedding, strength=self.strength, n_views=self.views,
+                                 roi_mask=weight > 0, rgb_bands=self.rgb_bands, seed=seed,
+                                 start_scale=max(self.schedule.start_scale, 1), view_focus=self.view_focus,
+                                 prompts=ensemble.prompts)
+                for ensemble, weight, seed in self._group_weights(tile)]
+
+    def x0_hook(self, tile: EditTile, source: torch.Tensor):
         if self.strength == 0:
             return None  # the same edit without CLIP's steering: the baseline a guided edit is judged against
-        return chain_x0_hooks([
-            ClipTextGuidance(self.clip, ensemble.embedding, strength=self.strength, n_views=self.views,
-                             roi_mask=weight > 0, rgb_bands=self.rgb_bands, seed=tile.seed,
-                             start_scale=max(self.schedule.start_scale, 1))
-            for ensemble, weight in self._group_weights(tile)])
+        return chain_x0_hooks(self.guidances(tile))
 
     def weight_map(self, tile: EditTile, source: torch.Tensor) -> Optional[torch.Tensor]:
         """NGDM's map A from CLIP (where the tile disagrees with its ROIs' prompts), or None."""
@@ -64,10 +93,18 @@ class TextEditor(SamplingEditor):
             return None
         combined = torch.zeros(source.shape[-2:])
         valid = torch.from_numpy(tile.valid)
-        for ensemble, weight in self._group_weights(tile):
+        for ensemble, weight, seed in self._group_weights(tile):
             combined = torch.maximum(combined, clip_weight_map(
-                self.clip, ensemble.embedding, source, weight * valid, rgb_bands=self.rgb_bands, seed=tile.seed))
+                self.clip, ensemble.embedding, source, weight * valid, rgb_bands=self.rgb_bands, seed=seed,
+                view_focus=self.view_focus))
         return combined
+
+
+def roi_view_seed(seed: int, roi_index: int) -> int:
+    """The view seed of the ROI at `roi_index` in the ROI list, for the variant's `seed`: one stream
+    per ROI, so two ROIs in a tile do not draw the same crops."""
+    state = np.random.SeedSequence([int(seed) % 2**63, int(roi_index)]).generate_state(1, np.uint64)[0]
+    return int(state % np.uint64(2**63))
 
 
 def load_guidance_clip(architecture: str, weights: Optional[str], device: str = "auto") -> Any:

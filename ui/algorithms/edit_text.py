@@ -50,6 +50,12 @@ def weight_map_choices() -> list[tuple[str, str]]:
             ("clip", tr("CLIP: strongest where the image disagrees with the prompt"))]
 
 
+def clip_view_choices() -> list[tuple[str, str]]:
+    """(core name, label) of what CLIP looks at, in the order of the CLIP_VIEWS parameter."""
+    return [("roi", tr("Each ROI: its box and some context")),
+            ("tile", tr("The whole tile (earlier guidance, for comparison)"))]
+
+
 class EditTextAlgorithm(SceneEditAlgorithm):
     mode = "text"
 
@@ -83,7 +89,11 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "come from a shared model, a project or the history): set the QGIS setting {key} to true, or the "
             "environment variable {env}=1. Its command line is written to the log when it runs.").format(
             key=QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, env=ALLOW_PARAPHRASE_COMMAND_ENV)
-        return text + "\n\n" + mask_help()
+        views = tr(  # a sentence of its own, so the translated help above stays translated
+            "<b>CLIP views</b> (advanced): what CLIP looks at while it guides. Each ROI (the default) guides every "
+            "polygon towards its own prompt with views of its box and a little context; the whole tile is the "
+            "earlier guidance, in which a small polygon is a small part of what CLIP sees.")
+        return text + "\n\n" + views + "\n\n" + mask_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), optional=True))
@@ -100,6 +110,8 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         add_clip_parameters(self)
         self.addParameter(advanced(QgsProcessingParameterEnum(
             "WEIGHT_MAP", tr("Soft-mask weight map"), [label for _, label in weight_map_choices()], defaultValue=0)))
+        self.addParameter(advanced(QgsProcessingParameterEnum(
+            "CLIP_VIEWS", tr("CLIP views"), [label for _, label in clip_view_choices()], defaultValue=0)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
@@ -135,6 +147,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             raise QgsProcessingException(tr("The paraphrase command cannot be parsed ({0}): check its quotes.").format(
                 error)) from None
         weight_map = weight_map_choices()[self.parameterAsEnum(parameters, "WEIGHT_MAP", context)][0]
+        clip_views = clip_view_choices()[self.parameterAsEnum(parameters, "CLIP_VIEWS", context)][0]
         return dict(prompt=prompt or None, prompt_field=field, paraphrases=paraphrases,
-                    paraphrase_command=command_argv, weight_map=weight_map,
+                    paraphrase_command=command_argv, weight_map=weight_map, clip_views=clip_views,
                     **clip_settings(self, parameters, context)), {}
