@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from .dask_session import DaskSession
+from .dask_text import DaskText, text_settings_for_workers
 from .dask_units import edit_unit, window_tuple
 from .error_boundary import scene_model_errors
 from .errors import RSEditError
@@ -37,10 +38,11 @@ class DaskTiles:
 
     def __init__(self, session: DaskSession, scene: Scene, groups: GroupEditors, settings: SampledEditSettings,
                  seed: int, run_token: str, copy_patch: Optional[np.ndarray] = None,
-                 model_progress: Optional[ProgressCallback] = None) -> None:
+                 model_progress: Optional[ProgressCallback] = None, text: Optional[DaskText] = None) -> None:
+        """`text`: a text edit's CLIP and prompt ensembles, prepared once for all variants."""
         self.session, self.client = session, session.client
         self.scene, self.groups, self.settings, self.seed = scene, groups, settings, seed
-        self.run_token, self.copy_patch = run_token, copy_patch
+        self.run_token, self.copy_patch, self.text = run_token, copy_patch, text
         self.model_progress = model_progress or (lambda fraction, message: None)
         self.futures: dict[int, Any] = {}  # submitted, not yet taken or released
         self.taken: set[int] = set()
@@ -61,6 +63,9 @@ class DaskTiles:
         self._completed = as_completed(loop=self.client.loop)
         self._cancel_event = Event(f"rsedit-cancel-{uuid.uuid4().hex}", client=self.client)
         self._run = self._scatter(self._run_payload(cell_size))
+        if self.text is not None and not self.text.counted:
+            self.bytes_sent += self.text.bytes * len(self.client.nthreads())  # the CLIP, once per worker
+            self.text.counted = True
         self._group_futures: dict[int, Any] = {}
         self._top_up()
 
@@ -119,7 +124,8 @@ class DaskTiles:
                 "core": window_tuple(tile.written), "roi_ids": list(tile.roi_ids), "seed": self.seed}
         pixels = None if self.session.reads_path else self.scene.read(tile.window)
         self.bytes_sent += _sizeof((unit, pixels))
-        future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels,
+        clip = self.text.clip_future if self.text is not None else None
+        future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels, clip,
                                     key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}", pure=False)
         self.futures[tile_id] = future
         self._completed.add(future)
@@ -140,6 +146,8 @@ class DaskTiles:
         fields = {f.name: getattr(self.settings, f.name) for f in dataclasses.fields(self.settings)}
         # the model is sent built or as its context: workers need neither its training nor its file
         fields.update(preset="fast", checkpoint=None, cache_dir=None, extra_tags=dict(fields["extra_tags"]))
+        if self.text is not None:
+            fields = text_settings_for_workers(fields)
         return {"token": self.run_token, "mode": self.settings.mode, "settings": fields,
                 "rois": [(roi_id, roi.pixel_geometry.wkb) for roi_id, roi in self.groups.rois.items()],
                 "width": scene.width, "height": scene.height, "feather": float(self.settings.feather),
@@ -173,6 +181,8 @@ class DaskTiles:
                 payload.update(backend="training-free", context=data, valid=valid, fingerprint=fingerprint)
         except RSEditError as error:
             raise with_rois(error, group.roi_ids) from None
+        if self.text is not None:
+            payload["text"] = self.text.group_part(group)
         self.groups.record_model(group, model, trained_now)
         return payload
 

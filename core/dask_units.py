@@ -37,6 +37,9 @@ _ROIS: OrderedDict[str, list[Roi]] = OrderedDict()
 _EDITORS: OrderedDict[tuple[str, int], Any] = OrderedDict()
 _LOCK = threading.Lock()
 _WATCHED: dict[str, "_Watched"] = {}
+_MALLOC_TUNED = False
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+MMAP_THRESHOLD = 32 * 1024 * 1024
 CANCEL_POLL_S = 0.5  # how often a worker asks the scheduler whether a run was cancelled
 WATCH_IDLE_S = 120.0  # a run's watcher stops when none of its units has started for this long
 
@@ -45,15 +48,18 @@ def window_tuple(window: Window) -> tuple[int, int, int, int]:
     return int(window.col_off), int(window.row_off), int(window.width), int(window.height)
 
 
-def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndarray, np.ndarray]],
+              clip: Optional[dict] = None) -> np.ndarray:
     """The edited pixels (bands, h, w) of one unit; `pixels` (data, valid) when the worker cannot
-    read the raster itself (run["path"] is then None)."""
+    read the raster itself (run["path"] is then None); `clip`: the CLIP of a text edit
+    (models/clip/clip_transport.py clip_payload)."""
     import torch
 
+    keep_freed_memory()
     # the caller's thread count: a unit's float sums then run in the same order as in a local run
     torch.set_num_threads(int(run["threads"]))
     rois = _run_rois(run)
-    editor = _group_editor(run, group, rois)
+    editor = _group_editor(run, group, rois, clip)
     window = Window(*unit["window"])
     tile = Tile(row=int(unit["row"]), col=int(unit["col"]), window=window, roi_ids=tuple(unit["roi_ids"]),
                 core=Window(*unit["core"]))
@@ -76,6 +82,26 @@ def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndar
     return result.copy() if result.base is not None else result
 
 
+def keep_freed_memory() -> None:
+    """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.pre-spawn-environ),
+    and setting any glibc malloc threshold also fixes its mmap threshold at 128 KiB: every tensor above
+    that is then mapped and page-faulted anew, and units ran twice as long as in the caller (measured
+    with bench/distributed.py). Raise both thresholds to where glibc's dynamic ones end (32 MiB on
+    64-bit), once per worker process; other C libraries are left as they are."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        pass  # not glibc
+
+
 def _run_rois(run: dict) -> list[Roi]:
     with _LOCK:
         rois = _ROIS.get(run["token"])
@@ -90,16 +116,21 @@ def _run_rois(run: dict) -> list[Roi]:
         return rois
 
 
-def _group_editor(run: dict, group: dict, rois: list[Roi]) -> Any:
+def _group_editor(run: dict, group: dict, rois: list[Roi], clip: Optional[dict] = None) -> Any:
     key = (run["token"], int(group["index"]))
     with _LOCK:
         if key in _EDITORS:
             _EDITORS.move_to_end(key)
             return _EDITORS[key]
         members = set(group["roi_ids"])
-        editor = build_editor(settings_for_mode(run["mode"], **run["settings"]), None,
-                              [roi for roi in rois if roi.id in members], group_model(group),
-                              copy_patch=run.get("copy_patch"))
+        settings = settings_for_mode(run["mode"], **run["settings"])
+        if run["mode"] == "text":
+            from .dask_text import worker_text_editor
+
+            editor = worker_text_editor(run, settings, group_model(group), group["text"], clip)
+        else:
+            editor = build_editor(settings, None, [roi for roi in rois if roi.id in members], group_model(group),
+                                  copy_patch=run.get("copy_patch"))
         _EDITORS[key] = editor
         while len(_EDITORS) > KEEP_EDITORS:
             _EDITORS.popitem(last=False)

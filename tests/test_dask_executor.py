@@ -19,6 +19,7 @@ from shapely.geometry import box
 
 from rsedit.core.errors import CancelledError, InputError
 from rsedit.core.executors import ExecutorOptions
+from rsedit.core.rois import RoiFeature
 from rsedit.core.scene_edit import edit_scene
 from textured_scene import CRS, TRANSFORM, write_textured_scene
 
@@ -207,10 +208,62 @@ def test_executor_options_are_checked_before_any_work(scene, tmp_path, options, 
     assert os.listdir(tmp_path) == []
 
 
-def test_text_edits_are_refused_on_dask_before_any_work(scene, tmp_path):
-    with pytest.raises(InputError, match="text edits run locally only"):
-        edit_scene(scene, ROIS, tmp_path / "out.tif", executor="dask", workers=1,
-                   **{**EDIT, "mode": "text", "prompt": "a lake"})
+@pytest.fixture(scope="module")
+def clip_file(tmp_path_factory) -> str:
+    """A tiny random CLIP's weights; its architecture is registered with open_clip in this process
+    only, so the workers must get its config from the caller."""
+    from safetensors.torch import save_file
+    from tiny_clip import TINY_VIT, tiny_open_clip_model
+
+    path = tmp_path_factory.mktemp("clip") / "tiny_clip.safetensors"
+    save_file({k: v.contiguous() for k, v in tiny_open_clip_model(TINY_VIT, seed=4).state_dict().items()}, str(path))
+    return str(path)
+
+
+def text_edit(clip_file: str) -> dict:
+    from tiny_clip import TINY_VIT
+
+    # two groups (ROIs 0, 1 and ROI 3), two prompts: one by default, one from a ROI's field
+    rois = [RoiFeature(0, ROIS[0], {}), RoiFeature(1, ROIS[1], {"what": "a forest on fire"}), RoiFeature(3, ROIS[3], {})]
+    return dict(EDIT, rois=rois, mode="text", prompt="a lake", prompt_field="what", paraphrases=["a blue lake"],
+                clip_model=TINY_VIT, clip_weights=clip_file, guidance_views=2, start_t=40, variants=2)
+
+
+def test_a_text_edit_on_dask_writes_the_bytes_of_a_local_run(cluster, scene, clip_file, tmp_path, monkeypatch, caplog):
+    import dataclasses
+
+    from rsedit.core import dask_session
+
+    caplog.set_level("INFO", logger="rsedit.core.dask_tiles")
+    edit = text_edit(clip_file)
+    local = edit_scene(scene, out=tmp_path / "local.tif", mask_out=tmp_path / "local_mask.tif", **edit)
+    remote = edit_scene(scene, out=tmp_path / "dask.tif", mask_out=tmp_path / "dask_mask.tif",
+                        executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=6), **edit)
+    assert remote.prompts == local.prompts and set(local.prompts) == {"a lake", "a forest on fire"}
+    for variant in ("_v01", "_v02"):
+        assert_same_output(tmp_path / f"local{variant}.tif", tmp_path / f"dask{variant}.tif")
+        assert_same_output(tmp_path / f"local_mask{variant}.tif", tmp_path / f"dask_mask{variant}.tif")
+    # workers that cannot read the weights file get the weights as bytes, and edit the same
+    checked = dask_session._checked_session
+    monkeypatch.setattr(dask_session, "_checked_session",
+                        lambda *args: dataclasses.replace(checked(*args), reads_files=frozenset()))
+    edit_scene(scene, out=tmp_path / "sent.tif", executor="dask", scheduler=cluster.scheduler_address, **edit)
+    assert_same_output(tmp_path / "local_v01.tif", tmp_path / "sent_v01.tif")
+    read, sent = [int(m) for m in re.findall(r"(\d+) bytes sent", caplog.text)[::2]]  # first variants
+    assert sent - read >= 2 * os.path.getsize(clip_file) * 0.9  # the weights went to both workers
+
+
+def test_a_clip_that_a_worker_builds_otherwise_is_refused():
+    import numpy as np
+
+    from rsedit.core.errors import ModelError
+    from rsedit.models.clip.clip_transport import clip_from_payload, clip_payload
+    from tiny_clip import tiny_guidance_clip
+
+    payload = clip_payload(tiny_guidance_clip(seed=1))
+    payload["probe"] = np.asarray(payload["probe"]) + 0.01  # as if the caller's model computed otherwise
+    with pytest.raises(ModelError, match="does not embed images as the caller's does"):
+        clip_from_payload(payload)
 
 
 def test_workers_that_lack_a_package_are_named_with_what_they_lack(cluster, scene):

@@ -21,9 +21,10 @@ class TextEditor(SamplingEditor):
                  clip_model: str = "ViT-B-32", clip_weights: Optional[str] = None,
                  paraphrases: Sequence[str] = (), paraphrase_command: Optional[Sequence[str]] = None,
                  guidance_strength: float = 0.5, guidance_views: int = 8, weight_map: str = "roi",
-                 rgb_bands: Optional[Sequence[int]] = None, device: str = "auto", **sampling: Any) -> None:
-        from ..clip.prompts import embed_prompts, ensemble_prompts
-
+                 rgb_bands: Optional[Sequence[int]] = None, device: str = "auto",
+                 ensembles: Optional[Mapping[str, Any]] = None, **sampling: Any) -> None:
+        """`ensembles`: each prompt's PromptEnsemble, embedded elsewhere (a Dask worker gets the
+        caller's, core/dask_units.py); otherwise they are made here with `clip`."""
         super().__init__(scene_model, device=device, **sampling)
         self.clip = clip if clip is not None else load_guidance_clip(clip_model, clip_weights, device)
         self.strength, self.views, self.weight_map_kind = guidance_strength, guidance_views, weight_map
@@ -31,11 +32,11 @@ class TextEditor(SamplingEditor):
         by_prompt: dict[str, list[Any]] = {}
         for roi_id, prompt in prompts.items():
             by_prompt.setdefault(prompt.strip(), []).append(roi_id)
+        if ensembles is None:
+            ensembles = prompt_ensembles(self.clip, by_prompt, paraphrases, paraphrase_command)
         self.groups: list[tuple[Any, list[Any]]] = []  # (prompt ensemble, its ROI ids)
         for prompt, roi_ids in by_prompt.items():
-            ensemble = embed_prompts(self.clip, ensemble_prompts(
-                prompt, paraphrases=list(paraphrases) or None,
-                command=list(paraphrase_command) if paraphrase_command else None))
+            ensemble = ensembles[prompt]
             self.prompts_used[prompt] = list(ensemble.prompts)
             self.groups.append((ensemble, roi_ids))
         self.description["clip"] = getattr(self.clip, "architecture", clip_model)
@@ -68,6 +69,16 @@ class TextEditor(SamplingEditor):
             combined = torch.maximum(combined, clip_weight_map(
                 self.clip, ensemble.embedding, source, weight * valid, rgb_bands=self.rgb_bands, seed=tile.seed))
         return combined
+
+
+def prompt_ensembles(clip: Any, prompts: Sequence[str], paraphrases: Sequence[str] = (),
+                     paraphrase_command: Optional[Sequence[str]] = None) -> dict[str, Any]:
+    """Each prompt's ensemble (it and its paraphrases) embedded with `clip`, in the prompts' order."""
+    from ..clip.prompts import embed_prompts, ensemble_prompts
+
+    return {prompt: embed_prompts(clip, ensemble_prompts(
+        prompt, paraphrases=list(paraphrases) or None,
+        command=list(paraphrase_command) if paraphrase_command else None)) for prompt in prompts}
 
 
 def load_guidance_clip(architecture: str, weights: Optional[str], device: str = "auto") -> Any:
