@@ -19,6 +19,7 @@ import numpy as np
 
 from .dask_session import DaskSession
 from .dask_text import DaskText, text_settings_for_workers
+from .dask_training import DaskTraining
 from .dask_units import edit_unit, window_tuple
 from .error_boundary import scene_model_errors
 from .errors import RSEditError
@@ -38,11 +39,14 @@ class DaskTiles:
 
     def __init__(self, session: DaskSession, scene: Scene, groups: GroupEditors, settings: SampledEditSettings,
                  seed: int, run_token: str, copy_patch: Optional[np.ndarray] = None,
-                 model_progress: Optional[ProgressCallback] = None, text: Optional[DaskText] = None) -> None:
-        """`text`: a text edit's CLIP and prompt ensembles, prepared once for all variants."""
+                 model_progress: Optional[ProgressCallback] = None, text: Optional[DaskText] = None,
+                 training: Optional[DaskTraining] = None) -> None:
+        """`text`: a text edit's CLIP and prompt ensembles; `training`: the groups' models trained on the
+        workers; both are the edit's, shared by its variants."""
         self.session, self.client = session, session.client
         self.scene, self.groups, self.settings, self.seed = scene, groups, settings, seed
-        self.run_token, self.copy_patch, self.text = run_token, copy_patch, text
+        self.run_token, self.copy_patch, self.text, self.training = run_token, copy_patch, text, training
+        self._waiting_for: set[int] = set()  # groups whose training the writer has waited for (reported once)
         self.model_progress = model_progress or (lambda fraction, message: None)
         self.futures: dict[int, Any] = {}  # submitted, not yet taken or released
         self.taken: set[int] = set()
@@ -67,10 +71,13 @@ class DaskTiles:
             self.bytes_sent += self.text.bytes * len(self.client.nthreads())  # the CLIP, once per worker
             self.text.counted = True
         self._group_futures: dict[int, Any] = {}
+        if self.training is not None:
+            self.training.start(list(dict.fromkeys(self._group_index(tile_id) for tile_id in order)))
         self._top_up()
 
     def edited(self, tile_id: int) -> np.ndarray:
         if tile_id not in self.futures:
+            self._wait_for_model(self._group_index(tile_id))
             self._submit(tile_id)  # needed before its turn (the window was full of units still held)
         future = self.futures[tile_id]
         # done() reads the future's state here; result(timeout=...) that times out leaves the future
@@ -78,6 +85,8 @@ class DaskTiles:
         while not future.done():
             self.check_cancelled()
             self._count_completed()
+            if self.training is not None:
+                self._top_up()  # units whose group's training has finished meanwhile
             time.sleep(WAIT_S)
         result = future.result()
         del self.futures[tile_id]
@@ -105,6 +114,8 @@ class DaskTiles:
             self.client.cancel(outstanding, force=True)
         if self._completed is not None:
             self._completed.clear()
+        if self.training is not None:
+            self.training.close(cancelled=bool(outstanding))
         log.info("Dask edit: %d units taken, %d bytes sent, %d bytes received", len(self.taken), self.bytes_sent,
                  self.bytes_received)
 
@@ -112,9 +123,30 @@ class DaskTiles:
 
     def _top_up(self) -> None:
         while self._queue and len(self.futures) < self.session.ahead:
-            tile_id = self._queue.popleft()
-            if tile_id not in self.futures and tile_id not in self.settled:
+            tile_id = self._queue[0]
+            if tile_id in self.futures or tile_id in self.settled:
+                self._queue.popleft()
+            elif self.training is None or self.training.ready(self._group_index(tile_id)):
+                self._queue.popleft()
                 self._submit(tile_id)
+            else:
+                return  # the next unit's model is still training: units go in the writer's order
+
+    def _group_index(self, tile_id: int) -> int:
+        return self.groups.group_of[self.tiles[tile_id].roi_ids[0]]
+
+    def _wait_for_model(self, index: int) -> None:
+        """Wait (cancellable) until the group's model, trained on a worker, is there."""
+        if self.training is None:
+            return
+        while not self.training.ready(index):
+            if index not in self._waiting_for:
+                self._waiting_for.add(index)
+                self.model_progress(0.0, f"scene model of ROI group {index + 1} of {len(self.groups.groups)}: "
+                                         "training on the Dask cluster")
+            self.check_cancelled()
+            self._count_completed()
+            time.sleep(WAIT_S)
 
     def _submit(self, tile_id: int) -> None:
         self.check_cancelled()
@@ -166,8 +198,12 @@ class DaskTiles:
         rois = [self.groups.rois[roi_id] for roi_id in group.roi_ids]
         settings = self.settings
         payload: dict[str, Any] = {"index": index, "roi_ids": list(group.roi_ids), "context_size": settings.context_size}
+        trained = self.training.take(index) if self.training is not None else None
         try:
-            if settings.checkpoint or (settings.backend or default_backend()) == "trained":
+            if trained is not None:  # trained on a worker now, and cached by the caller
+                payload.update(backend="trained", checkpoint=trained[0])
+                model, trained_now = SceneModel("trained", None, trained[1]), True
+            elif settings.checkpoint or (settings.backend or default_backend()) == "trained":
                 where = f"scene model of ROI group {index + 1} of {len(self.groups.groups)}"
                 model, trained_now = obtain_scene_model(
                     self.scene, rois, settings, is_cancelled=_raising(self.check_cancelled),

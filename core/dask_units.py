@@ -72,7 +72,7 @@ def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndar
     context = TileContext(data=data, roi_mask=mask.window_mask(window), valid=valid, window=window,
                           transform=Affine(*run["transform"]), crs=None, roi_ids=tile.roi_ids, tile=tile)
     variant = VariantEditor(editor, int(unit["seed"]), rois, int(run["width"]), int(run["height"]),
-                            float(run["feather"]), _cancel_check(run.get("cancel_event")))
+                            float(run["feather"]), cancel_check(run.get("cancel_event")))
     try:
         result = checked_edit(variant(context), context)
     except CancelledError:
@@ -148,7 +148,7 @@ def group_model(group: dict) -> SceneModel:
                                    group["fingerprint"])
 
 
-def _cancel_check(event_name: Optional[str]) -> Callable[[], bool]:
+def cancel_check(event_name: Optional[str]) -> Callable[[], bool]:
     """is_cancelled for a unit: whether the caller set the run's cancel event. A watcher thread asks
     the scheduler (a round trip) and the sampler only reads its flag, so the unit never waits for it."""
     if not event_name:

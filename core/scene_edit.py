@@ -274,6 +274,11 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
         from .dask_text import DaskText
 
         text = DaskText(session, scene, groups, settings)  # CLIP and prompt ensembles, once for every variant
+    training = None
+    if session is not None:
+        from .dask_training import DaskTraining, trains_on_workers
+
+        training = DaskTraining(session, scene, groups, settings, run_token) if trains_on_workers(settings) else None
     for index in range(variants):
         seed = settings.seed + index
         tags = provenance_tags(settings, SceneModel(backend_name(settings), None, {}), seed, {}, rois)
@@ -284,7 +289,8 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
             from .dask_tiles import DaskTiles
 
             tile_source = DaskTiles(session, scene, groups, settings, seed, run_token, copy_patch,
-                                    model_progress=lambda f, m: variant_report(0.0, m), text=text)
+                                    model_progress=lambda f, m: variant_report(0.0, m), text=text,
+                                    training=training)
         outputs.append(edit_raster(
             scene, roi_list, VariantEditor(groups, seed, roi_list, scene.width, scene.height, settings.feather,
                                            is_cancelled),
