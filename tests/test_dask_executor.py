@@ -420,7 +420,7 @@ def test_the_units_in_flight_stay_within_the_window(cluster, scene, local_run, t
 def test_the_scheduler_parameter_is_on_the_algorithms_a_cluster_runs(provider):
     offering = {algorithm.id() for algorithm in provider.algorithms()
                 if "DASK_SCHEDULER" in {parameter.name() for parameter in algorithm.parameterDefinitions()}}
-    assert offering == {"rsedit:regenerate", "rsedit:copyroi"}
+    assert offering == {"rsedit:regenerate", "rsedit:edittext", "rsedit:copyroi"}
 
 
 def test_workers_that_cannot_read_the_raster_get_the_pixels_and_edit_the_same(cluster, scene, tmp_path, monkeypatch,

@@ -22,6 +22,7 @@ from ...core.settings import ALLOW_PARAPHRASE_COMMAND_ENV, QGIS_ALLOW_PARAPHRASE
 from ..i18n import tr
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm, advanced
+from .executor_parameters import executor_help
 from .mask_parameters import mask_help
 
 
@@ -52,6 +53,7 @@ def weight_map_choices() -> list[tuple[str, str]]:
 
 class EditTextAlgorithm(SceneEditAlgorithm):
     mode = "text"
+    offers_dask = True
 
     def name(self) -> str:
         return "edittext"
@@ -83,7 +85,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "come from a shared model, a project or the history): set the QGIS setting {key} to true, or the "
             "environment variable {env}=1. Its command line is written to the log when it runs.").format(
             key=QGIS_ALLOW_PARAPHRASE_COMMAND_KEY, env=ALLOW_PARAPHRASE_COMMAND_ENV)
-        return text + "\n\n" + mask_help()
+        return text + "\n\n" + mask_help() + "\n\n" + executor_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), optional=True))
