@@ -11,6 +11,7 @@ import dataclasses
 from collections import deque
 import logging
 import os
+import threading
 import time
 import uuid
 from typing import Any, Callable, Optional, Sequence
@@ -31,7 +32,7 @@ from .settings import SampledEditSettings
 from .tiling import Tile
 
 log = logging.getLogger(__name__)
-WAIT_S = 0.02  # how often the caller looks at its unit, cancel and progress while it waits
+WAIT_S = 0.1  # how often the caller looks at cancel, progress and trainings while it waits for a unit
 
 
 class DaskTiles:
@@ -80,14 +81,15 @@ class DaskTiles:
             self._wait_for_model(self._group_index(tile_id))
             self._submit(tile_id)  # needed before its turn (the window was full of units still held)
         future = self.futures[tile_id]
-        # done() reads the future's state here; result(timeout=...) that times out leaves the future
-        # referenced (and its result held on a worker) until the run ends
-        while not future.done():
+        # woken by the future's own callback, and every WAIT_S for cancel and progress; result(timeout=...)
+        # that times out would leave the future referenced (and its result held on a worker) until the run ends
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
+        while not done.wait(WAIT_S):
             self.check_cancelled()
             self._count_completed()
             if self.training is not None:
                 self._top_up()  # units whose group's training has finished meanwhile
-            time.sleep(WAIT_S)
         result = future.result()
         del self.futures[tile_id]
         self.taken.add(tile_id)
@@ -108,14 +110,16 @@ class DaskTiles:
         outstanding = list(self.futures.values())
         self.futures.clear()
         self._queue.clear()
+        if self._cancel_event is not None:
+            # units still running stop at their next sampling step; after a whole run none are, and the
+            # workers' watchers of the event (core/dask_units.py) end now rather than in minutes
+            self._cancel_event.set()
         if outstanding:
-            if self._cancel_event is not None:
-                self._cancel_event.set()  # units already running stop at their next sampling step
             self.client.cancel(outstanding, force=True)
         if self._completed is not None:
             self._completed.clear()
         if self.training is not None:
-            self.training.close(cancelled=bool(outstanding))
+            self.training.close()
         log.info("Dask edit: %d units taken, %d bytes sent, %d bytes received", len(self.taken), self.bytes_sent,
                  self.bytes_received)
 

@@ -34,8 +34,10 @@ class DaskTraining:
     """The groups' trainings of one edit (its variants share them), at most `ahead` in flight."""
 
     def __init__(self, session: Any, scene: Scene, groups: GroupEditors, settings: SampledEditSettings,
-                 run_token: str) -> None:
+                 run_token: str, variants: int = 1) -> None:
         self.session, self.client = session, session.client
+        # without the cache, later variants take the bytes from here rather than train again
+        self.keep = variants > 1 and not settings.use_cache
         self.scene, self.groups, self.settings, self.run_token = scene, groups, settings, run_token
         self.plans: dict[int, TrainingPlan] = {}  # submitted, not yet collected
         self.futures: dict[int, Any] = {}
@@ -62,8 +64,9 @@ class DaskTraining:
         return index in self.settled or index in self.trained
 
     def take(self, index: int) -> Optional[tuple[bytes, dict]]:
-        """The group's checkpoint bytes and description when the workers trained it (once), else None."""
-        return self.trained.pop(index, None)
+        """The group's checkpoint bytes and description when the workers trained it, else None; once,
+        unless kept for later variants (then the cache does not hold them)."""
+        return self.trained.get(index) if self.keep else self.trained.pop(index, None)
 
     def top_up(self) -> None:
         for index, future in list(self.futures.items()):
@@ -72,12 +75,15 @@ class DaskTraining:
         while self._queue and len(self.futures) < self.session.ahead:
             self._submit(self._queue.popleft())
 
-    def close(self, cancelled: bool) -> None:
+    def close(self) -> None:
+        """Cancel the trainings still running or queued (a cancelled edit; none are left otherwise)."""
         outstanding = list(self.futures.values())
         self.futures.clear()
         self._queue.clear()
-        if outstanding and cancelled:
-            self._cancel_event.set()  # trainings already running stop at their next micro-batch
+        if self._cancel_event is not None:
+            self._cancel_event.set()  # trainings still running stop at their next micro-batch; watchers end
+            self._cancel_event = None  # a later variant's trainings (if any) get an event of their own
+        if outstanding:
             self.client.cancel(outstanding, force=True)
 
     def _submit(self, index: int) -> None:

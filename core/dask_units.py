@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -38,9 +38,15 @@ _EDITORS: OrderedDict[tuple[str, int], Any] = OrderedDict()
 _LOCK = threading.Lock()
 _WATCHED: dict[str, "_Watched"] = {}
 _MALLOC_TUNED = False
+# CPU seconds of this worker's units: (building the group's editor, reading and masking, editing);
+# bench/distributed.py reads them to tell the edit's own cost from what running on Dask adds
+UNIT_CPU_S: deque = deque(maxlen=10_000)
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 MMAP_THRESHOLD = 32 * 1024 * 1024
-CANCEL_POLL_S = 0.5  # how often a worker asks the scheduler whether a run was cancelled
+# how long a worker's watcher waits on the run's cancel event per request: the scheduler answers as
+# soon as it is set (a long poll), so this sets the requests' rate (each costs both sides CPU time),
+# not how soon a cancel is seen
+CANCEL_POLL_S = 5.0
 WATCH_IDLE_S = 120.0  # a run's watcher stops when none of its units has started for this long
 
 
@@ -55,11 +61,13 @@ def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndar
     (models/clip/clip_transport.py clip_payload)."""
     import torch
 
+    started = time.thread_time()
     keep_freed_memory()
     # the caller's thread count: a unit's float sums then run in the same order as in a local run
     torch.set_num_threads(int(run["threads"]))
     rois = _run_rois(run)
     editor = _group_editor(run, group, rois, clip)
+    built = time.thread_time()
     window = Window(*unit["window"])
     tile = Tile(row=int(unit["row"]), col=int(unit["col"]), window=window, roi_ids=tuple(unit["roi_ids"]),
                 core=Window(*unit["core"]))
@@ -73,12 +81,14 @@ def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndar
                           transform=Affine(*run["transform"]), crs=None, roi_ids=tile.roi_ids, tile=tile)
     variant = VariantEditor(editor, int(unit["seed"]), rois, int(run["width"]), int(run["height"]),
                             float(run["feather"]), cancel_check(run.get("cancel_event")))
+    prepared = time.thread_time()
     try:
         result = checked_edit(variant(context), context)
     except CancelledError:
         raise
     except RSEditError as error:
         raise with_rois(error, tile.roi_ids) from None
+    UNIT_CPU_S.append((built - started, prepared - built, time.thread_time() - prepared))
     return result.copy() if result.base is not None else result
 
 

@@ -278,7 +278,8 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
     if session is not None:
         from .dask_training import DaskTraining, trains_on_workers
 
-        training = DaskTraining(session, scene, groups, settings, run_token) if trains_on_workers(settings) else None
+        training = (DaskTraining(session, scene, groups, settings, run_token, variants) if trains_on_workers(settings)
+                    else None)
     for index in range(variants):
         seed = settings.seed + index
         tags = provenance_tags(settings, SceneModel(backend_name(settings), None, {}), seed, {}, rois)

@@ -182,6 +182,32 @@ def test_group_models_are_trained_on_the_workers_and_cached_as_a_local_training_
     assert_same_output(tmp_path / "local.tif", tmp_path / "again.tif", ("dask_cache", "local_cache"))
 
 
+def test_cancel_stops_the_trainings_on_the_workers_within_seconds(cluster, scene, tmp_path, small_groups):
+    from golden_edits import _tiny_training
+
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    messages: list[str] = []
+    cancelled_at: list[float] = []
+
+    def is_cancelled() -> bool:
+        # cancel while the writer waits for the first group's model (hours of training at this length)
+        if not cancelled_at and any("training on the Dask cluster" in message for message in messages):
+            cancelled_at.append(time.monotonic())
+        return bool(cancelled_at)
+
+    endless = dict(EDIT, backend="trained", preset=_tiny_training().with_changes(steps=10_000_000), context_size=96)
+    with pytest.raises(CancelledError):
+        edit_scene(scene, [ROIS[0], ROIS[3]], tmp_path / "out.tif", executor="dask",
+                   scheduler=cluster.scheduler_address, cache_dir=str(tmp_path / "cache"), is_cancelled=is_cancelled,
+                   progress=lambda fraction, message: messages.append(message), **endless)
+    assert cancelled_at and time.monotonic() - cancelled_at[0] < 5
+    assert not (tmp_path / "out.tif").exists() and not (tmp_path / "cache").exists()
+    # each worker's one thread is free again: the running trainings stopped at their next micro-batch
+    for address in client.scheduler_info()["workers"]:
+        assert client.submit(int, 1, workers=[address], pure=False).result(timeout=10) == 1
+    client.close()
+
+
 def test_workers_n_starts_a_local_cluster_of_its_own_and_matches_too(scene, local_run, tmp_path):
     edit_scene(scene, ROIS[:2], tmp_path / "two.tif", executor="dask", workers=1, **EDIT)
     edit_scene(scene, ROIS[:2], tmp_path / "two_local.tif", **EDIT)
