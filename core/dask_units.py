@@ -1,9 +1,10 @@
 """What a Dask worker runs: one edit unit of one ROI group, rebuilt from plain data the caller sent
 (arrays, bytes, numbers, texts; never a model object), edited exactly as core/engine.py edits it here.
 
-The run (ROIs as WKB, settings fields, sizes) and each group's model (safetensors bytes and config, or
-the context pixels a training-free model is built from) reach each worker once; the group's editor is
-built on the worker when its first unit arrives and kept for the next ones (KEEP_EDITORS per worker).
+The run (ROIs as WKB, settings fields, sizes), each group's model (safetensors bytes and config, or
+the context pixels a training-free model is built from) and a text edit's CLIP (core/dask_text.py)
+reach each worker once; the group's editor is built on the worker when its first unit arrives and
+kept for the next ones (KEEP_EDITORS per worker). Groups' trainings run here too (core/dask_training.py).
 """
 from __future__ import annotations
 
