@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 from .dependencies import DASK_PACKAGES
@@ -15,6 +16,7 @@ from .errors import InputError
 from .executors import ExecutorOptions
 from .version import plugin_version
 
+log = logging.getLogger(__name__)
 PACKAGE = __name__.rsplit(".", 2)[0]  # "rsedit": the name workers import RSEdit by
 # what a worker imports to edit units: RSEdit's core (with numpy, rasterio, shapely, scipy), its models, torch
 WORKER_MODULES = ("torch", f"{PACKAGE}.core.dask_units", f"{PACKAGE}.models.patch.patch_scene_model")
@@ -27,6 +29,7 @@ class DaskSession:
     ahead: int  # units in flight beyond the one the writer waits for
     reads_path: bool  # every worker opens the raster itself; otherwise pixels are sent
     reads_files: frozenset = frozenset()  # other files (CLIP weights) every worker reads as the caller sees them
+    run_tokens: set = field(default_factory=set)  # the edits run in this session (their workers' caches)
 
 
 @contextmanager
@@ -46,13 +49,28 @@ def dask_session(options: ExecutorOptions, raster_path: str, files: Sequence[str
                                dashboard_address=":0")
     try:
         client = _connect(Client, cluster or options.scheduler, options.timeout)
+        session = None
         try:
-            yield _checked_session(client, options, raster_path, files, modules)
+            session = _checked_session(client, options, raster_path, files, modules)
+            yield session
         finally:
+            if session is not None and session.run_tokens and cluster is None:
+                _forget_runs(client, session.run_tokens)
             client.close()
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _forget_runs(client: Any, tokens: set) -> None:
+    """Workers of a cluster that outlives the edit drop its editors and CLIP now, not when later edits
+    push them out (a CLIP can be gigabytes)."""
+    from .dask_units import forget_runs
+
+    try:
+        client.run(forget_runs, sorted(tokens))
+    except Exception as error:  # noqa: BLE001 (the edit is done; a worker gone meanwhile only keeps nothing)
+        log.warning("Dask workers could not drop this edit's models: %s", error)
 
 
 def _connect(client_class: Callable[..., Any], address: Any, timeout: float) -> Any:

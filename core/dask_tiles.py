@@ -45,6 +45,7 @@ class DaskTiles:
         """`text`: a text edit's CLIP and prompt ensembles; `training`: the groups' models trained on the
         workers; both are the edit's, shared by its variants."""
         self.session, self.client = session, session.client
+        session.run_tokens.add(run_token)  # the workers' caches of this edit are dropped with the session
         self.scene, self.groups, self.settings, self.seed = scene, groups, settings, seed
         self.run_token, self.copy_patch, self.text, self.training = run_token, copy_patch, text, training
         self._waiting_for: set[int] = set()  # groups whose training the writer has waited for (reported once)

@@ -93,6 +93,20 @@ def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndar
     return result.copy() if result.base is not None else result
 
 
+def forget_runs(tokens: list[str]) -> None:
+    """Drop the ROIs, editors and CLIP this worker keeps for these edits (they are over)."""
+    from . import dask_text
+
+    with _LOCK:
+        for token in tokens:
+            _ROIS.pop(token, None)
+            for key in [key for key in _EDITORS if key[0] == token]:
+                del _EDITORS[key]
+    with dask_text._LOCK:
+        for token in tokens:
+            dask_text._CLIPS.pop(token, None)
+
+
 def keep_freed_memory() -> None:
     """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.pre-spawn-environ),
     and setting any glibc malloc threshold also fixes its mmap threshold at 128 KiB: every tensor above

@@ -320,6 +320,16 @@ def test_a_text_edit_on_dask_writes_the_bytes_of_a_local_run(cluster, scene, cli
     remote = edit_scene(scene, out=tmp_path / "dask.tif", mask_out=tmp_path / "dask_mask.tif",
                         executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=6), **edit)
     assert remote.prompts == local.prompts and set(local.prompts) == {"a lake", "a forest on fire"}
+
+    def kept() -> tuple[int, int]:
+        from rsedit.core import dask_text, dask_units
+
+        return len(dask_units._EDITORS), len(dask_text._CLIPS)
+
+    # the cluster outlives the edit: its workers dropped the edit's editors and CLIP at its end
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    assert set(client.run(kept).values()) == {(0, 0)}
+    client.close()
     for variant in ("_v01", "_v02"):
         assert_same_output(tmp_path / f"local{variant}.tif", tmp_path / f"dask{variant}.tif")
         assert_same_output(tmp_path / f"local_mask{variant}.tif", tmp_path / f"dask_mask{variant}.tif")
