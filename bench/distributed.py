@@ -17,6 +17,14 @@ in where units run and the output bytes can be compared:
 - seconds_per_tile_local, model_build_s etc. are the measured parts the docs' cluster estimate uses.
 - worker_compute_s_per_tile_*: the workers' compute time per unit (Dask's task stream), against
   seconds_per_tile_local: what of the overhead is the editing itself running slower in a worker.
+- CPU seconds, which depend far less than wall time on what else the shared machine runs:
+  cpu_s_per_tile_local (the local edit's process), cpu_s_per_tile_dask_* (the caller's process, with
+  the scheduler and nannies of the LocalCluster, plus the workers'), split into caller_cpu_s_per_tile_*
+  and the workers' worker_{build,prepare,edit}_cpu_s_per_tile_* (per unit: building the group's
+  editor, reading and masking, editing; core/dask_units.py UNIT_CPU_S) and worker_other_cpu_s_per_tile_*
+  (the rest of the worker processes' CPU: Dask itself); overhead_per_tile_cpu is overhead_per_tile in
+  these CPU seconds. worker_import_s_*: a new worker's first import of torch and RSEdit, timed before
+  the edit (once per worker and cluster, not per tile); load_avg_1min_start / _end: the machine's load.
 --quick: a 256 px crop with 4 ROIs and 96 px tiles (the goal is 3 minutes; measured 179 s at a load
 average of 3-5 and 4.2 minutes at 7, on the shared 2-core machine); the full run a 512 px crop with 16
 ROIs and 128 px tiles; both learn from a 256 px context.
@@ -32,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 # This file's name would shadow the distributed package: its folder goes after site-packages.
 BENCH = str(Path(__file__).resolve().parent)
@@ -79,12 +88,27 @@ class BytesLog(logging.Handler):
             self.sent, self.received = int(found.group(1)), int(found.group(2))
 
 
+def _import_worker_modules() -> None:
+    from rsedit.core.dask_session import WORKER_MODULES
+    import importlib
+
+    for name in WORKER_MODULES:
+        importlib.import_module(name)
+
+
+def _unit_cpu_seconds() -> list:
+    from rsedit.core.dask_units import UNIT_CPU_S
+
+    return list(UNIT_CPU_S)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     size, count, tile, context = (256, 4, 96, 256) if args.quick else (512, 16, 128, 256)
     models = import_models()
+    import psutil
     import torch
     from distributed import Client, LocalCluster, get_task_stream
 
@@ -100,17 +124,24 @@ def main() -> None:
     logging.getLogger("rsedit.core.dask_tiles").addHandler(bytes_log)
     logging.getLogger("rsedit.core.dask_tiles").setLevel(logging.INFO)
 
-    def timed(name: str, **options) -> float:
+    def timed(name: str, worker_pids: Sequence[int] = (), **options) -> tuple[float, float, float]:
+        """(wall seconds, CPU seconds of this process, CPU seconds of the workers) of one edit."""
+        caller, workers = psutil.Process(), [psutil.Process(pid) for pid in worker_pids]
+        caller_before, workers_before = sum(caller.cpu_times()[:2]), sum(sum(p.cpu_times()[:2]) for p in workers)
         started = time.perf_counter()
         result = edit_scene(scene, rois, folder / f"{name}.tif", mask_out=folder / f"{name}_mask.tif", **edit,
                             **options)
         seconds = time.perf_counter() - started
+        caller_cpu = sum(caller.cpu_times()[:2]) - caller_before
+        workers_cpu = sum(sum(p.cpu_times()[:2]) for p in workers) - workers_before
         assert result.outputs[0].tiles_edited == count, result.outputs[0]
-        print(f"{name}: {seconds:.1f} s", file=sys.stderr)
-        return seconds
+        print(f"{name}: {seconds:.1f} s, {caller_cpu:.1f} + {workers_cpu:.1f} CPU s", file=sys.stderr)
+        return seconds, caller_cpu, workers_cpu
 
-    figures: dict = {"quick": args.quick, "tiles": count, "tile_size": tile, "scene_px": size}
-    local_s = timed("local")
+    figures: dict = {"quick": args.quick, "tiles": count, "tile_size": tile, "scene_px": size,
+                     "load_avg_1min_start": round(os.getloadavg()[0], 2)}
+    local_s, local_cpu, _ = timed("local")
+    figures["cpu_s_per_tile_local"] = round(local_cpu / count, 3)
     figures["tiles_per_s_local"] = round(count / local_s, 4)
     identical = True
     per_config = {}
@@ -120,8 +151,23 @@ def main() -> None:
         with LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                           dashboard_address=":0") as cluster, Client(cluster, set_as_default=False) as client:
             figures[f"cluster_start_s_{workers}x{threads}"] = round(time.perf_counter() - started, 2)
+            # a started worker imports torch and RSEdit once, at its first edit: a cost per worker
+            # and cluster, not per tile, timed here apart
+            started = time.perf_counter()
+            client.run(_import_worker_modules)
+            figures[f"worker_import_s_{workers}x{threads}"] = round(time.perf_counter() - started, 2)
+            pids = list(client.run(os.getpid).values())
             with get_task_stream(client) as stream:
-                seconds = timed(name, executor=ExecutorOptions("dask", cluster.scheduler_address))
+                seconds, caller_cpu, workers_cpu = timed(name, pids, executor=ExecutorOptions(
+                    "dask", cluster.scheduler_address))
+            figures[f"cpu_s_per_tile_{name}"] = round((caller_cpu + workers_cpu) / count, 3)
+            figures[f"caller_cpu_s_per_tile_{name}"] = round(caller_cpu / count, 3)
+            # the workers' CPU seconds per unit: building the group's editor (once per worker and
+            # group), reading and masking, editing; and the rest of the workers' CPU (Dask itself)
+            parts = [part for times in client.run(_unit_cpu_seconds).values() for part in times]
+            for index, what in enumerate(("build", "prepare", "edit")):
+                figures[f"worker_{what}_cpu_s_per_tile_{name}"] = round(sum(p[index] for p in parts) / count, 3)
+            figures[f"worker_other_cpu_s_per_tile_{name}"] = round((workers_cpu - sum(map(sum, parts))) / count, 3)
             # what the workers spent editing units (model builds included), against the wall time
             compute = sum(stop - start for task in stream.data if str(task["key"]).startswith("rsedit-unit")
                           for action, start, stop in ((s["action"], s["start"], s["stop"]) for s in task["startstops"])
@@ -135,11 +181,16 @@ def main() -> None:
             figures["bytes_per_tile"] = int((bytes_log.sent + bytes_log.received) / count)
             figures["bytes_sent_per_tile"] = int(bytes_log.sent / count)
     figures["overhead_per_tile"] = round((per_config["dask_1x1"] - local_s) / local_s, 4)
+    # the same in CPU seconds of every process involved (caller with scheduler and nanny, workers):
+    # what Dask costs, unlike wall time, barely depends on what else the shared machine runs
+    figures["overhead_per_tile_cpu"] = round((figures["cpu_s_per_tile_dask_1x1"] - local_cpu / count)
+                                             / (local_cpu / count), 4)
     for name in ("dask_1x2", "dask_2x1"):
         figures[f"efficiency_{name[5:]}"] = round(figures[f"tiles_per_s_{name}"] / (2 * figures["tiles_per_s_local"]), 4)
     figures["seconds_per_tile_local"] = round(local_s / count, 3)
     figures["identical_bytes"] = bool(identical)
     figures["torch_threads_per_unit"] = 1
+    figures["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
     del models
     print(json.dumps(figures))
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
 
 from .dependencies import DASK_PACKAGES
 from .errors import InputError
 from .executors import ExecutorOptions
 from .version import plugin_version
 
+log = logging.getLogger(__name__)
 PACKAGE = __name__.rsplit(".", 2)[0]  # "rsedit": the name workers import RSEdit by
 # what a worker imports to edit units: RSEdit's core (with numpy, rasterio, shapely, scipy), its models, torch
 WORKER_MODULES = ("torch", f"{PACKAGE}.core.dask_units", f"{PACKAGE}.models.patch.patch_scene_model")
@@ -26,10 +28,15 @@ class DaskSession:
     threads: int  # torch threads per unit (the caller's, unless given)
     ahead: int  # units in flight beyond the one the writer waits for
     reads_path: bool  # every worker opens the raster itself; otherwise pixels are sent
+    reads_files: frozenset = frozenset()  # other files (CLIP weights) every worker reads as the caller sees them
+    run_tokens: set = field(default_factory=set)  # the edits run in this session (their workers' caches)
 
 
 @contextmanager
-def dask_session(options: ExecutorOptions, raster_path: str) -> Iterator[DaskSession]:
+def dask_session(options: ExecutorOptions, raster_path: str, files: Sequence[str] = (),
+                 modules: Sequence[str] = ()) -> Iterator[DaskSession]:
+    """`files`: other files the edit reads (CLIP weights), sent only to workers that cannot read them;
+    `modules`: what the workers need besides WORKER_MODULES (open_clip for text edits)."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -42,13 +49,28 @@ def dask_session(options: ExecutorOptions, raster_path: str) -> Iterator[DaskSes
                                dashboard_address=":0")
     try:
         client = _connect(Client, cluster or options.scheduler, options.timeout)
+        session = None
         try:
-            yield _checked_session(client, options, raster_path)
+            session = _checked_session(client, options, raster_path, files, modules)
+            yield session
         finally:
+            if session is not None and session.run_tokens and cluster is None:
+                _forget_runs(client, session.run_tokens)
             client.close()
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _forget_runs(client: Any, tokens: set) -> None:
+    """Workers of a cluster that outlives the edit drop its editors and CLIP now, not when later edits
+    push them out (a CLIP can be gigabytes)."""
+    from .dask_units import forget_runs
+
+    try:
+        client.run(forget_runs, sorted(tokens))
+    except Exception as error:  # noqa: BLE001 (the edit is done; a worker gone meanwhile only keeps nothing)
+        log.warning("Dask workers could not drop this edit's models: %s", error)
 
 
 def _connect(client_class: Callable[..., Any], address: Any, timeout: float) -> Any:
@@ -60,7 +82,8 @@ def _connect(client_class: Callable[..., Any], address: Any, timeout: float) -> 
                          "(tcp://host:8786) and the firewall.") from None
 
 
-def _checked_session(client: Any, options: ExecutorOptions, raster_path: str) -> DaskSession:
+def _checked_session(client: Any, options: ExecutorOptions, raster_path: str, files: Sequence[str] = (),
+                     modules: Sequence[str] = ()) -> DaskSession:
     try:
         client.wait_for_workers(1, timeout=options.timeout)
     except TimeoutError:
@@ -68,7 +91,9 @@ def _checked_session(client: Any, options: ExecutorOptions, raster_path: str) ->
                          f"{options.timeout:g} s): start some with `dask worker {client.scheduler.address}`.") from None
     path = os.path.abspath(raster_path)
     stat = os.stat(path)
-    reports = client.run(worker_probe(WORKER_MODULES, path, (stat.st_size, stat.st_mtime_ns), PACKAGE))
+    others = [os.path.abspath(name) for name in files]
+    reports = client.run(worker_probe(WORKER_MODULES + tuple(modules), path, (stat.st_size, stat.st_mtime_ns),
+                                      PACKAGE, [(name, _signature(name)) for name in others]))
     check_probe_reports(reports, plugin_version())
     threads = options.threads
     if threads is None:
@@ -77,11 +102,18 @@ def _checked_session(client: Any, options: ExecutorOptions, raster_path: str) ->
         threads = torch.get_num_threads()
     worker_threads = sum(client.nthreads().values())
     return DaskSession(client, int(threads), int(options.ahead or 2 * max(worker_threads, 1)),
-                       all(report["reads_path"] for report in reports.values()))
+                       all(report["reads_path"] for report in reports.values()),
+                       frozenset(name for index, name in enumerate(others)
+                                 if all(report["reads_files"][index] for report in reports.values())))
 
 
-def worker_probe(modules: tuple[str, ...], path: str, signature: tuple[int, int],
-                 package: str) -> Callable[[], dict]:
+def _signature(path: str) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
+
+
+def worker_probe(modules: tuple[str, ...], path: str, signature: tuple[int, int], package: str,
+                 files: Sequence[tuple[str, tuple[int, int]]] = ()) -> Callable[[], dict]:
     """A function for client.run that says what a worker lacks. It is built here as a closure, so
     that Dask sends it by value: it runs even on a worker where RSEdit itself does not import."""
     def probe() -> dict:
@@ -97,12 +129,17 @@ def worker_probe(modules: tuple[str, ...], path: str, signature: tuple[int, int]
         version = None
         if not missing:
             version = importlib.import_module(f"{package}.core.version").plugin_version()
-        try:
-            stat = os.stat(path)
-            reads_path = (stat.st_size, stat.st_mtime_ns) == tuple(signature) and os.access(path, os.R_OK)
-        except OSError:
-            reads_path = False
-        return {"missing": missing, "version": version, "reads_path": reads_path}
+
+        def reads(name: str, expected: tuple[int, int]) -> bool:
+            # the same size and time as the caller sees: the same file, not another one of that name
+            try:
+                stat = os.stat(name)
+                return (stat.st_size, stat.st_mtime_ns) == tuple(expected) and os.access(name, os.R_OK)
+            except OSError:
+                return False
+
+        return {"missing": missing, "version": version, "reads_path": reads(path, signature),
+                "reads_files": [reads(name, expected) for name, expected in files]}
 
     return probe
 

@@ -11,6 +11,7 @@ import dataclasses
 from collections import deque
 import logging
 import os
+import threading
 import time
 import uuid
 from typing import Any, Callable, Optional, Sequence
@@ -18,6 +19,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from .dask_session import DaskSession
+from .dask_text import DaskText, text_settings_for_workers
+from .dask_training import DaskTraining
 from .dask_units import edit_unit, window_tuple
 from .error_boundary import scene_model_errors
 from .errors import RSEditError
@@ -29,7 +32,7 @@ from .settings import SampledEditSettings
 from .tiling import Tile
 
 log = logging.getLogger(__name__)
-WAIT_S = 0.02  # how often the caller looks at its unit, cancel and progress while it waits
+WAIT_S = 0.1  # how often the caller looks at cancel, progress and trainings while it waits for a unit
 
 
 class DaskTiles:
@@ -37,10 +40,15 @@ class DaskTiles:
 
     def __init__(self, session: DaskSession, scene: Scene, groups: GroupEditors, settings: SampledEditSettings,
                  seed: int, run_token: str, copy_patch: Optional[np.ndarray] = None,
-                 model_progress: Optional[ProgressCallback] = None) -> None:
+                 model_progress: Optional[ProgressCallback] = None, text: Optional[DaskText] = None,
+                 training: Optional[DaskTraining] = None) -> None:
+        """`text`: a text edit's CLIP and prompt ensembles; `training`: the groups' models trained on the
+        workers; both are the edit's, shared by its variants."""
         self.session, self.client = session, session.client
+        session.run_tokens.add(run_token)  # the workers' caches of this edit are dropped with the session
         self.scene, self.groups, self.settings, self.seed = scene, groups, settings, seed
-        self.run_token, self.copy_patch = run_token, copy_patch
+        self.run_token, self.copy_patch, self.text, self.training = run_token, copy_patch, text, training
+        self._waiting_for: set[int] = set()  # groups whose training the writer has waited for (reported once)
         self.model_progress = model_progress or (lambda fraction, message: None)
         self.futures: dict[int, Any] = {}  # submitted, not yet taken or released
         self.taken: set[int] = set()
@@ -61,19 +69,28 @@ class DaskTiles:
         self._completed = as_completed(loop=self.client.loop)
         self._cancel_event = Event(f"rsedit-cancel-{uuid.uuid4().hex}", client=self.client)
         self._run = self._scatter(self._run_payload(cell_size))
+        if self.text is not None and not self.text.counted:
+            self.bytes_sent += self.text.bytes * len(self.client.nthreads())  # the CLIP, once per worker
+            self.text.counted = True
         self._group_futures: dict[int, Any] = {}
+        if self.training is not None:
+            self.training.start(list(dict.fromkeys(self._group_index(tile_id) for tile_id in order)))
         self._top_up()
 
     def edited(self, tile_id: int) -> np.ndarray:
         if tile_id not in self.futures:
+            self._wait_for_model(self._group_index(tile_id))
             self._submit(tile_id)  # needed before its turn (the window was full of units still held)
         future = self.futures[tile_id]
-        # done() reads the future's state here; result(timeout=...) that times out leaves the future
-        # referenced (and its result held on a worker) until the run ends
-        while not future.done():
+        # woken by the future's own callback, and every WAIT_S for cancel and progress; result(timeout=...)
+        # that times out would leave the future referenced (and its result held on a worker) until the run ends
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
+        while not done.wait(WAIT_S):
             self.check_cancelled()
             self._count_completed()
-            time.sleep(WAIT_S)
+            if self.training is not None:
+                self._top_up()  # units whose group's training has finished meanwhile
         result = future.result()
         del self.futures[tile_id]
         self.taken.add(tile_id)
@@ -94,12 +111,16 @@ class DaskTiles:
         outstanding = list(self.futures.values())
         self.futures.clear()
         self._queue.clear()
+        if self._cancel_event is not None:
+            # units still running stop at their next sampling step; after a whole run none are, and the
+            # workers' watchers of the event (core/dask_units.py) end now rather than in minutes
+            self._cancel_event.set()
         if outstanding:
-            if self._cancel_event is not None:
-                self._cancel_event.set()  # units already running stop at their next sampling step
             self.client.cancel(outstanding, force=True)
         if self._completed is not None:
             self._completed.clear()
+        if self.training is not None:
+            self.training.close()
         log.info("Dask edit: %d units taken, %d bytes sent, %d bytes received", len(self.taken), self.bytes_sent,
                  self.bytes_received)
 
@@ -107,9 +128,30 @@ class DaskTiles:
 
     def _top_up(self) -> None:
         while self._queue and len(self.futures) < self.session.ahead:
-            tile_id = self._queue.popleft()
-            if tile_id not in self.futures and tile_id not in self.settled:
+            tile_id = self._queue[0]
+            if tile_id in self.futures or tile_id in self.settled:
+                self._queue.popleft()
+            elif self.training is None or self.training.ready(self._group_index(tile_id)):
+                self._queue.popleft()
                 self._submit(tile_id)
+            else:
+                return  # the next unit's model is still training: units go in the writer's order
+
+    def _group_index(self, tile_id: int) -> int:
+        return self.groups.group_of[self.tiles[tile_id].roi_ids[0]]
+
+    def _wait_for_model(self, index: int) -> None:
+        """Wait (cancellable) until the group's model, trained on a worker, is there."""
+        if self.training is None:
+            return
+        while not self.training.ready(index):
+            if index not in self._waiting_for:
+                self._waiting_for.add(index)
+                self.model_progress(0.0, f"scene model of ROI group {index + 1} of {len(self.groups.groups)}: "
+                                         "training on the Dask cluster")
+            self.check_cancelled()
+            self._count_completed()
+            time.sleep(WAIT_S)
 
     def _submit(self, tile_id: int) -> None:
         self.check_cancelled()
@@ -119,7 +161,8 @@ class DaskTiles:
                 "core": window_tuple(tile.written), "roi_ids": list(tile.roi_ids), "seed": self.seed}
         pixels = None if self.session.reads_path else self.scene.read(tile.window)
         self.bytes_sent += _sizeof((unit, pixels))
-        future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels,
+        clip = self.text.clip_future if self.text is not None else None
+        future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels, clip,
                                     key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}", pure=False)
         self.futures[tile_id] = future
         self._completed.add(future)
@@ -140,6 +183,8 @@ class DaskTiles:
         fields = {f.name: getattr(self.settings, f.name) for f in dataclasses.fields(self.settings)}
         # the model is sent built or as its context: workers need neither its training nor its file
         fields.update(preset="fast", checkpoint=None, cache_dir=None, extra_tags=dict(fields["extra_tags"]))
+        if self.text is not None:
+            fields = text_settings_for_workers(fields)
         return {"token": self.run_token, "mode": self.settings.mode, "settings": fields,
                 "rois": [(roi_id, roi.pixel_geometry.wkb) for roi_id, roi in self.groups.rois.items()],
                 "width": scene.width, "height": scene.height, "feather": float(self.settings.feather),
@@ -158,8 +203,12 @@ class DaskTiles:
         rois = [self.groups.rois[roi_id] for roi_id in group.roi_ids]
         settings = self.settings
         payload: dict[str, Any] = {"index": index, "roi_ids": list(group.roi_ids), "context_size": settings.context_size}
+        trained = self.training.take(index) if self.training is not None else None
         try:
-            if settings.checkpoint or (settings.backend or default_backend()) == "trained":
+            if trained is not None:  # trained on a worker now, and cached by the caller
+                payload.update(backend="trained", checkpoint=trained[0])
+                model, trained_now = SceneModel("trained", None, trained[1]), True
+            elif settings.checkpoint or (settings.backend or default_backend()) == "trained":
                 where = f"scene model of ROI group {index + 1} of {len(self.groups.groups)}"
                 model, trained_now = obtain_scene_model(
                     self.scene, rois, settings, is_cancelled=_raising(self.check_cancelled),
@@ -173,6 +222,8 @@ class DaskTiles:
                 payload.update(backend="training-free", context=data, valid=valid, fingerprint=fingerprint)
         except RSEditError as error:
             raise with_rois(error, group.roi_ids) from None
+        if self.text is not None:
+            payload["text"] = self.text.group_part(group)
         self.groups.record_model(group, model, trained_now)
         return payload
 

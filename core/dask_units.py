@@ -1,15 +1,16 @@
 """What a Dask worker runs: one edit unit of one ROI group, rebuilt from plain data the caller sent
 (arrays, bytes, numbers, texts; never a model object), edited exactly as core/engine.py edits it here.
 
-The run (ROIs as WKB, settings fields, sizes) and each group's model (safetensors bytes and config, or
-the context pixels a training-free model is built from) reach each worker once; the group's editor is
-built on the worker when its first unit arrives and kept for the next ones (KEEP_EDITORS per worker).
+The run (ROIs as WKB, settings fields, sizes), each group's model (safetensors bytes and config, or
+the context pixels a training-free model is built from) and a text edit's CLIP (core/dask_text.py)
+reach each worker once; the group's editor is built on the worker when its first unit arrives and
+kept for the next ones (KEEP_EDITORS per worker). Groups' trainings run here too (core/dask_training.py).
 """
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -37,7 +38,16 @@ _ROIS: OrderedDict[str, list[Roi]] = OrderedDict()
 _EDITORS: OrderedDict[tuple[str, int], Any] = OrderedDict()
 _LOCK = threading.Lock()
 _WATCHED: dict[str, "_Watched"] = {}
-CANCEL_POLL_S = 0.5  # how often a worker asks the scheduler whether a run was cancelled
+_MALLOC_TUNED = False
+# CPU seconds of this worker's units: (building the group's editor, reading and masking, editing);
+# bench/distributed.py reads them to tell the edit's own cost from what running on Dask adds
+UNIT_CPU_S: deque = deque(maxlen=10_000)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+MMAP_THRESHOLD = 32 * 1024 * 1024
+# how long a worker's watcher waits on the run's cancel event per request: the scheduler answers as
+# soon as it is set (a long poll), so this sets the requests' rate (each costs both sides CPU time),
+# not how soon a cancel is seen
+CANCEL_POLL_S = 5.0
 WATCH_IDLE_S = 120.0  # a run's watcher stops when none of its units has started for this long
 
 
@@ -45,15 +55,20 @@ def window_tuple(window: Window) -> tuple[int, int, int, int]:
     return int(window.col_off), int(window.row_off), int(window.width), int(window.height)
 
 
-def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndarray, np.ndarray]],
+              clip: Optional[dict] = None) -> np.ndarray:
     """The edited pixels (bands, h, w) of one unit; `pixels` (data, valid) when the worker cannot
-    read the raster itself (run["path"] is then None)."""
+    read the raster itself (run["path"] is then None); `clip`: the CLIP of a text edit
+    (models/clip/clip_transport.py clip_payload)."""
     import torch
 
+    started = time.thread_time()
+    keep_freed_memory()
     # the caller's thread count: a unit's float sums then run in the same order as in a local run
     torch.set_num_threads(int(run["threads"]))
     rois = _run_rois(run)
-    editor = _group_editor(run, group, rois)
+    editor = _group_editor(run, group, rois, clip)
+    built = time.thread_time()
     window = Window(*unit["window"])
     tile = Tile(row=int(unit["row"]), col=int(unit["col"]), window=window, roi_ids=tuple(unit["roi_ids"]),
                 core=Window(*unit["core"]))
@@ -66,14 +81,50 @@ def edit_unit(run: dict, group: dict, unit: dict, pixels: Optional[tuple[np.ndar
     context = TileContext(data=data, roi_mask=mask.window_mask(window), valid=valid, window=window,
                           transform=Affine(*run["transform"]), crs=None, roi_ids=tile.roi_ids, tile=tile)
     variant = VariantEditor(editor, int(unit["seed"]), rois, int(run["width"]), int(run["height"]),
-                            float(run["feather"]), _cancel_check(run.get("cancel_event")))
+                            float(run["feather"]), cancel_check(run.get("cancel_event")))
+    prepared = time.thread_time()
     try:
         result = checked_edit(variant(context), context)
     except CancelledError:
         raise
     except RSEditError as error:
         raise with_rois(error, tile.roi_ids) from None
+    UNIT_CPU_S.append((built - started, prepared - built, time.thread_time() - prepared))
     return result.copy() if result.base is not None else result
+
+
+def forget_runs(tokens: list[str]) -> None:
+    """Drop the ROIs, editors and CLIP this worker keeps for these edits (they are over)."""
+    from . import dask_text
+
+    with _LOCK:
+        for token in tokens:
+            _ROIS.pop(token, None)
+            for key in [key for key in _EDITORS if key[0] == token]:
+                del _EDITORS[key]
+    with dask_text._LOCK:
+        for token in tokens:
+            dask_text._CLIPS.pop(token, None)
+
+
+def keep_freed_memory() -> None:
+    """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.pre-spawn-environ),
+    and setting any glibc malloc threshold also fixes its mmap threshold at 128 KiB: every tensor above
+    that is then mapped and page-faulted anew, and units ran twice as long as in the caller (measured
+    with bench/distributed.py). Raise both thresholds to where glibc's dynamic ones end (32 MiB on
+    64-bit), once per worker process; other C libraries are left as they are."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _run_rois(run: dict) -> list[Roi]:
@@ -90,16 +141,21 @@ def _run_rois(run: dict) -> list[Roi]:
         return rois
 
 
-def _group_editor(run: dict, group: dict, rois: list[Roi]) -> Any:
+def _group_editor(run: dict, group: dict, rois: list[Roi], clip: Optional[dict] = None) -> Any:
     key = (run["token"], int(group["index"]))
     with _LOCK:
         if key in _EDITORS:
             _EDITORS.move_to_end(key)
             return _EDITORS[key]
         members = set(group["roi_ids"])
-        editor = build_editor(settings_for_mode(run["mode"], **run["settings"]), None,
-                              [roi for roi in rois if roi.id in members], group_model(group),
-                              copy_patch=run.get("copy_patch"))
+        settings = settings_for_mode(run["mode"], **run["settings"])
+        if run["mode"] == "text":
+            from .dask_text import worker_text_editor
+
+            editor = worker_text_editor(run, settings, group_model(group), group["text"], clip)
+        else:
+            editor = build_editor(settings, None, [roi for roi in rois if roi.id in members], group_model(group),
+                                  copy_patch=run.get("copy_patch"))
         _EDITORS[key] = editor
         while len(_EDITORS) > KEEP_EDITORS:
             _EDITORS.popitem(last=False)
@@ -117,7 +173,7 @@ def group_model(group: dict) -> SceneModel:
                                    group["fingerprint"])
 
 
-def _cancel_check(event_name: Optional[str]) -> Callable[[], bool]:
+def cancel_check(event_name: Optional[str]) -> Callable[[], bool]:
     """is_cancelled for a unit: whether the caller set the run's cancel event. A watcher thread asks
     the scheduler (a round trip) and the sampler only reads its flag, so the unit never waits for it."""
     if not event_name:

@@ -73,14 +73,21 @@ def _regenerate(settings: RegenerateSettings, scene: Scene, rois: Sequence[Roi],
 
 
 def _text(settings: TextSettings, scene: Scene, rois: Sequence[Roi], model: Any, clip: Any = None, **_: Any):
+    return text_editor(settings, model, roi_prompts(rois, settings), rgb_bands(scene), clip=clip)
+
+
+def text_editor(settings: TextSettings, model: Any, prompts: dict[Any, str], rgb: Optional[list[int]], *,
+                clip: Any = None, ensembles: Optional[dict[str, Any]] = None) -> Any:
+    """The text editor from what it needs of the scene and ROIs (each ROI's prompt, the RGB bands): a
+    Dask worker builds it from these and the caller's CLIP and prompt ensembles (core/dask_units.py)."""
     from ..models.editing.text import TextEditor
 
-    return TextEditor(model, roi_prompts(rois, settings), clip=clip, clip_model=settings.clip_model,
+    return TextEditor(model, prompts, clip=clip, clip_model=settings.clip_model,
                       clip_weights=settings.clip_weights, paraphrases=settings.paraphrases,
                       paraphrase_command=settings.paraphrase_command, guidance_strength=settings.guidance_strength,
-                      guidance_views=settings.guidance_views, weight_map=settings.weight_map, view_focus=settings.clip_views,
-                      prompt_ensembling=settings.prompt_ensembling,
-                      rgb_bands=rgb_bands(scene), **_sampling(settings))
+                      guidance_views=settings.guidance_views, weight_map=settings.weight_map,
+                      view_focus=settings.clip_views, prompt_ensembling=settings.prompt_ensembling,
+                      rgb_bands=rgb, ensembles=ensembles, **_sampling(settings))
 
 
 def _copy(settings: CopySettings, scene: Scene, rois: Sequence[Roi], model: Any, copy_patch: Any = None, **_: Any):

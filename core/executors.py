@@ -81,14 +81,16 @@ def executor_options(executor: Union[str, ExecutorOptions], scheduler: Optional[
 
 
 @contextmanager
-def executor_session(options: ExecutorOptions, raster_path: str) -> Iterator[Any]:
-    """None for a local run; a checked core.dask_session.DaskSession for a Dask run, closed afterwards."""
+def executor_session(options: ExecutorOptions, raster_path: str, files: Sequence[str] = (),
+                     modules: Sequence[str] = ()) -> Iterator[Any]:
+    """None for a local run; a checked core.dask_session.DaskSession for a Dask run, closed afterwards
+    (`files` and `modules`: what the edit needs besides the raster and RSEdit, see dask_session)."""
     if not options.distributed:
         yield None
         return
     from .dask_session import dask_session  # Dask is imported only here
 
-    with dask_session(options, raster_path) as session:
+    with dask_session(options, raster_path, files, modules) as session:
         yield session
 
 

@@ -201,12 +201,12 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
         raise InputError(f"A copy source polygon does not apply to {settings.mode} edits: use mode='copy'.")
     options = executor_options(executor, scheduler, workers)
     if options.distributed and settings.mode not in DASK_MODES:
-        raise InputError(f"{settings.mode} edits run locally only; a Dask cluster runs {' and '.join(DASK_MODES)} "
+        raise InputError(f"{settings.mode} edits run locally only; a Dask cluster runs {', '.join(DASK_MODES)} "
                          "edits.")
     report = progress or (lambda fraction, message: None)
     with user_errors("the edit"):
         check_device(settings.device)
-        with executor_session(options, str(raster)) as session:
+        with executor_session(options, str(raster), *_worker_needs(settings)) as session:
             return _edit_scene(raster, rois, out, settings, rois_crs, rois_layer, mask_out, variants, copy_source,
                                copy_source_crs, report, is_cancelled, session)
 
@@ -270,6 +270,17 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
         return grouped_model_tags(groups.provenance(), groups.prompts_used)
 
     run_token = uuid.uuid4().hex  # names this edit's models on the workers
+    text = None
+    if session is not None and settings.mode == "text":
+        from .dask_text import DaskText
+
+        text = DaskText(session, scene, groups, settings)  # CLIP and prompt ensembles, once for every variant
+    training = None
+    if session is not None:
+        from .dask_training import DaskTraining, trains_on_workers
+
+        training = (DaskTraining(session, scene, groups, settings, run_token, variants) if trains_on_workers(settings)
+                    else None)
     for index in range(variants):
         seed = settings.seed + index
         tags = provenance_tags(settings, SceneModel(backend_name(settings), None, {}), seed, {}, rois)
@@ -280,7 +291,8 @@ def _edit_groups(scene: Scene, raster: Union[str, os.PathLike], rois: RoiInput, 
             from .dask_tiles import DaskTiles
 
             tile_source = DaskTiles(session, scene, groups, settings, seed, run_token, copy_patch,
-                                    model_progress=lambda f, m: variant_report(0.0, m))
+                                    model_progress=lambda f, m: variant_report(0.0, m), text=text,
+                                    training=training)
         outputs.append(edit_raster(
             scene, roi_list, VariantEditor(groups, seed, roi_list, scene.width, scene.height, settings.feather,
                                            is_cancelled),
@@ -313,7 +325,16 @@ def grouped_model_tags(records: list[dict], prompts: dict[str, list[str]]) -> di
     return tags
 
 
-DASK_MODES = ("regenerate", "copy")  # text edits need CLIP and the prompts' paraphrases on the workers: not yet
+DASK_MODES = ("regenerate", "text", "copy")  # the pretrained latent model is not sent to workers
+
+
+def _worker_needs(settings: EditSettings) -> tuple[list[str], list[str]]:
+    """(files, modules) Dask workers need besides the raster and RSEdit: text edits guide with CLIP,
+    whose weights file workers read themselves when they can (core/dask_text.py)."""
+    if settings.mode != "text":
+        return [], []
+    weights = settings.clip_weights
+    return ([weights] if weights and Path(weights).expanduser().is_file() else []), ["open_clip", "safetensors"]
 _SETTING_FIELDS = ("seed", "device", "tile_size", "overlap", "margin", "feather", "compress", "extra_tags", "backend",
                    "preset", "checkpoint", "context_size", "cache_dir", "use_cache", "start_scale", "start_t",
                    "fill_roi", "soft_mask", "prompt", "prompt_field", "paraphrases", "paraphrase_command",

@@ -190,9 +190,39 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
     pixels with the same settings, else trained now and cached. Returns (model, came_from_cache).
     `preset` is a preset name (models/sinddm/presets.py) or a models.sinddm.training_settings.TrainingSettings.
     `leave_out_rois` trains on the surroundings only (for removing what the ROIs contain)."""
-    from ..models.sinddm.checkpoint import load_checkpoint, save_checkpoint
+    from ..models.sinddm.checkpoint import save_checkpoint
+
+    plan = training_plan(scene, rois, preset=preset, context_size=context_size, cache_dir=cache_dir, seed=seed,
+                         leave_out_rois=leave_out_rois)
+    cached = cached_scene_model(plan) if use_cache else None
+    if cached is not None:
+        return cached, True
+    model = train_planned(plan.data, plan.valid, plan.settings, plan.fingerprint, device, progress, is_cancelled)
+    description = plan.description()
+    if use_cache and not store_trained(plan, lambda path: save_checkpoint(path, model)):
+        description["checkpoint"] = ""
+    return SceneModel("trained", model, description), False
+
+
+@dataclass
+class TrainingPlan:
+    """What a group's SinDDM learns from (its context pixels), how, and where it is cached: a local
+    edit trains from it here, a Dask edit on a worker (core/dask_training.py), with the same result."""
+
+    data: np.ndarray
+    valid: np.ndarray
+    fingerprint: dict
+    settings: Any  # models.sinddm.training_settings.TrainingSettings, seeded
+    cached: Path  # the cache file of this model (named by fingerprint and settings)
+
+    def description(self) -> dict:
+        return {"backend": "trained", "preset": self.settings.name, "fingerprint": self.fingerprint,
+                "checkpoint": str(self.cached)}
+
+
+def training_plan(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast", context_size: int = DEFAULT_CONTEXT_SIZE,
+                  cache_dir: Optional[os.PathLike] = None, seed: int = 0, leave_out_rois: bool = False) -> TrainingPlan:
     from ..models.sinddm.presets import get_preset
-    from ..models.sinddm.trainer import train_sinddm
 
     window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
     data, valid = _read_context(scene, window, rois if leave_out_rois else ())
@@ -204,34 +234,52 @@ def train_scene_model(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast"
     identity = {"format": CACHE_FORMAT, "fingerprint": fingerprint, "settings": settings.to_dict()}
     key = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:32]
     cached = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"{key}.safetensors"
-    description = {"backend": "trained", "preset": settings.name, "fingerprint": fingerprint, "checkpoint": str(cached)}
-    if use_cache and cached.is_file():
-        try:
-            model = load_checkpoint(cached).model
-            log.info("Reusing the scene model cached in %s: no training needed.", cached)
-            return SceneModel("trained", model, description), True
-        except ModelError:
-            log.warning("The cached scene model %s is unreadable; training a new one.", cached)
+    return TrainingPlan(data, valid, fingerprint, settings, cached)
+
+
+def cached_scene_model(plan: TrainingPlan) -> Optional[SceneModel]:
+    """The plan's model from the cache, or None (not there, or unreadable: trained again)."""
+    from ..models.sinddm.checkpoint import load_checkpoint
+
+    if not plan.cached.is_file():
+        return None
+    try:
+        model = load_checkpoint(plan.cached).model
+    except ModelError:
+        log.warning("The cached scene model %s is unreadable; training a new one.", plan.cached)
+        return None
+    log.info("Reusing the scene model cached in %s: no training needed.", plan.cached)
+    return SceneModel("trained", model, plan.description())
+
+
+def train_planned(data: np.ndarray, valid: np.ndarray, settings: Any, fingerprint: dict, device: str = "auto",
+                  progress: Optional[Callable[[float, str], None]] = None,
+                  is_cancelled: Optional[Callable[[], bool]] = None) -> Any:
+    """The trained SinDDMModel, with training's errors as the edit reports them."""
+    from ..models.sinddm.trainer import train_sinddm
 
     try:
-        result = train_sinddm(data, valid=valid, settings=settings, device=device, fingerprint=fingerprint,
-                              progress=progress, is_cancelled=is_cancelled)
+        return train_sinddm(data, valid=valid, settings=settings, device=device, fingerprint=fingerprint,
+                            progress=progress, is_cancelled=is_cancelled).model
     except CancelledError:
         raise CancelledError("Training was cancelled.") from None
     except TrainingDataError:
         raise  # the caller names the ROIs and the setting to change (error_boundary.scene_model_errors)
     except ModelError as error:
         raise RSEditError(str(error)) from None
-    if use_cache:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            save_checkpoint(cached, result.model)
-        except (OSError, ModelError) as error:
-            # the trained model is in memory and the edit goes on; only its reuse is lost
-            log.warning("The scene model could not be cached in %s (%s): the next edit will train again. "
-                        "Set RSEDIT_CACHE_DIR to a writable folder.", cached.parent, error)
-            description["checkpoint"] = ""
-    return SceneModel("trained", result.model, description), False
+
+
+def store_trained(plan: TrainingPlan, write: Callable[[Path], Any]) -> bool:
+    """Cache a trained model with `write(path)` (atomic); False, with a warning, where it cannot be."""
+    try:
+        plan.cached.parent.mkdir(parents=True, exist_ok=True)
+        write(plan.cached)
+        return True
+    except (OSError, ModelError) as error:
+        # the trained model is in memory and the edit goes on; only its reuse is lost
+        log.warning("The scene model could not be cached in %s (%s): the next edit will train again. "
+                    "Set RSEDIT_CACHE_DIR to a writable folder.", plan.cached.parent, error)
+        return False
 
 
 def build_training_free_model(scene: Scene, rois: Sequence[Roi], *, context_size: int = DEFAULT_CONTEXT_SIZE,

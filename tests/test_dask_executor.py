@@ -19,6 +19,7 @@ from shapely.geometry import box
 
 from rsedit.core.errors import CancelledError, InputError
 from rsedit.core.executors import ExecutorOptions
+from rsedit.core.rois import RoiFeature
 from rsedit.core.scene_edit import edit_scene
 from textured_scene import CRS, TRANSFORM, write_textured_scene
 
@@ -26,7 +27,7 @@ distributed = pytest.importorskip("distributed")
 
 # Tags that name the run, not its content: every run writes its own.
 PER_RUN_TAGS = ("RSEDIT_RUN_ID", "TIFFTAG_DATETIME")
-# Six ROIs far enough apart to be six units (one second or so each on a CPU), in two groups.
+# Six ROIs far enough apart to be six units (one second or so each on a CPU), in one ROI group.
 BOXES = [(12, 12, 40, 36), (100, 10, 130, 40), (180, 16, 210, 44), (14, 150, 44, 180), (104, 160, 140, 190),
          (176, 170, 206, 200)]
 EDIT = dict(rois_crs=CRS, mode="regenerate", backend="training-free", tile_size=64, seed=5)
@@ -83,8 +84,9 @@ def local_run(scene, tmp_path_factory) -> tuple[Path, Path]:
     return folder / "out.tif", folder / "mask.tif"
 
 
-def assert_same_output(expected: Path, found: Path) -> None:
-    """Pixels, internal masks, profile and every tag but the run's own name and time are the same."""
+def assert_same_output(expected: Path, found: Path, same_as: tuple[str, str] = ("", "")) -> None:
+    """Pixels, internal masks, profile and every tag but the run's own name and time are the same
+    (`same_as`: (a text in `found`'s tags, the text it stands for in `expected`'s))."""
     with rasterio.open(expected) as a, rasterio.open(found) as b:
         assert a.profile == b.profile
         assert a.read().tobytes() == b.read().tobytes()
@@ -92,6 +94,8 @@ def assert_same_output(expected: Path, found: Path) -> None:
         tags_a, tags_b = a.tags(), b.tags()
         for name in PER_RUN_TAGS:
             tags_a.pop(name, None), tags_b.pop(name, None)
+        if same_as[0]:
+            tags_b = {name: value.replace(*same_as) for name, value in tags_b.items()}
         assert tags_a == tags_b
 
 
@@ -126,6 +130,82 @@ def test_a_trained_model_travels_as_its_checkpoint_bytes_and_edits_the_same(clus
                         **trained)
     assert local.trained_now and not remote.trained_now  # the caller took it from its cache and sent the bytes
     assert_same_output(tmp_path / "local.tif", tmp_path / "dask.tif")
+
+
+def assert_same_checkpoint(expected: Path, found: Path) -> None:
+    """The same tensors, bit for bit, and the same metadata. Not the same file bytes: safetensors
+    writes the metadata map in an order of its own in each process, a local training's too."""
+    from safetensors import safe_open
+
+    with safe_open(str(expected), "pt") as a, safe_open(str(found), "pt") as b:
+        assert a.metadata() == b.metadata()
+        assert sorted(a.keys()) == sorted(b.keys())
+        for name in a.keys():
+            assert a.get_tensor(name).numpy().tobytes() == b.get_tensor(name).numpy().tobytes(), name
+
+
+@pytest.fixture
+def small_groups(monkeypatch):
+    """ROI groups of at most 160 px (768 in use), so that this small scene's ROIs are groups of their own."""
+    import functools
+
+    from rsedit.core import group_editors
+
+    monkeypatch.setattr(group_editors, "group_units", functools.partial(group_editors.group_units, extent=160))
+
+
+def test_group_models_are_trained_on_the_workers_and_cached_as_a_local_training_caches_them(cluster, scene, tmp_path,
+                                                                                          small_groups):
+    from golden_edits import _tiny_training
+
+    trained = dict(EDIT, backend="trained", preset=_tiny_training(), context_size=96)
+    # ROIs 0 and 3: two groups with contexts of their own, so two trainings, one on each worker
+    rois = [ROIS[0], ROIS[3]]
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    before = tasks_done(client, "rsedit-train")
+    remote = edit_scene(scene, rois, tmp_path / "dask.tif", executor=ExecutorOptions("dask", cluster.scheduler_address),
+                        cache_dir=str(tmp_path / "dask_cache"), **trained)
+    assert tasks_done(client, "rsedit-train") - before == 2  # both models were trained on the cluster
+    client.close()
+    local = edit_scene(scene, rois, tmp_path / "local.tif", cache_dir=str(tmp_path / "local_cache"), **trained)
+    assert remote.trained_now and local.trained_now
+    # the tags name each run's cache file
+    assert_same_output(tmp_path / "local.tif", tmp_path / "dask.tif", ("dask_cache", "local_cache"))
+    # the same checkpoints under the same names (cache keys)
+    names = sorted(os.listdir(tmp_path / "local_cache"))
+    assert len(names) == 2 and sorted(os.listdir(tmp_path / "dask_cache")) == names
+    for name in names:
+        assert_same_checkpoint(tmp_path / "local_cache" / name, tmp_path / "dask_cache" / name)
+    # a later local run takes the workers' models from the cache
+    again = edit_scene(scene, rois, tmp_path / "again.tif", cache_dir=str(tmp_path / "dask_cache"), **trained)
+    assert not again.trained_now
+    assert_same_output(tmp_path / "local.tif", tmp_path / "again.tif", ("dask_cache", "local_cache"))
+
+
+def test_cancel_stops_the_trainings_on_the_workers_within_seconds(cluster, scene, tmp_path, small_groups):
+    from golden_edits import _tiny_training
+
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    messages: list[str] = []
+    cancelled_at: list[float] = []
+
+    def is_cancelled() -> bool:
+        # cancel while the writer waits for the first group's model (hours of training at this length)
+        if not cancelled_at and any("training on the Dask cluster" in message for message in messages):
+            cancelled_at.append(time.monotonic())
+        return bool(cancelled_at)
+
+    endless = dict(EDIT, backend="trained", preset=_tiny_training().with_changes(steps=10_000_000), context_size=96)
+    with pytest.raises(CancelledError):
+        edit_scene(scene, [ROIS[0], ROIS[3]], tmp_path / "out.tif", executor="dask",
+                   scheduler=cluster.scheduler_address, cache_dir=str(tmp_path / "cache"), is_cancelled=is_cancelled,
+                   progress=lambda fraction, message: messages.append(message), **endless)
+    assert cancelled_at and time.monotonic() - cancelled_at[0] < 5
+    assert not (tmp_path / "out.tif").exists() and not (tmp_path / "cache").exists()
+    # each worker's one thread is free again: the running trainings stopped at their next micro-batch
+    for address in client.scheduler_info()["workers"]:
+        assert client.submit(int, 1, workers=[address], pure=False).result(timeout=10) == 1
+    client.close()
 
 
 def test_workers_n_starts_a_local_cluster_of_its_own_and_matches_too(scene, local_run, tmp_path):
@@ -207,10 +287,73 @@ def test_executor_options_are_checked_before_any_work(scene, tmp_path, options, 
     assert os.listdir(tmp_path) == []
 
 
-def test_text_edits_are_refused_on_dask_before_any_work(scene, tmp_path):
-    with pytest.raises(InputError, match="text edits run locally only"):
-        edit_scene(scene, ROIS, tmp_path / "out.tif", executor="dask", workers=1,
-                   **{**EDIT, "mode": "text", "prompt": "a lake"})
+@pytest.fixture(scope="module")
+def clip_file(tmp_path_factory) -> str:
+    """A tiny random CLIP's weights; its architecture is registered with open_clip in this process
+    only, so the workers must get its config from the caller."""
+    from safetensors.torch import save_file
+    from tiny_clip import TINY_VIT, tiny_open_clip_model
+
+    path = tmp_path_factory.mktemp("clip") / "tiny_clip.safetensors"
+    save_file({k: v.contiguous() for k, v in tiny_open_clip_model(TINY_VIT, seed=4).state_dict().items()}, str(path))
+    return str(path)
+
+
+def text_edit(clip_file: str) -> dict:
+    from tiny_clip import TINY_VIT
+
+    # three groups, two prompts: one by default, one from a ROI's field
+    rois = [RoiFeature(0, ROIS[0], {}), RoiFeature(1, ROIS[1], {"what": "a forest on fire"}), RoiFeature(3, ROIS[3], {})]
+    return dict(EDIT, rois=rois, mode="text", prompt="a lake", prompt_field="what", paraphrases=["a blue lake"],
+                clip_model=TINY_VIT, clip_weights=clip_file, guidance_views=2, start_t=40, variants=2)
+
+
+def test_a_text_edit_on_dask_writes_the_bytes_of_a_local_run(cluster, scene, clip_file, tmp_path, monkeypatch, caplog,
+                                                            small_groups):
+    import dataclasses
+
+    from rsedit.core import dask_session
+
+    caplog.set_level("INFO", logger="rsedit.core.dask_tiles")
+    edit = text_edit(clip_file)
+    local = edit_scene(scene, out=tmp_path / "local.tif", mask_out=tmp_path / "local_mask.tif", **edit)
+    remote = edit_scene(scene, out=tmp_path / "dask.tif", mask_out=tmp_path / "dask_mask.tif",
+                        executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=6), **edit)
+    assert remote.prompts == local.prompts and set(local.prompts) == {"a lake", "a forest on fire"}
+
+    def kept() -> tuple[int, int]:
+        from rsedit.core import dask_text, dask_units
+
+        return len(dask_units._EDITORS), len(dask_text._CLIPS)
+
+    # the cluster outlives the edit: its workers dropped the edit's editors and CLIP at its end
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    assert set(client.run(kept).values()) == {(0, 0)}
+    client.close()
+    for variant in ("_v01", "_v02"):
+        assert_same_output(tmp_path / f"local{variant}.tif", tmp_path / f"dask{variant}.tif")
+        assert_same_output(tmp_path / f"local_mask{variant}.tif", tmp_path / f"dask_mask{variant}.tif")
+    # workers that cannot read the weights file get the weights as bytes, and edit the same
+    checked = dask_session._checked_session
+    monkeypatch.setattr(dask_session, "_checked_session",
+                        lambda *args: dataclasses.replace(checked(*args), reads_files=frozenset()))
+    edit_scene(scene, out=tmp_path / "sent.tif", executor="dask", scheduler=cluster.scheduler_address, **edit)
+    assert_same_output(tmp_path / "local_v01.tif", tmp_path / "sent_v01.tif")
+    read, sent = [int(m) for m in re.findall(r"(\d+) bytes sent", caplog.text)[::2]]  # first variants
+    assert sent - read >= 2 * os.path.getsize(clip_file) * 0.9  # the weights went to both workers
+
+
+def test_a_clip_that_a_worker_builds_otherwise_is_refused():
+    import numpy as np
+
+    from rsedit.core.errors import ModelError
+    from rsedit.models.clip.clip_transport import clip_from_payload, clip_payload
+    from tiny_clip import tiny_guidance_clip
+
+    payload = clip_payload(tiny_guidance_clip(seed=1))
+    payload["probe"] = np.asarray(payload["probe"]) + 0.01  # as if the caller's model computed otherwise
+    with pytest.raises(ModelError, match="does not embed images as the caller's does"):
+        clip_from_payload(payload)
 
 
 def test_workers_that_lack_a_package_are_named_with_what_they_lack(cluster, scene):
@@ -249,8 +392,13 @@ def test_a_local_run_does_not_import_dask(scene, tmp_path):
 
 def units_done(client) -> int:
     """How many RSEdit units the cluster's scheduler has seen finished so far."""
+    return tasks_done(client, "rsedit-unit")
+
+
+def tasks_done(client, prefix: str) -> int:
+    """How many tasks whose key starts with `prefix` the cluster's scheduler has seen finished so far."""
     return client.run_on_scheduler(lambda dask_scheduler: sum(
-        str(entry[0]).startswith("rsedit-unit") and entry[2] == "memory" for entry in dask_scheduler.transition_log))
+        str(entry[0]).startswith(prefix) and entry[2] == "memory" for entry in dask_scheduler.transition_log))
 
 
 def test_qgis_process_regenerates_on_the_cluster_named_on_the_command_line(cluster, scene, local_run, tmp_path):
@@ -308,7 +456,7 @@ def test_the_units_in_flight_stay_within_the_window(cluster, scene, local_run, t
 def test_the_scheduler_parameter_is_on_the_algorithms_a_cluster_runs(provider):
     offering = {algorithm.id() for algorithm in provider.algorithms()
                 if "DASK_SCHEDULER" in {parameter.name() for parameter in algorithm.parameterDefinitions()}}
-    assert offering == {"rsedit:regenerate", "rsedit:copyroi"}
+    assert offering == {"rsedit:regenerate", "rsedit:edittext", "rsedit:copyroi"}
 
 
 def test_workers_that_cannot_read_the_raster_get_the_pixels_and_edit_the_same(cluster, scene, tmp_path, monkeypatch,

@@ -29,9 +29,11 @@ class TextEditor(SamplingEditor):
                  paraphrases: Sequence[str] = (), paraphrase_command: Optional[Sequence[str]] = None,
                  guidance_strength: float = 0.5, guidance_views: int = 8, weight_map: str = "roi",
                  rgb_bands: Optional[Sequence[int]] = None, view_focus: str = "roi", device: str = "auto",
-                 prompt_ensembling: bool = True, **sampling: Any) -> None:
+                 prompt_ensembling: bool = True, ensembles: Optional[Mapping[str, Any]] = None,
+                 **sampling: Any) -> None:
+        """`ensembles`: each prompt's PromptEnsemble, embedded elsewhere (a Dask worker gets the
+        caller's, core/dask_units.py); otherwise they are made here with `clip`."""
         from ...core.errors import ModelError
-        from ..clip.prompts import embed_prompts, ensemble_prompts
         from ..clip.roi_views import VIEW_FOCI
 
         if view_focus not in VIEW_FOCI:
@@ -46,12 +48,11 @@ class TextEditor(SamplingEditor):
             by_prompt.setdefault(prompt.strip(), []).append(roi_id)
         # each ROI's place in the ROI list: its views' seed, the same in every tile it reaches
         self.roi_order = {roi_id: index for index, roi_id in enumerate(prompts)}
+        if ensembles is None:
+            ensembles = prompt_ensembles(self.clip, by_prompt, paraphrases, paraphrase_command, prompt_ensembling)
         self.groups: list[tuple[Any, list[Any]]] = []  # (prompt ensemble, its ROI ids)
         for prompt, roi_ids in by_prompt.items():
-            # without prompt ensembling the prompt alone guides (the paper's "w/o PE" baseline)
-            ensemble = embed_prompts(self.clip, ensemble_prompts(
-                prompt, paraphrases=list(paraphrases) or None,
-                command=list(paraphrase_command) if paraphrase_command else None) if prompt_ensembling else (prompt,))
+            ensemble = ensembles[prompt]
             self.prompts_used[prompt] = list(ensemble.prompts)
             self.groups.append((ensemble, roi_ids))
         self.description["clip"] = getattr(self.clip, "architecture", clip_model)
@@ -105,6 +106,18 @@ def roi_view_seed(seed: int, roi_index: int) -> int:
     per ROI, so two ROIs in a tile do not draw the same crops."""
     state = np.random.SeedSequence([int(seed) % 2**63, int(roi_index)]).generate_state(1, np.uint64)[0]
     return int(state % np.uint64(2**63))
+
+
+def prompt_ensembles(clip: Any, prompts: Sequence[str], paraphrases: Sequence[str] = (),
+                     paraphrase_command: Optional[Sequence[str]] = None, ensembling: bool = True) -> dict[str, Any]:
+    """Each prompt's ensemble (it and its paraphrases) embedded with `clip`, in the prompts' order;
+    without `ensembling` the prompt alone (the paper's "w/o PE" baseline)."""
+    from ..clip.prompts import embed_prompts, ensemble_prompts
+
+    return {prompt: embed_prompts(clip, ensemble_prompts(
+        prompt, paraphrases=list(paraphrases) or None,
+        command=list(paraphrase_command) if paraphrase_command else None) if ensembling else (prompt,))
+        for prompt in prompts}
 
 
 def load_guidance_clip(architecture: str, weights: Optional[str], device: str = "auto") -> Any:

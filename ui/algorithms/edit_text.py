@@ -22,6 +22,7 @@ from ...core.settings import ALLOW_PARAPHRASE_COMMAND_ENV, QGIS_ALLOW_PARAPHRASE
 from ..i18n import tr
 from .clip_parameters import add_clip_parameters, clip_settings
 from .edit_base import SceneEditAlgorithm, advanced
+from .executor_parameters import executor_help
 from .mask_parameters import mask_help
 
 
@@ -58,6 +59,7 @@ def clip_view_choices() -> list[tuple[str, str]]:
 
 class EditTextAlgorithm(SceneEditAlgorithm):
     mode = "text"
+    offers_dask = True
 
     def name(self) -> str:
         return "edittext"
@@ -93,7 +95,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "<b>CLIP views</b> (advanced): what CLIP looks at while it guides. Each ROI (the default) guides every "
             "polygon towards its own prompt with views of its box and a little context; the whole tile is the "
             "earlier guidance, in which a small polygon is a small part of what CLIP sees.")
-        return text + "\n\n" + views + "\n\n" + mask_help()
+        return text + "\n\n" + views + "\n\n" + mask_help() + "\n\n" + executor_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), optional=True))

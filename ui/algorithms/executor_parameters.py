@@ -29,5 +29,5 @@ def executor_arguments(algorithm: RSEditAlgorithm, parameters: dict[str, Any],
 
 def executor_help() -> str:
     return tr("<b>Dask scheduler address</b> (advanced): edit the ROIs on a Dask cluster (start it with "
-              "`dask scheduler` and `dask worker tcp://host:8786`; the workers need RSEdit and torch). The "
-              "result is the same as on this computer.")
+              "`dask scheduler` and `dask worker tcp://host:8786`; the workers need RSEdit and torch, and "
+              "open_clip for text edits). The result is the same as on this computer.")
