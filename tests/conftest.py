@@ -71,3 +71,20 @@ def provider(qgis_app):
     found = QgsApplication.processingRegistry().providerById("rsedit")
     assert found is not None, "the rsedit provider is not registered"
     return found
+
+
+@pytest.fixture(scope="session")
+def small_clips():
+    """The quick guide and judge CLIPs of bench/small_clip.py: from build/small_clip/ when a run left
+    them there, else trained now (about half a minute on one thread)."""
+    import torch
+
+    sys.path.append(str(REPO / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed
+    from small_clip import QUICK, trained_clips
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return trained_clips(QUICK)
+    finally:
+        torch.set_num_threads(before)

@@ -18,7 +18,7 @@ from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture: small m
 sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed
 from bench_scene import crop_scene  # noqa: E402
 from clip_views import BoxScorer, pixel_square, scene_units  # noqa: E402
-from small_clip import QUICK, SmallClips, trained_clips  # noqa: E402
+from small_clip import SmallClips  # noqa: E402
 
 from rsedit.core.rois import RoiFeature  # noqa: E402
 from rsedit.core.scene_edit import edit_scene  # noqa: E402
@@ -31,15 +31,9 @@ ROIS = [((48, 10, 68, 30), "the sea"), ((16, 74, 36, 94), "clouds")]
 GUIDANCE_STRENGTH = 0.3
 
 
-@pytest.fixture(scope="module")
-def clips() -> SmallClips:
-    """The quick guide and judge: from build/small_clip/ when a run left them there, else trained now."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return trained_clips(QUICK)
-    finally:
-        torch.set_num_threads(before)
+@pytest.fixture
+def clips(small_clips) -> SmallClips:
+    return small_clips  # tests/conftest.py
 
 
 def test_each_roi_rises_towards_its_own_prompt_under_the_judge(clips, tmp_path):

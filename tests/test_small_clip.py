@@ -16,7 +16,7 @@ from single_thread import one_cpu_thread  # noqa: F401 (autouse fixture: small m
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed
 import scene_labels  # noqa: E402
-from small_clip import QUICK, SmallClips, all_patches, trained_clips, zero_shot_accuracy  # noqa: E402
+from small_clip import SmallClips, all_patches, zero_shot_accuracy  # noqa: E402
 
 from rsedit.core.errors import CheckpointError  # noqa: E402
 from rsedit.core.settings import TextSettings  # noqa: E402
@@ -26,16 +26,9 @@ from rsedit.models.editing.text import load_guidance_clip  # noqa: E402
 CHANCE = 1 / len(scene_labels.LABELS)
 
 
-@pytest.fixture(scope="module")
-def clips() -> SmallClips:
-    """The quick guide and judge: from build/small_clip/ when a run left them there, else trained now
-    (about half a minute on one thread)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return trained_clips(QUICK)
-    finally:
-        torch.set_num_threads(before)
+@pytest.fixture
+def clips(small_clips) -> SmallClips:
+    return small_clips  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
