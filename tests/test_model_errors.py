@@ -141,12 +141,26 @@ def case(name: str, inputs: Path, trained_checkpoint: Path) -> Failure:
         return Failure(nan_band_scene(inputs), regenerate, "rsedit:regenerate", qgis_regenerate, InputError,
                        (r"around ROI \d+", "band 2 holds only NaN", "set the raster's nodata value"))
     if name == "tile too small":
-        # the smallest tile QGIS offers, on a large context: its pyramid shrinks a tile below one patch
+        # the smallest tile QGIS offers, on a large context: its pyramid shrinks a tile below one of the
+        # 15 px coarse patches of a model that keeps the ROIs (a text edit from the coarsest scale;
+        # regeneration, which leaves them out, copies 7 px patches at every scale)
+        import json
+
+        from safetensors.torch import save_file
+
+        from tiny_clip import CONFIGS, TINY_VIT, tiny_open_clip_model
+
         large = inputs / "large.tif"
         if not large.exists():
             write_textured_scene(large, 2 * SIZE, nodata=0)
-        return Failure(large, {**regenerate, "tile_size": 64, "context_size": 2 * SIZE},
-                       "rsedit:regenerate", {**qgis_regenerate, "TILE_SIZE": 64, "CONTEXT_SIZE": 2 * SIZE},
+        weights = inputs / "RSEditTinyText.safetensors"  # with its open_clip config beside it, as users have
+        save_file({k: v.contiguous() for k, v in tiny_open_clip_model(TINY_VIT).state_dict().items()}, str(weights))
+        weights.with_suffix(".json").write_text(json.dumps(CONFIGS[TINY_VIT]))
+        text = dict(mode="text", prompt="a lake", clip_model="RSEditTinyText", clip_weights=str(weights), start_scale=0)
+        return Failure(large, {**regenerate, **text, "tile_size": 64, "context_size": 2 * SIZE},
+                       "rsedit:edittext", {**qgis_regenerate, "PROMPT": "a lake", "CLIP_MODEL": "RSEditTinyText",
+                                           "CLIP_WEIGHTS": str(weights), "START_SCALE": 0, "TILE_SIZE": 64,
+                                           "CONTEXT_SIZE": 2 * SIZE},
                        ModelError, (r"15x15 px patches", r"choose a tile size of at least \d+ px",
                                     "smaller training context"))
     if name == "checkpoint of other bands":
