@@ -1,8 +1,7 @@
 """Where CLIP looks: the box around a ROI that its guidance views are cut from.
 
 Views cut from the whole tile show a small ROI as a small part of what CLIP sees, so the loss (and
-its gradient) is mostly about the rest of the tile (bench/edit.py measured a CLIP gain of +0.067 on
-the tile against +0.001 on the ROIs' own boxes). With ``view_focus="roi"`` the views are cut from
+its gradient) is mostly about the rest of the tile (docs/benchmarks.md, "CLIP views"). With ``view_focus="roi"`` the views are cut from
 the ROI's bounding box plus some context instead, and the augmentations (crops, flips, perspective,
 jitter; view_augment.py) act inside that box.
 
@@ -15,6 +14,7 @@ and scaled to each pyramid level, so guidance at every scale looks at the same g
 from __future__ import annotations
 
 import math
+
 import torch
 from torch import Tensor
 
