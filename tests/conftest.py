@@ -74,9 +74,9 @@ def provider(qgis_app):
 
 
 @pytest.fixture(scope="session")
-def small_clips():
+def small_clips(data_dir):
     """The quick guide and judge CLIPs of bench/small_clip.py: from build/small_clip/ when a run left
-    them there, else trained now (about half a minute on one thread)."""
+    them there, else trained now on the sample scenes (about half a minute on one thread)."""
     import torch
 
     sys.path.append(str(REPO / "bench"))  # after site-packages: bench/distributed.py must not shadow dask's distributed

@@ -23,6 +23,8 @@ from small_clip import SmallClips  # noqa: E402
 from rsedit.core.rois import RoiFeature  # noqa: E402
 from rsedit.core.scene_edit import edit_scene  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("data_dir")  # trained on, and measured on, the sample scenes
+
 CROP = (340, 300, 96)  # col, row, size in the Landsat scene: the island's east coast and the channel
 # (row0, col0, row1, col1) in the crop, and the prompt: a land (vegetation) ROI and an open-sea ROI
 ROIS = [((48, 10, 68, 30), "the sea"), ((16, 74, 36, 94), "clouds")]

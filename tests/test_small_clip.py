@@ -23,6 +23,8 @@ from rsedit.core.settings import TextSettings  # noqa: E402
 from rsedit.models.clip.clip_model import GuidanceClip  # noqa: E402
 from rsedit.models.editing.text import load_guidance_clip  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("data_dir")  # trained on, and measured on, the sample scenes
+
 CHANCE = 1 / len(scene_labels.LABELS)
 
 

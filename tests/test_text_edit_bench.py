@@ -18,19 +18,20 @@ sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # after sit
 import text_edit  # noqa: E402
 from patch_classifier import QUICK as QUICK_CLASSIFIER  # noqa: E402
 from patch_classifier import trained_classifier  # noqa: E402
-from small_clip import QUICK, trained_clips  # noqa: E402
 
 from rsedit.core.errors import InputError  # noqa: E402
 from rsedit.core.settings import TextSettings  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("data_dir")  # trained on, and measured on, the sample scenes
+
 
 @pytest.fixture(scope="module")
-def edited(tmp_path_factory):
+def edited(tmp_path_factory, small_clips):
     """The first case, one ROI: the scene before, unguided and guided (with PE), and the edit mask."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        clips = trained_clips(QUICK)
+        clips = small_clips
         judges = text_edit.Judges(clips, trained_classifier(QUICK_CLASSIFIER))
         case = text_edit.CASES[0]
         boxes = text_edit.roi_boxes(case, 1)
