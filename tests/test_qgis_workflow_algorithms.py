@@ -107,6 +107,22 @@ def test_edittext_takes_a_paraphrase_file_the_clip_weight_map_and_whole_tile_vie
     assert tags["RSEDIT_CLIP_VIEWS"] == "tile"
 
 
+def test_edittext_without_prompt_ensembling_guides_with_the_prompt_alone(raster, clip_weights, tmp_path):
+    import json
+
+    import processing
+
+    architecture, weights = clip_weights
+    out = tmp_path / "text.tif"
+    processing.run("rsedit:edittext", {
+        "INPUT": str(raster), "ROIS": box_polygons([(8, 8, 32, 32)]), "PROMPT": PROMPTS[0],
+        "PARAPHRASES": "burning woodland seen from above", "PROMPT_ENSEMBLING": False, "CLIP_MODEL": architecture,
+        "CLIP_WEIGHTS": weights, "OUTPUT": str(out), **EDIT_SMALL})
+    with rasterio.open(out) as edited:
+        used = json.loads(edited.tags()["RSEDIT_PROMPTS"])[PROMPTS[0]]
+    assert used == [PROMPTS[0]]  # the paraphrase given is not used
+
+
 def test_copyroi_edits_only_the_targets(raster, tmp_path):
     import processing
 

@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
@@ -114,6 +115,9 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "WEIGHT_MAP", tr("Soft-mask weight map"), [label for _, label in weight_map_choices()], defaultValue=0)))
         self.addParameter(advanced(QgsProcessingParameterEnum(
             "CLIP_VIEWS", tr("CLIP views"), [label for _, label in clip_view_choices()], defaultValue=0)))
+        self.addParameter(advanced(QgsProcessingParameterBoolean(
+            "PROMPT_ENSEMBLING", tr("Prompt ensembling (guide towards the prompt and its paraphrases together)"),
+            defaultValue=True)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
@@ -150,6 +154,8 @@ class EditTextAlgorithm(SceneEditAlgorithm):
                 error)) from None
         weight_map = weight_map_choices()[self.parameterAsEnum(parameters, "WEIGHT_MAP", context)][0]
         clip_views = clip_view_choices()[self.parameterAsEnum(parameters, "CLIP_VIEWS", context)][0]
+        ensembling = self.parameterAsBoolean(parameters, "PROMPT_ENSEMBLING", context)
         return dict(prompt=prompt or None, prompt_field=field, paraphrases=paraphrases,
                     paraphrase_command=command_argv, weight_map=weight_map, clip_views=clip_views,
+                    prompt_ensembling=ensembling,
                     **clip_settings(self, parameters, context)), {}
