@@ -53,7 +53,7 @@ def test_transfer_copies_whole_blocks_of_valid_context_pixels_into_the_roi_only(
     source = torch.from_numpy(image)[None]
     blurry = bilinear_resize(lanczos_resize(source, coarser), size)
     x0 = torch.full((1, 3, *size), 0.25)
-    hook = BlockTransfer(denoiser, roi, (SIZE, SIZE), (SIZE, SIZE), from_scale=scale)
+    hook = BlockTransfer(denoiser, roi, from_scale=scale)
     out = hook(SimpleNamespace(scale=scale, blurry=blurry, x0_hat=x0))
 
     level_roi = torch.nn.functional.interpolate(roi.float()[None, None], size=size, mode="area")[0, 0] > 0.5

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 
+from ..diffusion.resample import area_resize
 from .patch_denoiser import PatchDenoiser, covered_pixels
 from .patch_index import ScalePatches, gather_patches
 
@@ -49,17 +50,17 @@ REDUCED_SHORTLIST = 16
 class BlockTransfer:
     """The regeneration x0 hook of the training-free model (see the module docstring).
 
-    `roi` [H, W] bool at the image's full size marks the pixels to regenerate; `from_scale` is the
+    `roi` [H, W] bool at the sampled image's full size marks the pixels to regenerate; `from_scale` is the
     scale whose first step matches the blocks (every scale from there on receives the transfer);
     `seed` draws the sample a large search reduces its dimensions from. One instance serves one
     sampling run (the sampler's tile)."""
 
-    def __init__(self, denoiser: PatchDenoiser, roi: torch.Tensor, full_size: tuple[int, int], context_size: tuple[int, int],
-                 *, from_scale: int, seed: int = 0, block: int = BLOCK, margin: int = MARGIN) -> None:
+    def __init__(self, denoiser: PatchDenoiser, roi: torch.Tensor, *, from_scale: int, seed: int = 0,
+                 block: int = BLOCK, margin: int = MARGIN) -> None:
         self.denoiser = denoiser
         self.roi = roi.bool()
-        self.full_size = full_size
-        self.context_size = context_size
+        self.full_size = tuple(roi.shape)  # the sampled image at its finest scale
+        self.context_size = tuple(denoiser.scales_data[-1].sharp.shape[-2:])  # the context, likewise
         self.from_scale = int(from_scale)
         self.block, self.margin = int(block), int(margin)
         self.seed = int(seed)
@@ -177,9 +178,8 @@ def _chunked_argmax(queries: torch.Tensor, candidates: torch.Tensor, energy: tor
 
 
 def _resize_mask(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    if tuple(mask.shape) == tuple(size):
-        return mask
-    return F.interpolate(mask.float()[None, None], size=size, mode="area")[0, 0] > 0.5
+    """The bool mask at a pyramid level's `size`: pixels at least half inside."""
+    return area_resize(mask.float()[None, None], size)[0, 0] > 0.5
 
 
 def _pixel_valid(data: ScalePatches, shape: tuple[int, int]) -> torch.Tensor:
@@ -203,6 +203,5 @@ def block_transfer(denoiser: Any, roi: torch.Tensor, *, seed: int = 0) -> BlockT
     inner = getattr(denoiser, "inner", denoiser)
     if not isinstance(inner, PatchDenoiser) or not bool(roi.any()):
         return None
-    context = tuple(inner.scales_data[-1].sharp.shape[-2:])
     from_scale = min(TRANSFER_FROM_SCALE, len(inner.scales_data) - 1)
-    return BlockTransfer(inner, roi, tuple(roi.shape), context, from_scale=from_scale, seed=seed)
+    return BlockTransfer(inner, roi, from_scale=from_scale, seed=seed)
