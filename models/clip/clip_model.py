@@ -124,6 +124,13 @@ def register_config_beside(path: str | Path) -> str | None:
     return name
 
 
+def fit_logit_scale(state: dict[str, Tensor], model: nn.Module) -> None:
+    """Reshape the checkpoint's logit_scale to the model's shape where their dimensions differ (a
+    scalar against a one-element vector)."""
+    if "logit_scale" in state and state["logit_scale"].ndim != model.logit_scale.ndim:
+        state["logit_scale"] = state["logit_scale"].reshape(model.logit_scale.shape)
+
+
 def infer_architecture(path: str | Path) -> str | None:
     """The open_clip architecture named in a checkpoint's file name, e.g. ``RemoteCLIP-RN50.pt``
     -> ``RN50``; the longest name wins (``ViT-B-32-256`` over ``ViT-B-32``). None if no name fits."""
@@ -363,8 +370,7 @@ class GuidanceClip:
                 f"open_clip cannot build the model described by {path.with_suffix('.json').name}: {exc}. "
                 f"Write the config the checkpoint was trained with."
             ) from exc
-        if "logit_scale" in state and state["logit_scale"].ndim != model.logit_scale.ndim:
-            state["logit_scale"] = state["logit_scale"].reshape(model.logit_scale.shape)
+        fit_logit_scale(state, model)
         _check_fits(model, state, path, architecture)
         model.load_state_dict(state, strict=True)
         model.to(device)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ...core.errors import ModelError
-from .clip_model import GuidanceClip, read_state_dict
+from .clip_model import GuidanceClip, fit_logit_scale, read_state_dict
 
 PROBE_TOLERANCE = 1e-3  # unit-norm embeddings: another device sums differently; another model is far off
 
@@ -86,8 +86,7 @@ def clip_from_payload(payload: dict, device: str | torch.device = "cpu") -> Guid
         state = load(bytes(payload["weights"]))
     else:
         state = read_state_dict(payload["weights_file"])
-    if "logit_scale" in state and state["logit_scale"].ndim != model.logit_scale.ndim:
-        state["logit_scale"] = state["logit_scale"].reshape(model.logit_scale.shape)
+    fit_logit_scale(state, model)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:
