@@ -149,6 +149,14 @@ def window_fingerprint(scene: Scene, window: Window, data: np.ndarray, valid: np
     }
 
 
+def _learning_context(scene: Scene, rois: Sequence[Roi], context_size: int,
+                      leave_out_rois: bool) -> tuple[Window, np.ndarray, np.ndarray]:
+    """The window a scene model learns from around `rois`, its pixels and their validity. Left-out
+    ROIs count as invalid, and the window grows to hold a ring of their surroundings."""
+    window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
+    return (window, *_read_context(scene, window, rois if leave_out_rois else ()))
+
+
 def _read_context(scene: Scene, window: Window, leave_out: Sequence[Roi] = ()) -> tuple[np.ndarray, np.ndarray]:
     """The context pixels; those inside `leave_out` count as invalid, so a model that must replace
     them (clouds, objects) never learns them."""
@@ -224,8 +232,7 @@ def training_plan(scene: Scene, rois: Sequence[Roi], *, preset: Any = "fast", co
                   cache_dir: Optional[os.PathLike] = None, seed: int = 0, leave_out_rois: bool = False) -> TrainingPlan:
     from ..models.sinddm.presets import get_preset
 
-    window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
-    data, valid = _read_context(scene, window, rois if leave_out_rois else ())
+    window, data, valid = _learning_context(scene, rois, context_size, leave_out_rois)
     fingerprint = window_fingerprint(scene, window, data, valid)
     try:
         settings = (get_preset(preset) if isinstance(preset, str) else preset).with_changes(seed=seed)
@@ -293,8 +300,7 @@ def training_free_context(scene: Scene, rois: Sequence[Roi], *, context_size: in
                           leave_out_rois: bool = False) -> tuple[np.ndarray, np.ndarray, dict]:
     """What the training-free model is built from: the context pixels, their validity and fingerprint
     (a Dask worker builds the model from these, core/dask_units.py)."""
-    window = context_window(scene, rois, context_size, SURROUND if leave_out_rois else 0)
-    data, valid = _read_context(scene, window, rois if leave_out_rois else ())
+    window, data, valid = _learning_context(scene, rois, context_size, leave_out_rois)
     return data, valid, {**window_fingerprint(scene, window, data, valid), "rois_left_out": bool(leave_out_rois)}
 
 
