@@ -8,11 +8,11 @@ from qgis.core import QgsApplication, QgsProcessingException
 
 from ..core.dependencies import LATENT_PACKAGES, MODEL_PACKAGES, MissingDependencies, require
 from ..core.package_install import finish_pending_install
-from .i18n import tr
+from .i18n import QT_TR_NOOP, tr
 
 # Plugins > RSEdit menu items, tr()'d where shown (the installer's is named in messages too)
-INSTALLER_MENU_TEXT = "Install or repair dependencies…"
-REPORT_MENU_TEXT = "Dependency report"
+INSTALLER_MENU_TEXT = QT_TR_NOOP("Install or repair dependencies…")
+REPORT_MENU_TEXT = QT_TR_NOOP("Dependency report")
 
 
 def dependency_folder() -> Path:

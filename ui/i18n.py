@@ -17,6 +17,11 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
 
+def QT_TR_NOOP(text: str) -> str:  # noqa: N802 (the name pylupdate5 looks for)
+    """Marks a string kept in a constant and tr()'d where it is shown, so that pylupdate5 extracts it."""
+    return text
+
+
 def qgis_locale() -> str:
     """The language QGIS shows its interface in (two letters), as the desktop decides it."""
     settings = QgsSettings()
