@@ -20,4 +20,5 @@ class RegenerateEditor(SamplingEditor):
     def x0_hook(self, tile: EditTile, source: torch.Tensor):
         from ..patch.patch_transfer import block_transfer
 
-        return block_transfer(self.sampler.denoiser, torch.from_numpy(tile.roi_weight > 0), seed=tile.tile_seed)
+        return block_transfer(self.sampler.denoiser, torch.from_numpy(tile.roi_weight > 0), seed=tile.tile_seed,
+                              known=source)

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from ..diffusion.resample import area_resize
 from .patch_denoiser import PatchDenoiser, covered_pixels
 from .patch_index import ScalePatches, gather_patches
+from .quilt import quilt
 
 if TYPE_CHECKING:
     from ..diffusion.sampling_hooks import StepState
@@ -56,7 +57,7 @@ class BlockTransfer:
     sampling run (the sampler's tile)."""
 
     def __init__(self, denoiser: PatchDenoiser, roi: torch.Tensor, *, from_scale: int, seed: int = 0,
-                 block: int = BLOCK, margin: int = MARGIN) -> None:
+                 block: int = BLOCK, margin: int = MARGIN, known: torch.Tensor | None = None) -> None:
         self.denoiser = denoiser
         self.roi = roi.bool()
         self.full_size = tuple(roi.shape)  # the sampled image at its finest scale
@@ -66,11 +67,15 @@ class BlockTransfer:
         self.seed = int(seed)
         self.offsets: torch.Tensor | None = None  # [2, H, W] full-resolution (dy, dx) to the source, NaN = none
         self.started: set[int] = set()
+        self.known = known  # [C, H, W] the tile in model units: the pixels around the ROI the quilt continues
+        self.quilted: torch.Tensor | None = None  # the finest scale's ROI, quilted once (quilt.py)
 
     def __call__(self, state: StepState) -> torch.Tensor | None:
         scale = state.scale
         if scale < self.from_scale or scale in self.started or state.blurry is None:
             return None
+        if self.known is not None and scale == len(state.sizes) - 1:
+            return self._quilt(state)
         self.started.add(scale)  # only the first step of each scale: its later steps harmonise the seams
         if self.offsets is None:
             self.offsets = self._match(state.blurry[0], scale)
@@ -118,6 +123,25 @@ class BlockTransfer:
             offsets[0, full_top:full_bottom, full_left:full_right] = (source_y + 0.5) * context_scale_y - (top + 0.5) * scale_y
             offsets[1, full_top:full_bottom, full_left:full_right] = (source_x + 0.5) * context_scale_x - (left + 0.5) * scale_x
         return offsets
+
+    # ------------------------------------------------------------------ finest scale
+    def _quilt(self, state: StepState) -> torch.Tensor | None:
+        """Every step of the finest scale: x0 is the ROI quilted from the context's sharp pixels,
+        guided by this scale's x~ (the coarser scales' layout); the posterior mean would only add
+        speckle to it (see quilt.py)."""
+        if self.quilted is None:
+            data = self.denoiser.scales_data[-1]
+            context_blurry = data.blurry if data.blurry is not None else data.sharp
+            quilted = quilt(state.blurry[0], self.known.to(state.blurry.dtype), self.roi, data.sharp, context_blurry,
+                            _pixel_valid(data, data.sharp.shape[-2:]),
+                            generator=torch.Generator().manual_seed(self.seed))
+            if quilted is None:  # no context window to copy: the block transfer goes on alone
+                self.known = None
+                return self(state)
+            self.quilted = quilted
+        out = state.x0_hat.clone()
+        out[:, :, self.roi] = self.quilted[:, self.roi].to(out.dtype)[None]
+        return out
 
     # ------------------------------------------------------------------ copying
     def _transfer(self, x0: torch.Tensor, scale: int) -> torch.Tensor | None:
@@ -198,10 +222,12 @@ def _window_valid(data: ScalePatches, side: int, shape: tuple[int, int]) -> torc
     return (-F.max_pool2d(-pixels, side, stride=1))[0, 0] > 0.5
 
 
-def block_transfer(denoiser: Any, roi: torch.Tensor, *, seed: int = 0) -> BlockTransfer | None:
-    """The transfer hook for a training-free denoiser (possibly chunked), or None for other models."""
+def block_transfer(denoiser: Any, roi: torch.Tensor, *, seed: int = 0,
+                   known: torch.Tensor | None = None) -> BlockTransfer | None:
+    """The transfer hook for a training-free denoiser (possibly chunked), or None for other models.
+    With `known` (the tile in model units, [C, H, W]) the finest scale is quilted (quilt.py)."""
     inner = getattr(denoiser, "inner", denoiser)
     if not isinstance(inner, PatchDenoiser) or not bool(roi.any()):
         return None
     from_scale = min(TRANSFER_FROM_SCALE, len(inner.scales_data) - 1)
-    return BlockTransfer(inner, roi, from_scale=from_scale, seed=seed)
+    return BlockTransfer(inner, roi, from_scale=from_scale, seed=seed, known=known)

@@ -1,0 +1,292 @@
+"""Guided image quilting: fill a ROI with real blocks of the context, cut along their best seams and
+blended in the gradient domain.
+
+Why. Copying whole blocks of the context along fixed offsets keeps the scene's texture, but every
+block border is a visible straight seam: a step in tone and a break in the texture's rows
+(docs/benchmarks.md, "Regeneration against the gap fillers"). Letting the diffusion steps smooth the
+seams instead re-creates speckle, the fine scales' posterior mean at work.
+
+What. The ROI's bounding box is walked in raster order in blocks; each block's window, with an
+overlap band around it, is matched against every window of the context by two masked sums of
+squared differences, computed for all context positions at once with FFT correlations:
+- guidance: the sampler's layout for the ROI (x~, the upsampled coarser result) against the
+  context's own blurry level, so the coarse scales decide what goes where;
+- overlap: the pixels already there (known pixels around the ROI, blocks placed before) against the
+  context's sharp pixels, so the new block continues them.
+One of the near-best windows is taken (a tolerance, as in image quilting (Efros & Freeman 2001), so
+the same source is not repeated everywhere); it joins the blocks before it along the minimum-error
+path through their overlap. Last, the tone steps that remain at those seams and at the ROI's border
+are removed by a Poisson solve that keeps each block's own gradients (gradient-domain compositing,
+Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+BLOCK = 24  # block side, full-resolution pixels
+OVERLAP = 8  # band shared with the neighbouring blocks and the known pixels around them
+GUIDANCE_WEIGHT = 0.5  # share of the guidance in a block's cost; the rest is agreement with its neighbours
+TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eligible
+
+
+@dataclass
+class ContextSpectra:
+    """FFTs of one context image for masked SSD maps against any window (see `masked_ssd`)."""
+
+    image: torch.Tensor  # [C, H, W] float64
+    spectrum: torch.Tensor  # rfft2 of the image's channels
+    energy_spectrum: torch.Tensor  # rfft2 of the sum of squares over channels
+
+    @classmethod
+    def of(cls, image: torch.Tensor) -> "ContextSpectra":
+        image = image.double()
+        return cls(image, torch.fft.rfft2(image), torch.fft.rfft2((image * image).sum(dim=0)))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.image.shape[-2]), int(self.image.shape[-1])
+
+    def _correlate(self, spectra: torch.Tensor, kernel: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+        """Correlations of image spectra [..., H, W/2+1] with kernels [..., h, w], cropped to the window
+        positions that do not wrap."""
+        height, width = self.size
+        padded = F.pad(kernel.double(), (0, width - kernel.shape[-1], 0, height - kernel.shape[-2]))
+        maps = torch.fft.irfft2(spectra * torch.fft.rfft2(padded).conj(), s=(height, width))
+        return maps[..., :height - rows + 1, :width - cols + 1]
+
+    def masked_ssd(self, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """[H-h+1, W-w+1]: for every window position, sum over the mask's pixels and the channels of
+        (window - target)^2; `target` [C, h, w], `mask` [h, w] float.
+
+        Circular correlation over the image's own size is exact for windows that do not wrap, and
+        only those are returned."""
+        rows, cols = target.shape[-2:]
+        mask = mask.double()
+        cross = self._correlate(self.spectrum, target.double() * mask, rows, cols).sum(dim=0)
+        energy = self._correlate(self.energy_spectrum, mask, rows, cols)
+        constant = float((target.double() ** 2 * mask).sum())
+        return (energy - 2.0 * cross + constant).clamp_min(0.0)
+
+    def texture_distance(self, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """[H-h+1, W-w+1]: per masked value, how unlike `target` each window is, as the mean squared
+        difference with its bias against texture removed.
+
+        The mean squared difference is (mu_a - mu_b)^2 + (sd_a - sd_b)^2 + 2 sd_a sd_b (1 - rho): for
+        textures that do not line up (speckle, grass) rho ~ 0 and the last term is smallest for a flat
+        window, so plain SSD fills a speckled sea with calm water. Here that term is 2 sd_a^2 (1 - rho):
+        a window must match the target's mean and contrast, and is rewarded for lining up with it."""
+        rows, cols = target.shape[-2:]
+        channels = target.shape[0]
+        mask = mask.double()
+        count = max(float(mask.sum()), 1.0)
+        target = target.double()
+        mean_a = (target * mask).sum(dim=(1, 2)) / count  # [C]
+        var_a = float(((target - mean_a[:, None, None]) ** 2 * mask).sum()) / count
+        mean_b = self._correlate(self.spectrum, mask.expand(channels, -1, -1), rows, cols) / count  # [C, h', w']
+        var_b = (self._correlate(self.energy_spectrum, mask, rows, cols) / count - (mean_b ** 2).sum(dim=0)).clamp_min(0.0)
+        cross = self._correlate(self.spectrum, target * mask, rows, cols).sum(dim=0) / count
+        cov = cross - (mean_a[:, None, None] * mean_b).sum(dim=0)
+        sd_a, sd_b = var_a ** 0.5, var_b.sqrt()
+        rho = cov / (sd_a * sd_b + 1e-12)
+        mean_term = ((mean_a[:, None, None] - mean_b) ** 2).sum(dim=0)
+        return (mean_term + (sd_a - sd_b) ** 2 + 2.0 * var_a * (1.0 - rho)) / channels
+
+
+def window_valid(valid: torch.Tensor, side: int) -> torch.Tensor:
+    """[H-side+1, W-side+1] bool: windows whose pixels are all valid."""
+    bad = F.pad((~valid).double().cumsum(0).cumsum(1), (1, 0, 1, 0))
+    count = bad[side:, side:] - bad[:-side, side:] - bad[side:, :-side] + bad[:-side, :-side]
+    return count < 0.5
+
+
+def seam(errors: np.ndarray) -> np.ndarray:
+    """Column of the minimum-error path down `errors` [rows, cols], one per row, moving at most one
+    column per row (the boundary cut of image quilting)."""
+    rows, cols = errors.shape
+    total = errors.astype(np.float64).copy()
+    for row in range(1, rows):
+        before = total[row - 1]
+        left = np.concatenate(([np.inf], before[:-1]))
+        right = np.concatenate((before[1:], [np.inf]))
+        total[row] += np.minimum(np.minimum(left, before), right)
+    path = np.empty(rows, dtype=np.int64)
+    path[-1] = int(np.argmin(total[-1]))
+    for row in range(rows - 2, -1, -1):
+        previous = path[row + 1]
+        low, high = max(previous - 1, 0), min(previous + 2, cols)
+        path[row] = low + int(np.argmin(total[row, low:high]))
+    return path
+
+
+def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_sharp: torch.Tensor,
+          context_blurry: torch.Tensor, context_valid: torch.Tensor, *, generator: torch.Generator,
+          block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
+          tolerance: float = TOLERANCE) -> torch.Tensor | None:
+    """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
+    outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
+    outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
+    usable pixels. None when the context has no window to copy from."""
+    side = block + 2 * overlap
+    context_valid = context_valid.bool().cpu()
+    if min(context_valid.shape) < side or not bool(context_valid.any()):
+        return None
+    roi_np = roi.cpu().numpy().astype(bool)
+    if not roi_np.any():
+        return known.clone()
+    channels, height, width = known.shape
+    pad = side
+    # the tile padded so every block's window lies inside; padding is neither known nor guided
+    canvas = F.pad(known.double().cpu(), (pad,) * 4)
+    guide_padded = F.pad(guide.double().cpu(), (pad,) * 4)
+    inside = F.pad(torch.ones(height, width, dtype=torch.float64), (pad,) * 4)
+    roi_padded = np.pad(roi_np, pad)
+    filled = inside.numpy().astype(bool) & ~roi_padded  # pixels with content to agree with
+    source = np.full((2, *roi_padded.shape), -1, dtype=np.int64)  # context (y, x) each ROI pixel took
+    # invalid context pixels (the ROIs themselves, nodata) are never copied, and read as 0 in the costs,
+    # so a window over them still serves where the pixels it gives are valid but rarely wins
+    usable = context_valid.double()
+    sharp_spectra = ContextSpectra.of(context_sharp.cpu().double() * usable)
+    blurry_spectra = ContextSpectra.of(context_blurry.cpu().double() * usable)
+    invalid_spectra = ContextSpectra.of(1.0 - usable[None])
+    sharp_np = context_sharp.cpu().double().numpy()
+    reach = overlap + block
+    ys, xs = np.nonzero(roi_np)
+    for top in range(int(ys.min()), int(ys.max()) + 1, block):
+        for left in range(int(xs.min()), int(xs.max()) + 1, block):
+            core = roi_np[top:top + block, left:left + block]
+            if not core.any():
+                continue
+            wy, wx = top + pad - overlap, left + pad - overlap  # window's top-left in the padded tile
+            existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
+            cost = blurry_spectra.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side],
+                                             inside[wy:wy + side, wx:wx + side])
+            cost = guidance_weight * cost / max(float(inside[wy:wy + side, wx:wx + side].sum()) * channels, 1.0)
+            if float(existing.sum()) > 0:
+                agreement = sharp_spectra.texture_distance(canvas[:, wy:wy + side, wx:wx + side], existing)
+                cost = cost + (1.0 - guidance_weight) * agreement
+            writes = torch.zeros(1, side, side, dtype=torch.float64)
+            writes[0, :reach, :reach] = torch.from_numpy(roi_padded[wy:wy + reach, wx:wx + reach]).double()
+            cost = cost.masked_fill(invalid_spectra.masked_ssd(torch.zeros_like(writes), writes[0]) > 0.5, float("inf"))
+            if not bool(torch.isfinite(cost).any()):
+                return None
+            best = float(cost.min())
+            eligible = torch.nonzero(cost <= best * (1.0 + tolerance) + 1e-12)
+            pick = eligible[int(torch.randint(eligible.shape[0], (1,), generator=generator))]
+            sy, sx = int(pick[0]), int(pick[1])
+            patch = sharp_np[:, sy:sy + side, sx:sx + side]
+            take = _cut(canvas.numpy()[:, wy:wy + side, wx:wx + side], patch,
+                        filled[wy:wy + side, wx:wx + side] & roi_padded[wy:wy + side, wx:wx + side], overlap, block)
+            take &= roi_padded[wy:wy + side, wx:wx + side]
+            rows, cols = np.nonzero(take)
+            canvas[:, wy + rows, wx + cols] = torch.from_numpy(patch[:, rows, cols])
+            filled[wy + rows, wx + cols] = True
+            source[0, wy + rows, wx + cols] = sy + rows
+            source[1, wy + rows, wx + cols] = sx + cols
+    unpadded = canvas[:, pad:pad + height, pad:pad + width].numpy()
+    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np)
+    out = known.clone()
+    out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
+    return out
+
+
+def _cut(existing: np.ndarray, patch: np.ndarray, placed: np.ndarray, overlap: int, block: int) -> np.ndarray:
+    """[side, side] bool: the window's pixels the new patch takes. The block's core and its left/top
+    bands up to the minimum-error paths through the pixels placed by earlier blocks; the
+    right/bottom bands are left to later blocks."""
+    side = patch.shape[-1]
+    errors = ((existing - patch) ** 2).sum(axis=0) * placed
+    reach = overlap + block  # rows/columns this block may write: its core and the left/top bands
+    take = np.zeros((side, side), dtype=bool)
+    take[:reach, :reach] = True
+    if placed[:reach, :overlap].any():
+        path = seam(errors[:reach, :overlap])
+        take[:reach, :overlap] &= np.arange(overlap)[None, :] >= path[:, None]
+    if placed[:overlap, :reach].any():
+        path = seam(errors[:overlap, :reach].T)
+        take[:overlap, :reach] &= np.arange(overlap)[:, None] >= path[None, :]
+    # pixels nothing has been placed on must be taken, whatever the paths say
+    take[:reach, :reach] |= ~placed[:reach, :reach]
+    return take
+
+
+def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """`image` [C, H, W] with its ROI pixels re-solved so their differences to each 4-neighbour are the
+    gradients of the context pixels they were copied from (`source` [2, H, W], -1 where none), and the
+    pixels outside the ROI are a fixed boundary. Across a seam between two copies the target is the
+    mean of both sources' gradients. Weighted least squares over all ROI pixels, one sparse solve.
+
+    A known pixel that the copy cannot continue (a bright speck, a cloud's edge beside the ROI) would
+    bleed into the ROI as a glow: each edge to the boundary is weighted down by how far the known pixel
+    is from the copy's own continuation there, relative to the typical such distance."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import splu
+
+    height, width = roi.shape
+    index = np.full((height, width), -1, dtype=np.int64)
+    ys, xs = np.nonzero(roi)
+    index[ys, xs] = np.arange(ys.size)
+    n = ys.size
+    channels = image.shape[0]
+    out = image.copy()
+    if n == 0:
+        return out
+    edges = []  # (p, q index or -1, weight-free target [C, E], known value [C, E] or None)
+    mismatches = []
+    for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+        qy, qx = ys + dy, xs + dx
+        keep = (qy >= 0) & (qy < height) & (qx >= 0) & (qx < width)
+        p = np.nonzero(keep)[0]
+        qy, qx = qy[keep], qx[keep]
+        target = _source_gradient(image, source, context, ys[p], xs[p], qy, qx)
+        q = index[qy, qx]
+        known = image[:, qy, qx]
+        # the copy's continuation at q is f_p - target; its distance to the known q, for boundary edges
+        mismatch = np.sqrt(((image[:, ys[p], xs[p]] - target - known) ** 2).mean(axis=0))
+        edges.append((p, q, target, known))
+        mismatches.append(mismatch[q < 0])
+    boundary = np.concatenate(mismatches)
+    scale = 1.5 * float(np.median(boundary)) + 1e-6 if boundary.size else 1.0
+    diagonal = np.zeros(n)
+    rhs = np.zeros((channels, n))
+    rows, cols, values = [np.arange(n)], [np.arange(n)], []
+    for (p, q, target, known), mismatch in zip(edges, mismatches):
+        inner = q >= 0
+        weight = np.ones(p.size)
+        weight[~inner] = 1.0 / (1.0 + (mismatch / scale) ** 2)
+        diagonal += np.bincount(p, weights=weight, minlength=n)
+        for channel in range(channels):
+            rhs[channel] += np.bincount(p, weights=weight * target[channel], minlength=n)
+            rhs[channel] += np.bincount(p[~inner], weights=weight[~inner] * known[channel, ~inner], minlength=n)
+        rows.append(p[inner])
+        cols.append(q[inner])
+        values.append(-weight[inner])
+    matrix = coo_matrix((np.concatenate([diagonal] + values), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(n, n)).tocsc()
+    solver = splu(matrix)
+    for channel in range(channels):
+        out[channel, ys, xs] = solver.solve(rhs[channel])
+    return out
+
+
+def _source_gradient(image: np.ndarray, source: np.ndarray, context: np.ndarray, py: np.ndarray, px: np.ndarray,
+                     qy: np.ndarray, qx: np.ndarray) -> np.ndarray:
+    """[C, E]: target f_p - f_q for edges p -> q: the copied pixels' own difference in the context,
+    averaged over p's source and q's source (when q has one and it differs)."""
+    context_h, context_w = context.shape[-2:]
+    dy, dx = qy - py, qx - px
+    total = np.zeros((image.shape[0], py.size))
+    count = np.zeros(py.size)
+    for sy, sx, sign in ((source[0, py, px], source[1, py, px], 1), (source[0, qy, qx], source[1, qy, qx], -1)):
+        # p's source and its neighbour along (dy, dx); or q's source and its neighbour back along it
+        ny, nx = sy + sign * dy, sx + sign * dx
+        ok = (sy >= 0) & (sx >= 0) & (ny >= 0) & (ny < context_h) & (nx >= 0) & (nx < context_w)
+        first = context[:, sy[ok], sx[ok]]
+        second = context[:, ny[ok], nx[ok]]
+        total[:, ok] += (first - second) * sign
+        count[ok] += 1.0
+    fallback = image[:, py, px] - image[:, qy, qx]  # no source: keep the composite's own difference
+    return np.where(count > 0, total / np.maximum(count, 1.0), fallback)

@@ -1,0 +1,106 @@
+"""Guided quilting of regenerated ROIs (models/patch/quilt.py): its FFT costs against brute force,
+the texture bias it removes, the seam cut, the gradient-domain blend, and a whole fill."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from rsedit.models.patch.quilt import ContextSpectra, gradient_blend, quilt, seam
+
+
+def brute_force_ssd(image: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    rows, cols = target.shape[-2:]
+    out = torch.empty(image.shape[-2] - rows + 1, image.shape[-1] - cols + 1, dtype=torch.float64)
+    for y in range(out.shape[0]):
+        for x in range(out.shape[1]):
+            out[y, x] = (((image[:, y:y + rows, x:x + cols] - target) ** 2) * mask).sum()
+    return out
+
+
+def test_masked_ssd_is_the_brute_force_sum_at_every_window():
+    generator = torch.Generator().manual_seed(0)
+    image = torch.rand(3, 23, 19, generator=generator, dtype=torch.float64)
+    target = torch.rand(3, 6, 5, generator=generator, dtype=torch.float64)
+    mask = (torch.rand(6, 5, generator=generator) > 0.4).double()
+    fast = ContextSpectra.of(image).masked_ssd(target, mask)
+    assert fast.shape == (18, 15)
+    assert torch.allclose(fast, brute_force_ssd(image, target, mask), atol=1e-9)
+
+
+def test_texture_distance_prefers_a_speckled_window_to_a_flat_one_where_ssd_prefers_flat():
+    """Plain SSD fills a speckled sea with calm water: a flat window is nearer on average to specks
+    that do not line up. The texture distance asks for the target's contrast."""
+    rng = np.random.default_rng(0)
+    side = 12
+    speckled_target = (rng.random((3, side, side)) < 0.1) * 1.0
+    other_specks = (rng.random((3, side, side)) < 0.1) * 1.0  # same statistics, other positions
+    flat = np.full((3, side, side), speckled_target.mean())
+    image = torch.from_numpy(np.concatenate([other_specks, flat], axis=2))  # window 0: specks, window `side`: flat
+    spectra = ContextSpectra.of(image)
+    target, mask = torch.from_numpy(speckled_target), torch.ones(side, side, dtype=torch.float64)
+    ssd = spectra.masked_ssd(target, mask)[0]
+    texture = spectra.texture_distance(target, mask)[0]
+    assert ssd[side] < ssd[0]  # the bias: flat wins under SSD
+    assert texture[0] < texture[side]  # removed: the speckled window wins
+    assert float(texture[0]) >= 0.0
+
+
+def test_seam_follows_the_cheapest_valley():
+    errors = np.ones((10, 6))
+    path = [2, 2, 3, 3, 4, 4, 3, 2, 1, 1]
+    errors[np.arange(10), path] = 0.0
+    assert seam(errors).tolist() == path
+
+
+def test_gradient_blend_removes_a_tone_offset_but_keeps_the_copys_detail_and_ignores_a_bright_speck():
+    rng = np.random.default_rng(1)
+    texture = rng.normal(0.0, 0.1, (1, 40, 40))
+    roi = np.zeros((40, 40), dtype=bool)
+    roi[10:30, 10:30] = True
+    image = texture.copy()
+    image[:, roi] += 0.5  # the copy is right in detail but half a unit too bright
+    speck = (9, 20)  # a bright known pixel beside the ROI, which the copy does not continue
+    image[(0, *speck)] = 3.0
+    source = np.full((2, 40, 40), -1)
+    source[0][roi], source[1][roi] = np.nonzero(roi)  # copied from the same place of a context that is the texture
+    out = gradient_blend(image, roi, source, texture)
+    error = np.abs(out[0][roi] - texture[0][roi])
+    assert error.mean() < 0.03  # tone fixed, detail kept
+    assert abs(out[0, 10, 20] - texture[0, 10, 20]) < 0.2  # the speck did not bleed into the ROI
+    assert np.array_equal(out[:, ~roi], image[:, ~roi])  # outside the ROI: untouched
+
+
+def stripes(height: int, width: int, period: int = 12) -> np.ndarray:
+    rows, cols = np.mgrid[0:height, 0:width]
+    phase = 2 * np.pi * (cols + 0.5 * rows) / period
+    return np.stack([np.sin(phase), np.cos(phase), 0.5 * np.sin(2 * phase)]).astype(np.float64)
+
+
+def test_quilt_continues_a_periodic_texture_from_valid_context_pixels_only():
+    """A hole in slanted stripes comes back as the stripes with their phase (each window lines up with
+    the stripes around it), never from the context's invalid pixels, and nothing outside the hole changes."""
+    tile = torch.from_numpy(stripes(96, 96))
+    roi = torch.zeros(96, 96, dtype=torch.bool)
+    roi[30:70, 24:64] = True
+    context = torch.from_numpy(stripes(160, 160))
+    valid = torch.ones(160, 160, dtype=torch.bool)
+    valid[40:120, 40:120] = False
+    context[:, ~valid] = 5.0  # what invalid pixels hold must never show up
+    known = tile.clone()
+    known[:, roi] = -3.0  # what the ROI held is to disappear
+    guide = known.clone()
+    guide[:, roi] = 0.0  # no layout inside the hole: the phase must come from the stripes around it
+    out = quilt(guide, known, roi, context, context, valid, generator=torch.Generator().manual_seed(0))
+    assert out is not None
+    assert torch.equal(out[:, ~roi], known[:, ~roi])
+    assert float(out[:, roi].max()) < 2.0 and float(out[:, roi].min()) > -2.0
+    assert float((out[:, roi] - tile[:, roi]).abs().mean()) < 0.01  # the stripes, in phase
+
+
+def test_quilt_gives_up_when_no_context_window_is_usable():
+    tile = torch.zeros(3, 40, 40, dtype=torch.float64)
+    roi = torch.zeros(40, 40, dtype=torch.bool)
+    roi[10:20, 10:20] = True
+    context = torch.zeros(3, 30, 30, dtype=torch.float64)
+    valid = torch.zeros(30, 30, dtype=torch.bool)
+    assert quilt(tile, tile, roi, context, context, valid, generator=torch.Generator().manual_seed(0)) is None
