@@ -27,8 +27,9 @@ from .errors import RSEditError
 from .group_editors import GroupEditors, with_rois
 from .progress import ProgressCallback
 from .scene import Scene
-from .scene_models import SceneModel, default_backend, obtain_scene_model, training_free_context, training_free_description
-from .settings import SampledEditSettings
+from .scene_models import (SceneModel, default_backend, obtain_scene_model, quilt_context, training_free_context,
+                           training_free_description)
+from .settings import RegenerateSettings, SampledEditSettings
 from .tiling import Tile
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,11 @@ class DaskTiles:
                 payload.update(backend="training-free", context=data, valid=valid, fingerprint=fingerprint)
         except RSEditError as error:
             raise with_rois(error, group.roi_ids) from None
+        if payload["backend"] == "trained" and isinstance(settings, RegenerateSettings):
+            # the context pixels a trained model's regeneration quilts from, read here as a local run reads them
+            pixels = quilt_context(self.scene, rois, context_size=settings.context_size)
+            if pixels is not None:
+                payload["quilt_pixels"] = pixels
         if self.text is not None:
             payload["text"] = self.text.group_part(group)
         self.groups.record_model(group, model, trained_now)

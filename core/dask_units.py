@@ -154,8 +154,11 @@ def _group_editor(run: dict, group: dict, rois: list[Roi], clip: Optional[dict] 
 
             editor = worker_text_editor(run, settings, group_model(group), group["text"], clip)
         else:
+            quilt_pixels = group.get("quilt_pixels")
             editor = build_editor(settings, None, [roi for roi in rois if roi.id in members], group_model(group),
-                                  copy_patch=run.get("copy_patch"))
+                                  copy_patch=run.get("copy_patch"),
+                                  quilt_pixels=None if quilt_pixels is None else
+                                  (np.asarray(quilt_pixels[0]), np.asarray(quilt_pixels[1], dtype=bool)))
         _EDITORS[key] = editor
         while len(_EDITORS) > KEEP_EDITORS:
             _EDITORS.popitem(last=False)

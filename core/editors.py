@@ -66,10 +66,14 @@ def _sampling(settings: SampledEditSettings) -> dict[str, Any]:
                 fill_roi=settings.fill_roi, soft_mask=settings.soft_mask, chunk_size=settings.tile_size)
 
 
-def _regenerate(settings: RegenerateSettings, scene: Scene, rois: Sequence[Roi], model: Any, **_: Any):
+def _regenerate(settings: RegenerateSettings, scene: Optional[Scene], rois: Sequence[Roi], model: Any,
+                quilt_pixels: Optional[tuple[np.ndarray, np.ndarray]] = None, **_: Any):
     from ..models.editing.regenerate import RegenerateEditor
+    from .scene_models import quilt_context
 
-    return RegenerateEditor(model, **_sampling(settings))
+    if quilt_pixels is None and scene is not None and getattr(model, "backend", None) == "trained":
+        quilt_pixels = quilt_context(scene, rois, context_size=settings.context_size)
+    return RegenerateEditor(model, context=quilt_pixels, **_sampling(settings))
 
 
 def _text(settings: TextSettings, scene: Scene, rois: Sequence[Roi], model: Any, clip: Any = None, **_: Any):
@@ -110,7 +114,10 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     RegenerateSettings: _regenerate, TextSettings: _text, CopySettings: _copy, PretrainedSettings: _pretrained}
 
 
-def build_editor(settings: EditSettings, scene: Scene, rois: Sequence[Roi], model: Any = None, *,
-                 clip: Any = None, copy_patch: Optional[np.ndarray] = None) -> Any:
-    """The editor of `settings`' mode for this scene; `model` is the scene model (None in pretrained mode)."""
-    return BUILDERS[type(settings)](settings, scene, rois, model, clip=clip, copy_patch=copy_patch)
+def build_editor(settings: EditSettings, scene: Optional[Scene], rois: Sequence[Roi], model: Any = None, *,
+                 clip: Any = None, copy_patch: Optional[np.ndarray] = None,
+                 quilt_pixels: Optional[tuple[np.ndarray, np.ndarray]] = None) -> Any:
+    """The editor of `settings`' mode for this scene; `model` is the scene model (None in pretrained mode).
+    A Dask worker has no scene: it passes what the caller read for it (`copy_patch`, `quilt_pixels`)."""
+    return BUILDERS[type(settings)](settings, scene, rois, model, clip=clip, copy_patch=copy_patch,
+                                    quilt_pixels=quilt_pixels)

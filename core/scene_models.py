@@ -304,6 +304,18 @@ def training_free_context(scene: Scene, rois: Sequence[Roi], *, context_size: in
     return data, valid, {**window_fingerprint(scene, window, data, valid), "rois_left_out": bool(leave_out_rois)}
 
 
+def quilt_context(scene: Scene, rois: Sequence[Roi], *,
+                  context_size: int = DEFAULT_CONTEXT_SIZE) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """The pixels (and validity) a trained model's regeneration quilts its finest scale from: the
+    context around the ROIs, the ROIs left out, as the model learnt it (the training-free model
+    holds its own). None where too little of it is usable: the model's own result then stands."""
+    try:
+        _, data, valid = _learning_context(scene, rois, context_size, True)
+    except InputError:
+        return None
+    return data, valid
+
+
 def training_free_model(data: np.ndarray, valid: np.ndarray, fingerprint: dict) -> SceneModel:
     """The patch model of a context. One whose ROIs are left out (regeneration) copies fine patches at
     every scale: the coarse scales' large patches fit only far from the holes, so a hole in a field

@@ -17,6 +17,9 @@ denoising steps that follow at each scale then harmonise the block seams with th
 This is the coarse-to-fine correspondence idea of patch-based image completion (Wexler et al.;
 PatchMatch), applied inside the diffusion sampler.
 
+The finest scale is quilted instead when the tile's own pixels are given (quilt_hook.py): cut seams
+and a gradient-domain blend join real blocks there, where these fixed blocks left straight seams.
+
 Offsets are kept at full resolution, so the tile (whose pyramid sizes differ a little from the
 context's) and the context stay in register at every scale. Sources that fall on invalid context
 pixels (the ROI itself, nodata) leave x0 as the denoiser made it.
@@ -32,7 +35,7 @@ import torch.nn.functional as F
 from ..diffusion.resample import area_resize
 from .patch_denoiser import PatchDenoiser, covered_pixels
 from .patch_index import ScalePatches, gather_patches
-from .quilt import quilt
+from .quilt_hook import FinestScaleQuilt
 
 if TYPE_CHECKING:
     from ..diffusion.sampling_hooks import StepState
@@ -67,15 +70,20 @@ class BlockTransfer:
         self.seed = int(seed)
         self.offsets: torch.Tensor | None = None  # [2, H, W] full-resolution (dy, dx) to the source, NaN = none
         self.started: set[int] = set()
-        self.known = known  # [C, H, W] the tile in model units: the pixels around the ROI the quilt continues
-        self.quilted: torch.Tensor | None = None  # the finest scale's ROI, quilted once (quilt.py)
+        self.finest: FinestScaleQuilt | None = None  # with `known` (the tile in model units), the finest scale's quilt
+        if known is not None:
+            data = denoiser.scales_data[-1]
+            self.finest = FinestScaleQuilt(data.sharp, _pixel_valid(data, data.sharp.shape[-2:]), known, self.roi,
+                                           seed=seed, context_blurry=data.blurry)
 
     def __call__(self, state: StepState) -> torch.Tensor | None:
         scale = state.scale
         if scale < self.from_scale or scale in self.started or state.blurry is None:
             return None
-        if self.known is not None and scale == len(state.sizes) - 1:
-            return self._quilt(state)
+        if self.finest is not None and self.finest.applies(state):
+            quilted = self.finest(state)
+            if quilted is not None:
+                return quilted
         self.started.add(scale)  # only the first step of each scale: its later steps harmonise the seams
         if self.offsets is None:
             self.offsets = self._match(state.blurry[0], scale)
@@ -123,25 +131,6 @@ class BlockTransfer:
             offsets[0, full_top:full_bottom, full_left:full_right] = (source_y + 0.5) * context_scale_y - (top + 0.5) * scale_y
             offsets[1, full_top:full_bottom, full_left:full_right] = (source_x + 0.5) * context_scale_x - (left + 0.5) * scale_x
         return offsets
-
-    # ------------------------------------------------------------------ finest scale
-    def _quilt(self, state: StepState) -> torch.Tensor | None:
-        """Every step of the finest scale: x0 is the ROI quilted from the context's sharp pixels,
-        guided by this scale's x~ (the coarser scales' layout); the posterior mean would only add
-        speckle to it (see quilt.py)."""
-        if self.quilted is None:
-            data = self.denoiser.scales_data[-1]
-            context_blurry = data.blurry if data.blurry is not None else data.sharp
-            quilted = quilt(state.blurry[0], self.known.to(state.blurry.dtype), self.roi, data.sharp, context_blurry,
-                            _pixel_valid(data, data.sharp.shape[-2:]),
-                            generator=torch.Generator().manual_seed(self.seed))
-            if quilted is None:  # no context window to copy: the block transfer goes on alone
-                self.known = None
-                return self(state)
-            self.quilted = quilted
-        out = state.x0_hat.clone()
-        out[:, :, self.roi] = self.quilted[:, self.roi].to(out.dtype)[None]
-        return out
 
     # ------------------------------------------------------------------ copying
     def _transfer(self, x0: torch.Tensor, scale: int) -> torch.Tensor | None:
