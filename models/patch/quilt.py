@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 BLOCK = 24  # block side, full-resolution pixels
 OVERLAP = 8  # band shared with the neighbouring blocks and the known pixels around them
-GUIDANCE_WEIGHT = 0.5  # share of the guidance in a block's cost; the rest is agreement with its neighbours
+GUIDANCE_WEIGHT = 0.2  # share of the layout in a block's cost; the rest is agreement with what is already there
 TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eligible
 
 
