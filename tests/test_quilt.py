@@ -148,3 +148,30 @@ def test_a_trained_models_regeneration_is_quilted_from_the_scene_through_edit_sc
     with rasterio.open(tmp_path / "model_only.tif") as dataset:
         model_only = dataset.read()
     assert np.abs(model_only[:, r0:r1, c0:c1].astype(float) - image[:, r0:r1, c0:c1]).mean() > 5 * error
+
+
+def test_blocks_search_near_their_own_place_once_the_tile_is_found_in_a_large_context():
+    """The tile is located in the context by its pixels around the ROI; a block's search area is then
+    its place +- SEARCH_RADIUS (bounded, whatever the context's size), and a central one where the
+    tile is not found."""
+    from rsedit.models.patch.quilt import SEARCH_RADIUS, _Sources
+
+    generator = torch.Generator().manual_seed(3)
+    context = torch.rand(3, 1500, 1300, generator=generator, dtype=torch.float64)
+    valid = torch.ones(1500, 1300, dtype=torch.bool)
+    valid[900:960, 500:560] = False  # the ROI, left out of the context
+    tile = context[:, 800:1056, 420:676].clone()
+    roi = np.zeros((256, 256), dtype=bool)
+    roi[100:160, 80:140] = True
+    sources = _Sources(context, context, valid)
+    assert sources.locate(tile, roi) == (800, 420)
+    other = torch.rand(3, 256, 256, generator=generator, dtype=torch.float64)
+    assert sources.locate(other, roi) is None
+
+    side = 40
+    y0, y1, x0, x1 = sources.area_around((900, 500), side)
+    assert y0 <= 900 - SEARCH_RADIUS and y1 - side >= 900 + SEARCH_RADIUS
+    assert x0 <= 500 - SEARCH_RADIUS and x1 - side >= 500 + SEARCH_RADIUS
+    assert y1 - y0 < 1500 / 2 and x1 - x0 < 1300 / 2  # bounded, not the whole context
+    assert sources.area_around((5, 1290), side)[::3] == (0, 1300)  # clipped at the context's edges
+    assert sources.area_around(None, side)[1] - sources.area_around(None, side)[0] == y1 - y0
