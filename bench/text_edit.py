@@ -1,7 +1,7 @@
 """Text-edit benchmark: does a text edit make the ROI what the prompt asks for, judged by models that
 did not guide it? Prints one JSON line and writes a contact sheet.
 
-    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH]
+    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH] [--cases NAME ...] [--no-texture-from-scene]
 
 Models (bench/small_clip.py, bench/patch_classifier.py; cached under build/, trained when missing):
 - the guide, a small ViT CLIP trained on the sample scenes, loaded by the user's path (clip_weights=);
@@ -23,6 +23,8 @@ the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, 
 judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each view kind, same ROIs,
 seed and strength), and per-case figures under `cases`.
 Images are read in the editor's model units (the scene's percentile stretch), as the CLIPs were trained.
+--cases runs the named pairs only (e.g. --cases "crop field on ploughed field"); --no-texture-from-scene
+edits with texture_from_scene=False (CLIP's gradients make the finest scale's texture too), to compare.
 --quick: the first prompt pair with one ROI, judged by the quick models of small_clip.py and
 patch_classifier.py (QUICK: trained in about a minute when missing), so it takes under 5 minutes.
 """
@@ -189,7 +191,8 @@ VARIANTS = {  # name -> edit_scene settings besides the case's
 SHEET_COLUMNS = ("before", "unguided", "guided_without_pe", "guided_with_pe", "guided_with_pe_tile_views")
 
 
-def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float) -> tuple[dict, dict]:
+def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float,
+             texture_from_scene: bool = True) -> tuple[dict, dict]:
     import rasterio
 
     boxes = roi_boxes(case, rois)
@@ -201,7 +204,8 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strengt
             changes = {**changes, "paraphrases": paraphrases}
         out = folder / f"{case.scene}-{case.target}-{name}.tif".replace(" ", "_")
         mask = out.with_name(out.stem + "-mask.tif") if name == "guided_with_pe" else None
-        seconds[name] = edit(case, clips, boxes, out, mask, strength, **changes)
+        seconds[name] = edit(case, clips, boxes, out, mask, strength, texture_from_scene=texture_from_scene,
+                             **changes)
         images[name] = read_rgb(out)
         if mask is not None:
             with rasterio.open(mask) as dataset:
@@ -267,6 +271,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the first prompt pair, one ROI")
     parser.add_argument("--sheet", type=Path, default=SHEET)
     parser.add_argument("--strength", type=float, default=STRENGTH, help="guidance strength of the guided edits")
+    parser.add_argument("--cases", nargs="+", choices=[case.name for case in CASES], help="run these pairs only")
+    parser.add_argument("--no-texture-from-scene", dest="texture_from_scene", action="store_false",
+                        help="edit with texture_from_scene=False (to compare)")
     args = parser.parse_args()
     plugin_on_path()
     import torch
@@ -281,10 +288,13 @@ def main() -> None:
     classifier = patch_classifier.trained_classifier(patch_classifier.QUICK if args.quick else patch_classifier.FULL)
     judges = Judges(clips, classifier)
     cases = CASES[:1] if args.quick else CASES
+    if args.cases:
+        cases = tuple(case for case in cases if case.name in args.cases)
     results, rows = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
-            result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois, args.strength)
+            result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois, args.strength,
+                                    args.texture_from_scene)
             results[case.name] = result
             rows.append((case, result, data))
     sheet = contact_sheet(rows, args.sheet)
@@ -308,6 +318,7 @@ def main() -> None:
         "outside_roi_identical": all(r["outside_roi_identical"] for r in results.values()),
         "seconds_per_edit": round(float(np.mean(edits)), 1),
         "guidance_strength": args.strength, "guidance_views": VIEWS, "backend": "training-free",
+        "texture_from_scene": args.texture_from_scene,
         "guide": clips.guide_architecture, "judge": clips.judge_architecture,
         "guide_accuracy": clips.report["guide"]["accuracy"], "judge_accuracy": clips.report["judge"]["accuracy"],
         "classifier_accuracy": classifier.report["accuracy"],

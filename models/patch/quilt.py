@@ -125,11 +125,17 @@ def seam(errors: np.ndarray) -> np.ndarray:
 def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_sharp: torch.Tensor,
           context_blurry: torch.Tensor, context_valid: torch.Tensor, *, generator: torch.Generator,
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
-          tolerance: float = TOLERANCE) -> torch.Tensor | None:
+          tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
-    usable pixels. None when the context has no window to copy from."""
+    usable pixels. None when the context has no window to copy from.
+
+    Without `blend` the blocks are kept as copied, joined along their seams only: the gradient-domain
+    solve pulls the ROI's tone to the known pixels around it, right for a regenerated ROI, wrong for an
+    edit that is to differ from them (models/patch/scene_texture.py). `invalid_cost` is the squared
+    difference per value an invalid context pixel counts with in the guidance cost (0: it reads as 0,
+    which rarely wins a regeneration, but wins against a guide near 0, the middle of the model's range)."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -164,6 +170,9 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
             cost = blurry_spectra.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side],
                                              inside[wy:wy + side, wx:wx + side])
+            if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
+                cost = cost + invalid_cost * channels * invalid_spectra.masked_ssd(
+                    torch.zeros(1, side, side, dtype=torch.float64), inside[wy:wy + side, wx:wx + side])
             cost = guidance_weight * cost / max(float(inside[wy:wy + side, wx:wx + side].sum()) * channels, 1.0)
             if float(existing.sum()) > 0:
                 agreement = sharp_spectra.texture_distance(canvas[:, wy:wy + side, wx:wx + side], existing)
@@ -187,7 +196,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             source[0, wy + rows, wx + cols] = sy + rows
             source[1, wy + rows, wx + cols] = sx + cols
     unpadded = canvas[:, pad:pad + height, pad:pad + width].numpy()
-    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np)
+    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np) if blend \
+        else unpadded
     out = known.clone()
     out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
     return out

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..diffusion.resample import bilinear_resize, lanczos_resize
-from .quilt import quilt
+from .quilt import GUIDANCE_WEIGHT, quilt
 
 if TYPE_CHECKING:
     from ..diffusion.sampling_hooks import StepState
@@ -22,11 +22,15 @@ class FinestScaleQuilt:
     """x0 hook: `context` [C, Hc, Wc] in model units and `valid` [Hc, Wc] its copyable pixels; `known`
     [C, H, W] the tile in model units and `roi` [H, W] bool the pixels to regenerate. `context_blurry`
     (the context's own x~ at the finest scale) is made like the pyramid's when not given: shrunk by the
-    ratio of the last two scales, then enlarged back. One instance serves one sampling run."""
+    ratio of the last two scales, then enlarged back. `guidance_weight` is quilt()'s share of x~ in a
+    block's cost (text edits raise it: the edited layout, not the pixels around, decides what is copied).
+    One instance serves one sampling run."""
 
     def __init__(self, context: torch.Tensor, valid: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, *,
-                 seed: int = 0, context_blurry: torch.Tensor | None = None) -> None:
+                 seed: int = 0, context_blurry: torch.Tensor | None = None,
+                 guidance_weight: float = GUIDANCE_WEIGHT) -> None:
         self.context, self.valid, self.context_blurry = context, valid.bool(), context_blurry
+        self.guidance_weight = float(guidance_weight)
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
         self.quilted: torch.Tensor | None = None
         self.failed = False
@@ -39,7 +43,8 @@ class FinestScaleQuilt:
             return None
         if self.quilted is None:
             self.quilted = quilt(state.blurry[0], self.known.to(state.blurry.dtype), self.roi, self.context,
-                                 self._blurry(state), self.valid, generator=torch.Generator().manual_seed(self.seed))
+                                 self._blurry(state), self.valid, generator=torch.Generator().manual_seed(self.seed),
+                                 guidance_weight=self.guidance_weight)
             if self.quilted is None:  # no context window to copy from: the sampler's own result stands
                 self.failed = True
                 return None
@@ -48,10 +53,15 @@ class FinestScaleQuilt:
         return out
 
     def _blurry(self, state: StepState) -> torch.Tensor:
-        if self.context_blurry is not None:
-            return self.context_blurry
-        (coarse_h, coarse_w), (fine_h, fine_w) = state.sizes[-2], state.sizes[-1]
-        height, width = self.context.shape[-2:]
-        coarse = (max(1, round(height * coarse_h / fine_h)), max(1, round(width * coarse_w / fine_w)))
-        context = self.context[None].float()
-        return bilinear_resize(lanczos_resize(context, coarse), (height, width))[0]
+        if self.context_blurry is None:
+            self.context_blurry = finest_blurry(self.context, state.sizes)
+        return self.context_blurry
+
+
+def finest_blurry(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
+    """`image` [C, H, W] at the finest scale as the pyramid blurs it there (x~): shrunk by the ratio of
+    the last two scales' `sizes`, then enlarged back."""
+    (coarse_h, coarse_w), (fine_h, fine_w) = sizes[-2], sizes[-1]
+    height, width = image.shape[-2:]
+    coarse = (max(1, round(height * coarse_h / fine_h)), max(1, round(width * coarse_w / fine_w)))
+    return bilinear_resize(lanczos_resize(image[None].float(), coarse), (height, width))[0]
