@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..diffusion.resample import bilinear_resize, lanczos_resize
-from .quilt import GUIDANCE_WEIGHT, quilt
+from .quilt import quilt
 
 if TYPE_CHECKING:
     from ..diffusion.sampling_hooks import StepState
@@ -22,15 +22,11 @@ class FinestScaleQuilt:
     """x0 hook: `context` [C, Hc, Wc] in model units and `valid` [Hc, Wc] its copyable pixels; `known`
     [C, H, W] the tile in model units and `roi` [H, W] bool the pixels to regenerate. `context_blurry`
     (the context's own x~ at the finest scale) is made like the pyramid's when not given: shrunk by the
-    ratio of the last two scales, then enlarged back. `guidance_weight` is quilt()'s share of x~ in a
-    block's cost (text edits raise it: the edited layout, not the pixels around, decides what is copied).
-    One instance serves one sampling run."""
+    ratio of the last two scales, then enlarged back. One instance serves one sampling run."""
 
     def __init__(self, context: torch.Tensor, valid: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, *,
-                 seed: int = 0, context_blurry: torch.Tensor | None = None,
-                 guidance_weight: float = GUIDANCE_WEIGHT) -> None:
+                 seed: int = 0, context_blurry: torch.Tensor | None = None) -> None:
         self.context, self.valid, self.context_blurry = context, valid.bool(), context_blurry
-        self.guidance_weight = float(guidance_weight)
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
         self.quilted: torch.Tensor | None = None
         self.failed = False
@@ -43,8 +39,7 @@ class FinestScaleQuilt:
             return None
         if self.quilted is None:
             self.quilted = quilt(state.blurry[0], self.known.to(state.blurry.dtype), self.roi, self.context,
-                                 self._blurry(state), self.valid, generator=torch.Generator().manual_seed(self.seed),
-                                 guidance_weight=self.guidance_weight)
+                                 self._blurry(state), self.valid, generator=torch.Generator().manual_seed(self.seed))
             if self.quilted is None:  # no context window to copy from: the sampler's own result stands
                 self.failed = True
                 return None
@@ -53,9 +48,9 @@ class FinestScaleQuilt:
         return out
 
     def _blurry(self, state: StepState) -> torch.Tensor:
-        if self.context_blurry is None:
-            self.context_blurry = finest_blurry(self.context, state.sizes)
-        return self.context_blurry
+        if self.context_blurry is not None:
+            return self.context_blurry
+        return finest_blurry(self.context, state.sizes)
 
 
 def finest_blurry(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
