@@ -18,8 +18,8 @@ where the others use ROI views (clip_views="roi").
 
 Keys: judge_clip_gain (guided with PE minus unguided, judge score points, mean over cases),
 target_prob_before / target_prob_after (classifier, PE edit), pe_gain (judge score with PE minus
-without), pe_gain_label (the same against the judge's ensemble of all the label's captions), auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs and real patches of
-the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, outside_roi_identical,
+without), pe_gain_label (the same against the judge's ensemble of all the label's captions),
+auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs and real patches of the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, outside_roi_identical,
 judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each view kind, same ROIs,
 seed and strength), and per-case figures under `cases`.
 Images are read in the editor's model units (the scene's percentile stretch), as the CLIPs were trained.

@@ -41,8 +41,8 @@ def scene():
 
 def last_step(x0: torch.Tensor) -> StepState:
     """The finest scale's last step, as the sampler hands it to an x0 hook."""
-    return StepState(scale=2, t=0, sizes=[(55, 55), (73, 73), (SIDE, SIDE)], x_t=None, x0_hat=x0[None].clone(), x_prev=None,
-                     blurry=None, schedule=None, scales=None, generator=torch.Generator())
+    return StepState(scale=2, t=0, sizes=[(55, 55), (73, 73), (SIDE, SIDE)], x_t=None, x0_hat=x0[None].clone(),
+                     x_prev=None, blurry=None, schedule=None, scales=None, generator=torch.Generator())
 
 
 def guided(known: torch.Tensor, roi: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:

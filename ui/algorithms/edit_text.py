@@ -124,8 +124,8 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "PROMPT_ENSEMBLING", tr("Prompt ensembling (guide towards the prompt and its paraphrases together)"),
             defaultValue=True)))
         self.addParameter(advanced(QgsProcessingParameterBoolean(
-            "TEXTURE_FROM_SCENE", tr("Texture from the scene (copy the edit's fine detail from real pixels of the scene)"),
-            defaultValue=False)))
+            "TEXTURE_FROM_SCENE",
+            tr("Texture from the scene (copy the edit's fine detail from real pixels of the scene)"), defaultValue=False)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
