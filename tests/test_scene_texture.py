@@ -163,3 +163,20 @@ def test_in_a_sampling_run_the_pushed_roi_ends_as_real_maize(scene):
         assert torch.equal(edited[:, ~roi], known[:, ~roi])
         shares[texture] = np.mean([tuple(v) in maize_values for v in edited[:, roi].T.tolist()])
     assert shares[True] > 0.8 and shares[False] < 0.05
+
+
+def test_the_layout_tells_a_mottle_from_a_smooth_surface_of_its_mean_colour():
+    """CLIP's "crop field" mottle blurs to about a ploughed field's pale colour: the local-contrast
+    channel keeps them apart."""
+    from rsedit.models.patch.scene_texture import local_contrast
+
+    rng = np.random.default_rng(0)
+    mottle = torch.from_numpy(rng.choice([-0.6, 0.6], size=(3, 32, 32))).float()
+    smooth = torch.zeros(3, 32, 32)
+    sizes = [(8, 8), (16, 16), (32, 32)]
+    assert float(local_contrast(mottle).mean()) > 0.4 > float(local_contrast(smooth).mean())
+    mottle_layout, smooth_layout = SceneTexture._layout(mottle, sizes), SceneTexture._layout(smooth, sizes)
+    assert mottle_layout.shape == (4, 32, 32)
+    colour_gap = float((mottle_layout[:3] - smooth_layout[:3]).abs().mean())
+    contrast_gap = float((mottle_layout[3] - smooth_layout[3]).abs().mean())
+    assert contrast_gap > 4 * colour_gap

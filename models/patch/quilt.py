@@ -125,7 +125,8 @@ def seam(errors: np.ndarray) -> np.ndarray:
 def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_sharp: torch.Tensor,
           context_blurry: torch.Tensor, context_valid: torch.Tensor, *, generator: torch.Generator,
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
-          tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0) -> torch.Tensor | None:
+          tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0,
+          guide_outside: bool = True) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
@@ -135,7 +136,9 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     solve pulls the ROI's tone to the known pixels around it, right for a regenerated ROI, wrong for an
     edit that is to differ from them (models/patch/scene_texture.py). `invalid_cost` is the squared
     difference per value an invalid context pixel counts with in the guidance cost (0: it reads as 0,
-    which rarely wins a regeneration, but wins against a guide near 0, the middle of the model's range)."""
+    which rarely wins a regeneration, but wins against a guide near 0, the middle of the model's range).
+    Without `guide_outside` only the ROI's pixels of a window are held to the guide (an edit's layout
+    there differs from the pixels around, which the overlap term still continues)."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -150,6 +153,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     guide_padded = F.pad(guide.double().cpu(), (pad,) * 4)
     inside = F.pad(torch.ones(height, width, dtype=torch.float64), (pad,) * 4)
     roi_padded = np.pad(roi_np, pad)
+    roi_guided = torch.from_numpy(roi_padded).double()
     filled = inside.numpy().astype(bool) & ~roi_padded  # pixels with content to agree with
     source = np.full((2, *roi_padded.shape), -1, dtype=np.int64)  # context (y, x) each ROI pixel took
     # invalid context pixels (the ROIs themselves, nodata) are never copied, and read as 0 in the costs,
@@ -168,12 +172,12 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
                 continue
             wy, wx = top + pad - overlap, left + pad - overlap  # window's top-left in the padded tile
             existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
-            cost = blurry_spectra.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side],
-                                             inside[wy:wy + side, wx:wx + side])
+            guided = inside[wy:wy + side, wx:wx + side] if guide_outside else roi_guided[wy:wy + side, wx:wx + side]
+            cost = blurry_spectra.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side], guided)
             if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
                 cost = cost + invalid_cost * channels * invalid_spectra.masked_ssd(
-                    torch.zeros(1, side, side, dtype=torch.float64), inside[wy:wy + side, wx:wx + side])
-            cost = guidance_weight * cost / max(float(inside[wy:wy + side, wx:wx + side].sum()) * channels, 1.0)
+                    torch.zeros(1, side, side, dtype=torch.float64), guided)
+            cost = guidance_weight * cost / max(float(guided.sum()) * channels, 1.0)
             if float(existing.sum()) > 0:
                 agreement = sharp_spectra.texture_distance(canvas[:, wy:wy + side, wx:wx + side], existing)
                 cost = cost + (1.0 - guidance_weight) * agreement

@@ -6,13 +6,16 @@ mottle of saturated greens with coloured specks, which a two-sample classifier t
 real maize at AUC 0.98 (docs/benchmarks.md, "Text edits").
 
 What. At the last step of the training-free model's finest scale, CLIP has guided every scale and
-the x0 estimate is the guided result. Its layout (the result blurred as the scale GUIDE_SCALES_DOWN
-coarser sees it: colour and shapes, not CLIP's fine detail) guides a quilt of the model's own
-context (quilt.py, as regeneration quilts its finest scale), which becomes the ROI's result: real
-texture of whatever in the scene looks like the edit (maize for "crop field", water for "sea").
-Four things differ from regeneration, because a text edit is to change what the ROI holds:
-- the layout dominates a block's cost (GUIDANCE_WEIGHT 0.9 against regeneration's 0.5), not the
-  pixels around the ROI, which are what the edit moves away from;
+the x0 estimate is the guided result. Its layout (its colour and its local contrast, blurred as the
+scale GUIDE_SCALES_DOWN coarser sees them: not CLIP's fine detail, but whether the area is mottled or
+smooth, which colour alone loses: a green mottle blurs to a ploughed field's pale green) guides a
+quilt of the model's own context (quilt.py, as regeneration quilts its finest scale), which becomes
+the ROI's result: real texture of whatever in the scene looks like the edit (maize for "crop field",
+water for "sea"). Several things differ from regeneration, because a text edit is to change what
+the ROI holds:
+- the layout dominates a block's cost (GUIDANCE_WEIGHT 0.9 against regeneration's 0.5), and only the
+  ROI's pixels of a block's window are held to it, not the pixels around the ROI, which are what the
+  edit moves away from (without this the ROI's outer blocks copied the surroundings' stubble);
 - the ROI's own pixels are no copy source (the context keeps the ROIs for text edits): the tile is
   found in the context, where its ROI box matches exactly, those pixels are left out, and a window
   over them counts as far from any guide (INVALID_COST);
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
 
 GUIDANCE_WEIGHT = 0.9  # the layout's share of a block's cost (quilt.py); the rest is agreement with the pixels around
 GUIDE_SCALES_DOWN = 2  # the guide is the edit blurred as the scale this many scales coarser sees it
+TEXTURE_WEIGHT = 1.0  # weight of the local-contrast channel in the layout the quilt matches
+CONTRAST_WINDOW = 5  # px side of the window local contrast is measured over
+GUIDE_OUTSIDE = False  # only the ROI's pixels of a block's window are held to the edited layout
 BLEND = False  # no gradient-domain solve: it would pull the edit's tone back to the pixels around the ROI
 INVALID_COST = 4.0  # an invalid context pixel (the ROI itself) in a window counts as the largest difference
 ACCEPT = 0.5  # the quilt is kept where its local layout error (squared) is below this share of the original's
@@ -67,17 +73,17 @@ class SceneTexture:
     def __call__(self, state: StepState) -> torch.Tensor | None:
         if not self.applies(state) or self.accept is not None:
             return None
-        guide = self._blur(state.x0_hat[0].float(), state.sizes)
+        guide = self._layout(state.x0_hat[0].float(), state.sizes)
         if self.context_blurry is None:
-            self.context_blurry = self._blur(self.context.float(), state.sizes)
+            self.context_blurry = self._layout(self.context.float(), state.sizes)
         quilted = quilt(guide, self.known.float(), self.roi, self.context, self.context_blurry, self.valid,
                         generator=torch.Generator().manual_seed(self.seed), guidance_weight=GUIDANCE_WEIGHT,
-                        blend=BLEND, invalid_cost=INVALID_COST)
+                        blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE)
         self.accept = torch.zeros_like(self.roi)
         if quilted is None:  # no context window to copy from: the guided result stands
             return None
-        quilt_error = _local_error(self._blur(quilted.float(), state.sizes), guide)
-        original_error = _local_error(self._blur(self.known.float(), state.sizes), guide)
+        quilt_error = _local_error(self._layout(quilted.float(), state.sizes), guide)
+        original_error = _local_error(self._layout(self.known.float(), state.sizes), guide)
         # measured against the edit's change near the pixel, or over the whole ROI where it changed less
         # there: where CLIP moved mostly the fine detail, that is what the quilt is to replace
         change = torch.clamp(original_error, min=float(original_error[self.roi].mean()))
@@ -95,10 +101,24 @@ class SceneTexture:
         return float(self.accept[self.roi].float().mean())
 
     @staticmethod
-    def _blur(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
-        """The layout level the quilt matches on: `image` shrunk as the scale GUIDE_SCALES_DOWN scales
-        coarser, then enlarged back (finest_blurry's blur, at that scale's ratio)."""
-        return finest_blurry(image, [sizes[-1 - GUIDE_SCALES_DOWN], sizes[-1]])
+    def _layout(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
+        """What the quilt matches on, [C + 1, H, W]: `image` and its local contrast, each shrunk as the
+        scale GUIDE_SCALES_DOWN scales coarser sees it, then enlarged back (finest_blurry's blur at
+        that scale's ratio). The contrast channel tells a mottle that blurs to a pale colour (CLIP's
+        "crop field") from a smooth surface of that colour (a ploughed field)."""
+        coarse = [sizes[-1 - GUIDE_SCALES_DOWN], sizes[-1]]
+        contrast = TEXTURE_WEIGHT * local_contrast(image)[None]
+        return torch.cat([finest_blurry(image, coarse), finest_blurry(contrast, coarse)])
+
+
+def local_contrast(image: torch.Tensor) -> torch.Tensor:
+    """[H, W]: the standard deviation of `image` [C, H, W] over CONTRAST_WINDOW px around each pixel,
+    averaged over channels."""
+    pixels = image.float()[None]
+    pad = CONTRAST_WINDOW // 2
+    mean = F.avg_pool2d(pixels, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False)
+    square = F.avg_pool2d(pixels * pixels, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False)
+    return (square - mean * mean).clamp_min(0.0).sqrt()[0].mean(dim=0)
 
 
 def _local_error(image: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
