@@ -1,7 +1,7 @@
 """Text-edit benchmark: does a text edit make the ROI what the prompt asks for, judged by models that
 did not guide it? Prints one JSON line and writes a contact sheet.
 
-    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH] [--cases NAME ...] [--texture-from-scene]
+    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH] [--cases NAME ...] [--no-texture-from-scene]
 
 Models (bench/small_clip.py, bench/patch_classifier.py; cached under build/, trained when missing):
 - the guide, a small ViT CLIP trained on the sample scenes, loaded by the user's path (clip_weights=);
@@ -23,8 +23,8 @@ auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs and rea
 judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each view kind, same ROIs,
 seed and strength), and per-case figures under `cases`.
 Images are read in the editor's model units (the scene's percentile stretch), as the CLIPs were trained.
---cases runs the named pairs only (e.g. --cases "crop field on ploughed field"); --texture-from-scene
-edits with texture_from_scene=True (the finest detail quilted from the scene, models/patch/scene_texture.py).
+--cases runs the named pairs only (e.g. --cases "crop field on ploughed field"); --no-texture-from-scene
+edits with texture_from_scene=False (CLIP's gradients make the finest detail too), to compare.
 --quick: the first prompt pair with one ROI, judged by the quick models of small_clip.py and
 patch_classifier.py (QUICK: trained in about a minute when missing), so it takes under 5 minutes.
 """
@@ -199,7 +199,7 @@ SHEET_COLUMNS = ("before", "unguided", "guided_without_pe", "guided_with_pe", "g
 
 
 def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float,
-             texture_from_scene: bool = False) -> tuple[dict, dict]:
+             texture_from_scene: bool = True) -> tuple[dict, dict]:
     import rasterio
 
     boxes = roi_boxes(case, rois)
@@ -282,8 +282,8 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, default=SHEET)
     parser.add_argument("--strength", type=float, default=STRENGTH, help="guidance strength of the guided edits")
     parser.add_argument("--cases", nargs="+", choices=[case.name for case in CASES], help="run these pairs only")
-    parser.add_argument("--texture-from-scene", action="store_true",
-                        help="edit with texture_from_scene=True (the finest detail quilted from the scene)")
+    parser.add_argument("--no-texture-from-scene", dest="texture_from_scene", action="store_false",
+                        help="edit with texture_from_scene=False (to compare)")
     args = parser.parse_args()
     plugin_on_path()
     import torch

@@ -227,9 +227,9 @@ class TextSettings(SampledEditSettings):
     weight_map: str = "roi"
     clip_views: str = "roi"  # CLIP's views around each ROI ("roi") or of the whole tile ("tile", as before)
     prompt_ensembling: bool = True  # False: guide with the prompt alone (paraphrases and command unused)
-    # True: the finest detail quilted from the scene's real pixels along the guided layout (training-free
-    # backend; models/patch/scene_texture.py). Off by default: it lowers the judge's gain (docs/benchmarks.md)
-    texture_from_scene: bool = False
+    # the finest detail quilted from the scene's real pixels along the guided layout (training-free backend;
+    # models/patch/scene_texture.py); False: CLIP's gradients make that detail too (docs/benchmarks.md)
+    texture_from_scene: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -1236,8 +1236,8 @@ Beispiel: Eine Landsat-Szene mit 791×718 Pixeln und vier Wolkenpolygonen ergibt
     </message>
     <message>
         <location filename="../ui/algorithms/edit_text.py" line="99" />
-        <source>&lt;b&gt;Texture from the scene&lt;/b&gt; (advanced, off by default): with the training-free backend, the finest detail of each edited polygon is copied from real pixels of the scene that look like the edit (e.g. the scene's own maize for 'a crop field'), so the edit does not get CLIP's painted texture. Where the scene holds nothing like the edit, CLIP's result stays. It has no effect with a trained model.</source>
-        <translation>&lt;b&gt;Textur aus der Szene&lt;/b&gt; (erweitert, standardmäßig aus): mit dem trainingsfreien Backend werden die feinsten Details jedes bearbeiteten Polygons aus echten Pixeln der Szene kopiert, die der Bearbeitung ähneln (z. B. der eigene Mais der Szene für 'a crop field'), sodass die Bearbeitung nicht die von CLIP gemalte Textur erhält. Wo die Szene nichts der Bearbeitung Ähnliches enthält, bleibt das Ergebnis von CLIP. Mit einem trainierten Modell hat die Option keine Wirkung.</translation>
+        <source>&lt;b&gt;Texture from the scene&lt;/b&gt; (advanced, on by default): with the training-free backend, the finest detail of each edited polygon is copied from real pixels of the scene that look like the edit (e.g. the scene's own maize for 'a crop field'), so the edit does not get CLIP's painted texture. Where the scene holds nothing like the edit, CLIP's result stays. It has no effect with a trained model.</source>
+        <translation>&lt;b&gt;Textur aus der Szene&lt;/b&gt; (erweitert, standardmäßig an): mit dem trainingsfreien Backend werden die feinsten Details jedes bearbeiteten Polygons aus echten Pixeln der Szene kopiert, die der Bearbeitung ähneln (z. B. der eigene Mais der Szene für 'a crop field'), sodass die Bearbeitung nicht die von CLIP gemalte Textur erhält. Wo die Szene nichts der Bearbeitung Ähnliches enthält, bleibt das Ergebnis von CLIP. Mit einem trainierten Modell hat die Option keine Wirkung.</translation>
     </message>
 </context>
 </TS>

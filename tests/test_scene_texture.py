@@ -108,8 +108,8 @@ def test_texture_from_scene_is_a_checked_setting():
     from rsedit.core.errors import InputError
     from rsedit.core.settings import TextSettings
 
-    assert TextSettings(prompt="a crop field").texture_from_scene is False
-    assert TextSettings(prompt="a crop field", texture_from_scene=True).texture_from_scene is True
+    assert TextSettings(prompt="a crop field").texture_from_scene is True
+    assert TextSettings(prompt="a crop field", texture_from_scene=False).texture_from_scene is False
     with pytest.raises(InputError, match="texture_from_scene must be True or False"):
         TextSettings(prompt="a crop field", texture_from_scene="yes")
 

@@ -7,7 +7,7 @@ and whose gradient mask stays inside that ROI. ROIs that share a prompt share it
 their views. ``view_focus="tile"`` is the earlier guidance: one per prompt, views of the whole tile,
 kept to compare against.
 
-With ``texture_from_scene`` (off by default) and the training-free model, the finest scale of each ROI
+With ``texture_from_scene`` (the default) and the training-free model, the finest scale of each ROI
 is quilted from the scene's real pixels, guided by the layout the guided coarser scales made
 (models/patch/scene_texture.py): real texture of what in the scene looks like the edit, where CLIP's
 own finest-scale gradients paint an unreal mottle."""
@@ -35,7 +35,7 @@ class TextEditor(SamplingEditor):
                  guidance_strength: float = 0.5, guidance_views: int = 8, weight_map: str = "roi",
                  rgb_bands: Optional[Sequence[int]] = None, view_focus: str = "roi", device: str = "auto",
                  prompt_ensembling: bool = True, ensembles: Optional[Mapping[str, Any]] = None,
-                 texture_from_scene: bool = False, **sampling: Any) -> None:
+                 texture_from_scene: bool = True, **sampling: Any) -> None:
         """`ensembles`: each prompt's PromptEnsemble, embedded elsewhere (a Dask worker gets the
         caller's, core/dask_units.py); otherwise they are made here with `clip`."""
         from ...core.errors import ModelError

@@ -97,7 +97,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "polygon towards its own prompt with views of its box and a little context; the whole tile is the "
             "earlier guidance, in which a small polygon is a small part of what CLIP sees.")
         texture = tr(  # a sentence of its own, so the translated help above stays translated
-            "<b>Texture from the scene</b> (advanced, off by default): with the training-free backend, the finest "
+            "<b>Texture from the scene</b> (advanced, on by default): with the training-free backend, the finest "
             "detail of each edited polygon is copied from real pixels of the scene that look like the edit (e.g. "
             "the scene's own maize for 'a crop field'), so the edit does not get CLIP's painted texture. Where "
             "the scene holds nothing like the edit, CLIP's result stays. It has no effect with a trained model.")
@@ -125,7 +125,7 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             defaultValue=True)))
         self.addParameter(advanced(QgsProcessingParameterBoolean(
             "TEXTURE_FROM_SCENE",
-            tr("Texture from the scene (copy the edit's fine detail from real pixels of the scene)"), defaultValue=False)))
+            tr("Texture from the scene (copy the edit's fine detail from real pixels of the scene)"), defaultValue=True)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
