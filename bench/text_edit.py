@@ -1,7 +1,7 @@
 """Text-edit benchmark: does a text edit make the ROI what the prompt asks for, judged by models that
 did not guide it? Prints one JSON line and writes a contact sheet.
 
-    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH]
+    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH] [--cases NAME ...] [--no-texture-from-scene]
 
 Models (bench/small_clip.py, bench/patch_classifier.py; cached under build/, trained when missing):
 - the guide, a small ViT CLIP trained on the sample scenes, loaded by the user's path (clip_weights=);
@@ -18,11 +18,13 @@ where the others use ROI views (clip_views="roi").
 
 Keys: judge_clip_gain (guided with PE minus unguided, judge score points, mean over cases),
 target_prob_before / target_prob_after (classifier, PE edit), pe_gain (judge score with PE minus
-without), auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs and real patches of
-the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, outside_roi_identical,
+without), pe_gain_label (the same against the judge's ensemble of all the label's captions),
+auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs and real patches of the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, outside_roi_identical,
 judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each view kind, same ROIs,
 seed and strength), and per-case figures under `cases`.
 Images are read in the editor's model units (the scene's percentile stretch), as the CLIPs were trained.
+--cases runs the named pairs only (e.g. --cases "crop field on ploughed field"); --no-texture-from-scene
+edits with texture_from_scene=False (CLIP's gradients make the finest detail too), to compare.
 --quick: the first prompt pair with one ROI, judged by the quick models of small_clip.py and
 patch_classifier.py (QUICK: trained in about a minute when missing), so it takes under 5 minutes.
 """
@@ -118,12 +120,19 @@ class Judges:
     def units(self, scene: str, rgb: np.ndarray) -> np.ndarray:
         return scene_labels.scene_normalization(scene).normalize(rgb)
 
-    def clip_score(self, case: Case, rgb: np.ndarray, boxes: list) -> float:
-        """Mean over the ROIs of 100*max(cos, 0) between the ROI's box and the prompt, under the judge."""
+    def clip_score(self, case: Case, rgb: np.ndarray, boxes: list, label: bool = False) -> float:
+        """Mean over the ROIs of 100*max(cos, 0) between the ROI's box and the prompt, under the judge;
+        with `label`, against the judge's ensemble of all the target label's captions instead (the
+        label, not one wording of it: the PE edit is guided towards several wordings, the other
+        towards exactly the prompt the plain score reads)."""
         import torch
+        from small_clip import label_embeddings
 
         units = self.units(case.scene, rgb)
-        text = self.judge.encode_text([case.prompt])[0]
+        if label:
+            text = label_embeddings(self.judge)[scene_labels.label_index(case.target)]
+        else:
+            text = self.judge.encode_text([case.prompt])[0]
         crops = np.stack([units[:, r:r + case.side, c:c + case.side] for r, c in boxes])
         with torch.no_grad():
             return float(self.judge.clip_score(torch.from_numpy(crops), text).mean())
@@ -189,7 +198,8 @@ VARIANTS = {  # name -> edit_scene settings besides the case's
 SHEET_COLUMNS = ("before", "unguided", "guided_without_pe", "guided_with_pe", "guided_with_pe_tile_views")
 
 
-def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float) -> tuple[dict, dict]:
+def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float,
+             texture_from_scene: bool = True) -> tuple[dict, dict]:
     import rasterio
 
     boxes = roi_boxes(case, rois)
@@ -201,7 +211,8 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strengt
             changes = {**changes, "paraphrases": paraphrases}
         out = folder / f"{case.scene}-{case.target}-{name}.tif".replace(" ", "_")
         mask = out.with_name(out.stem + "-mask.tif") if name == "guided_with_pe" else None
-        seconds[name] = edit(case, clips, boxes, out, mask, strength, **changes)
+        seconds[name] = edit(case, clips, boxes, out, mask, strength, texture_from_scene=texture_from_scene,
+                             **changes)
         images[name] = read_rgb(out)
         if mask is not None:
             with rasterio.open(mask) as dataset:
@@ -209,6 +220,7 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strengt
     outside = ~edit_mask
     identical = all(np.array_equal(image[:, outside], images["before"][:, outside]) for image in images.values())
     score = {name: judges.clip_score(case, image, boxes) for name, image in images.items()}
+    label_score = {name: judges.clip_score(case, image, boxes, label=True) for name, image in images.items()}
     prob = {name: judges.target_probability(case, image, boxes) for name, image in images.items()}
     result = {
         "prompt": case.prompt, "scene": case.scene, "rois": [list(b) + [case.side] for b in boxes],
@@ -216,6 +228,8 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strengt
         "judge_clip_gain": round(score["guided_with_pe"] - score["unguided"], 2),
         "judge_clip_gain_without_pe": round(score["guided_without_pe"] - score["unguided"], 2),
         "pe_gain": round(score["guided_with_pe"] - score["guided_without_pe"], 2),
+        "judge_label_score": {k: round(v, 2) for k, v in label_score.items()},
+        "pe_gain_label": round(label_score["guided_with_pe"] - label_score["guided_without_pe"], 2),
         "judge_gain_roi_views": round(score["guided_with_pe"] - score["unguided"], 2),
         "judge_gain_tile_views": round(score["guided_with_pe_tile_views"] - score["unguided"], 2),
         "target_prob": {k: round(v, 3) for k, v in prob.items()},
@@ -267,6 +281,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the first prompt pair, one ROI")
     parser.add_argument("--sheet", type=Path, default=SHEET)
     parser.add_argument("--strength", type=float, default=STRENGTH, help="guidance strength of the guided edits")
+    parser.add_argument("--cases", nargs="+", choices=[case.name for case in CASES], help="run these pairs only")
+    parser.add_argument("--no-texture-from-scene", dest="texture_from_scene", action="store_false",
+                        help="edit with texture_from_scene=False (to compare)")
     args = parser.parse_args()
     plugin_on_path()
     import torch
@@ -281,10 +298,13 @@ def main() -> None:
     classifier = patch_classifier.trained_classifier(patch_classifier.QUICK if args.quick else patch_classifier.FULL)
     judges = Judges(clips, classifier)
     cases = CASES[:1] if args.quick else CASES
+    if args.cases:
+        cases = tuple(case for case in cases if case.name in args.cases)
     results, rows = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
-            result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois, args.strength)
+            result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois, args.strength,
+                                    args.texture_from_scene)
             results[case.name] = result
             rows.append((case, result, data))
     sheet = contact_sheet(rows, args.sheet)
@@ -301,6 +321,7 @@ def main() -> None:
         "target_prob_after": mean("target_prob", "guided_with_pe"),
         "target_prob_unguided": mean("target_prob", "unguided"),
         "pe_gain": mean("pe_gain"),
+        "pe_gain_label": mean("pe_gain_label"),
         "auc_target_mean": mean("auc_target"),
         "auc_target_unguided_mean": mean("auc_target_unguided"),
         "judge_gain_roi_views": mean("judge_gain_roi_views"),
@@ -308,6 +329,7 @@ def main() -> None:
         "outside_roi_identical": all(r["outside_roi_identical"] for r in results.values()),
         "seconds_per_edit": round(float(np.mean(edits)), 1),
         "guidance_strength": args.strength, "guidance_views": VIEWS, "backend": "training-free",
+        "texture_from_scene": args.texture_from_scene,
         "guide": clips.guide_architecture, "judge": clips.judge_architecture,
         "guide_accuracy": clips.report["guide"]["accuracy"], "judge_accuracy": clips.report["judge"]["accuracy"],
         "classifier_accuracy": classifier.report["accuracy"],

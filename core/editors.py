@@ -91,6 +91,7 @@ def text_editor(settings: TextSettings, model: Any, prompts: dict[Any, str], rgb
                       paraphrase_command=settings.paraphrase_command, guidance_strength=settings.guidance_strength,
                       guidance_views=settings.guidance_views, weight_map=settings.weight_map,
                       view_focus=settings.clip_views, prompt_ensembling=settings.prompt_ensembling,
+                      texture_from_scene=settings.texture_from_scene,
                       rgb_bands=rgb, ensembles=ensembles, **_sampling(settings))
 
 

@@ -177,7 +177,7 @@ def edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str, 
                paraphrases: Sequence[str] = UNSET, paraphrase_command: Optional[Sequence[str]] = UNSET,
                clip_model: str = UNSET, clip_weights: Optional[str] = UNSET, guidance_strength: float = UNSET,
                guidance_views: int = UNSET, weight_map: str = UNSET, clip_views: str = UNSET,
-               prompt_ensembling: bool = UNSET, copy_step: float = UNSET,
+               prompt_ensembling: bool = UNSET, texture_from_scene: bool = UNSET, copy_step: float = UNSET,
                pretrained: Any = UNSET, executor: Union[str, ExecutorOptions] = "local",
                scheduler: Optional[str] = None, workers: Optional[int] = None) -> SceneEditResult:
     """Edit `raster` inside `rois` and write the result to `out` (and the edit mask to `mask_out`).
@@ -339,7 +339,7 @@ _SETTING_FIELDS = ("seed", "device", "tile_size", "overlap", "margin", "feather"
                    "preset", "checkpoint", "context_size", "cache_dir", "use_cache", "start_scale", "start_t",
                    "fill_roi", "soft_mask", "prompt", "prompt_field", "paraphrases", "paraphrase_command",
                    "clip_model", "clip_weights", "guidance_strength", "guidance_views", "weight_map", "clip_views",
-                   "prompt_ensembling", "copy_step",
+                   "prompt_ensembling", "texture_from_scene", "copy_step",
                    "pretrained")
 
 
@@ -371,5 +371,7 @@ def provenance_tags(settings: EditSettings, model: SceneModel, seed: int, prompt
         tags["RSEDIT_PROMPTS"] = json.dumps(prompts, ensure_ascii=False)
     if getattr(settings, "clip_views", None):  # text edits: what CLIP looked at (each ROI, or the whole tile)
         tags["RSEDIT_CLIP_VIEWS"] = settings.clip_views
+    if getattr(settings, "texture_from_scene", None) is not None:  # text edits: finest texture quilted from the scene
+        tags["RSEDIT_TEXTURE_FROM_SCENE"] = "true" if settings.texture_from_scene else "false"
     tags.update(settings.extra_tags)
     return tags

@@ -227,6 +227,9 @@ class TextSettings(SampledEditSettings):
     weight_map: str = "roi"
     clip_views: str = "roi"  # CLIP's views around each ROI ("roi") or of the whole tile ("tile", as before)
     prompt_ensembling: bool = True  # False: guide with the prompt alone (paraphrases and command unused)
+    # the finest detail quilted from the scene's real pixels along the guided layout (training-free backend;
+    # models/patch/scene_texture.py); False: CLIP's gradients make that detail too (docs/benchmarks.md)
+    texture_from_scene: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -251,6 +254,7 @@ class TextSettings(SampledEditSettings):
         check_choice("weight map", self.weight_map, defaults.WEIGHT_MAPS)
         check_choice("CLIP view focus (clip_views)", self.clip_views, defaults.CLIP_VIEWS)
         check_bool("prompt_ensembling", self.prompt_ensembling)
+        check_bool("texture_from_scene", self.texture_from_scene)
 
     @property
     def weight_map_name(self) -> str:

@@ -214,17 +214,17 @@ Beispiel: ein Hafen-Orthofoto, ein Polygon um einen Öltank als Quelle, fünf le
         <translation>Mit Textvorgabe in ROIs bearbeiten</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="102" />
+        <location filename="../ui/algorithms/edit_text.py" line="107" />
         <source>Prompt</source>
         <translation>Textvorgabe</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="103" />
+        <location filename="../ui/algorithms/edit_text.py" line="108" />
         <source>Prompt field (one prompt per polygon)</source>
         <translation>Feld mit Textvorgabe (eine pro Polygon)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="106" />
+        <location filename="../ui/algorithms/edit_text.py" line="111" />
         <source>Paraphrases (one per line)</source>
         <translation>Umschreibungen (eine pro Zeile)</translation>
     </message>
@@ -249,7 +249,7 @@ Beispiel: ein Hafen-Orthofoto, ein Polygon um einen Öltank als Quelle, fünf le
         <translation>Führungsstärke</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="139" />
+        <location filename="../ui/algorithms/edit_text.py" line="147" />
         <source>Give a prompt (e.g. 'a forest on fire') or a prompt field.</source>
         <translation>Geben Sie eine Textvorgabe (z. B. 'a forest on fire') oder ein Feld mit Textvorgaben an.</translation>
     </message>
@@ -670,27 +670,27 @@ Jede Kachel kostet einen Modelldurchlauf je Schritt für die Inversion und drei 
         <translation>CLIP: am stärksten, wo das Bild der Textvorgabe am wenigsten entspricht</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="108" />
+        <location filename="../ui/algorithms/edit_text.py" line="113" />
         <source>Paraphrases file (text, one per line)</source>
         <translation>Datei mit Umschreibungen (Text, eine pro Zeile)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="110" />
+        <location filename="../ui/algorithms/edit_text.py" line="115" />
         <source>External paraphrase command (reads the prompt on stdin, prints one per line)</source>
         <translation>Externer Umschreibungsbefehl (liest die Textvorgabe von stdin, gibt eine pro Zeile aus)</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="114" />
+        <location filename="../ui/algorithms/edit_text.py" line="119" />
         <source>Soft-mask weight map</source>
         <translation>Gewichtskarte der weichen Maske</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="146" />
+        <location filename="../ui/algorithms/edit_text.py" line="154" />
         <source>Cannot read the paraphrases file {0}: {1}. Give a UTF-8 text file with one paraphrase per line.</source>
         <translation>Die Datei mit Umschreibungen {0} kann nicht gelesen werden: {1}. Geben Sie eine UTF-8-Textdatei mit einer Umschreibung pro Zeile an.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="153" />
+        <location filename="../ui/algorithms/edit_text.py" line="161" />
         <source>The paraphrase command cannot be parsed ({0}): check its quotes.</source>
         <translation>Der Umschreibungsbefehl lässt sich nicht zerlegen ({0}): Prüfen Sie seine Anführungszeichen.</translation>
     </message>
@@ -1115,12 +1115,12 @@ Beispiel: 2.000 Tsunami-Chips (PNGs mit 160 x 160 Pixeln) und ihre Gebäudemaske
         <translation>&lt;b&gt;CLIP-Ansichten&lt;/b&gt; (erweitert): was CLIP beim Führen betrachtet. Jede ROI (Standard) führt jedes Polygon mit Ansichten seines Rechtecks und etwas Umgebung zu seiner eigenen Vorgabe; die ganze Kachel ist die frühere Führung, in der ein kleines Polygon nur ein kleiner Teil dessen ist, was CLIP sieht.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="116" />
+        <location filename="../ui/algorithms/edit_text.py" line="121" />
         <source>CLIP views</source>
         <translation>CLIP-Ansichten</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/edit_text.py" line="118" />
+        <location filename="../ui/algorithms/edit_text.py" line="123" />
         <source>Prompt ensembling (guide towards the prompt and its paraphrases together)</source>
         <translation>Prompt-Ensembling (gemeinsam zur Textvorgabe und ihren Umschreibungen hin führen)</translation>
     </message>
@@ -1228,6 +1228,16 @@ Beispiel: Eine Landsat-Szene mit 791×718 Pixeln und vier Wolkenpolygonen ergibt
         <location filename="../ui/dependencies.py" line="15" />
         <source>Dependency report</source>
         <translation>Abhängigkeitsbericht</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="126" />
+        <source>Texture from the scene (copy the edit's fine detail from real pixels of the scene)</source>
+        <translation>Textur aus der Szene (die feinen Details der Bearbeitung aus echten Pixeln der Szene kopieren)</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/edit_text.py" line="99" />
+        <source>&lt;b&gt;Texture from the scene&lt;/b&gt; (advanced, on by default): with the training-free backend, the finest detail of each edited polygon is copied from real pixels of the scene that look like the edit (e.g. the scene's own maize for 'a crop field'), so the edit does not get CLIP's painted texture. Where the scene holds nothing like the edit, CLIP's result stays. It has no effect with a trained model.</source>
+        <translation>&lt;b&gt;Textur aus der Szene&lt;/b&gt; (erweitert, standardmäßig an): mit dem trainingsfreien Backend werden die feinsten Details jedes bearbeiteten Polygons aus echten Pixeln der Szene kopiert, die der Bearbeitung ähneln (z. B. der eigene Mais der Szene für 'a crop field'), sodass die Bearbeitung nicht die von CLIP gemalte Textur erhält. Wo die Szene nichts der Bearbeitung Ähnliches enthält, bleibt das Ergebnis von CLIP. Mit einem trainierten Modell hat die Option keine Wirkung.</translation>
     </message>
 </context>
 </TS>

@@ -5,7 +5,12 @@ With ``view_focus="roi"`` (the default) every ROI reaching a tile is guided on i
 ClipTextGuidance, whose views are cut from that ROI's box plus context (models/clip/roi_views.py)
 and whose gradient mask stays inside that ROI. ROIs that share a prompt share its embedding but not
 their views. ``view_focus="tile"`` is the earlier guidance: one per prompt, views of the whole tile,
-kept to compare against."""
+kept to compare against.
+
+With ``texture_from_scene`` (the default) and the training-free model, the finest scale of each ROI
+is quilted from the scene's real pixels, guided by the layout the guided coarser scales made
+(models/patch/scene_texture.py): real texture of what in the scene looks like the edit, where CLIP's
+own finest-scale gradients paint an unreal mottle."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
@@ -30,7 +35,7 @@ class TextEditor(SamplingEditor):
                  guidance_strength: float = 0.5, guidance_views: int = 8, weight_map: str = "roi",
                  rgb_bands: Optional[Sequence[int]] = None, view_focus: str = "roi", device: str = "auto",
                  prompt_ensembling: bool = True, ensembles: Optional[Mapping[str, Any]] = None,
-                 **sampling: Any) -> None:
+                 texture_from_scene: bool = True, **sampling: Any) -> None:
         """`ensembles`: each prompt's PromptEnsemble, embedded elsewhere (a Dask worker gets the
         caller's, core/dask_units.py); otherwise they are made here with `clip`."""
         from ...core.errors import ModelError
@@ -42,6 +47,7 @@ class TextEditor(SamplingEditor):
         super().__init__(scene_model, device=device, **sampling)
         self.clip = clip if clip is not None else load_guidance_clip(clip_model, clip_weights, device)
         self.strength, self.views, self.weight_map_kind = guidance_strength, guidance_views, weight_map
+        self.texture_from_scene = bool(texture_from_scene)
         self.rgb_bands = list(rgb_bands) if rgb_bands is not None else None
         by_prompt: dict[str, list[Any]] = {}
         for roi_id, prompt in prompts.items():
@@ -82,9 +88,15 @@ class TextEditor(SamplingEditor):
                 for ensemble, weight, seed in self._group_weights(tile)]
 
     def x0_hook(self, tile: EditTile, source: torch.Tensor):
-        if self.strength == 0:
-            return None  # the same edit without CLIP's steering: the baseline a guided edit is judged against
-        return chain_x0_hooks(self.guidances(tile))
+        # strength 0: the same edit without CLIP's steering, the baseline a guided edit is judged against
+        guidance = chain_x0_hooks(self.guidances(tile)) if self.strength != 0 else None
+        texture = None
+        if self.texture_from_scene:
+            from ..patch.scene_texture import scene_texture
+
+            texture = scene_texture(self.sampler.denoiser, source, torch.from_numpy(tile.roi_weight > 0),
+                                    seed=tile.tile_seed)
+        return chain_x0_hooks([guidance, texture])  # the texture last: it follows the guided result
 
     def weight_map(self, tile: EditTile, source: torch.Tensor) -> Optional[torch.Tensor]:
         """NGDM's map A from CLIP (where the tile disagrees with its ROIs' prompts), or None."""

@@ -35,6 +35,7 @@ TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eli
 # there: a search over the whole context made a 100 px ROI take 56 s with a 2048 px context
 SEARCH_RADIUS = 192
 SEARCH_STEP = 64  # search areas start on this grid, so neighbouring blocks share one area's FFTs
+EXACT = 1e-6  # mean squared difference per value under which the tile's pixels are where the context holds them
 
 
 @dataclass
@@ -129,11 +130,20 @@ def seam(errors: np.ndarray) -> np.ndarray:
 def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_sharp: torch.Tensor,
           context_blurry: torch.Tensor, context_valid: torch.Tensor, *, generator: torch.Generator,
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
-          tolerance: float = TOLERANCE) -> torch.Tensor | None:
+          tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0,
+          guide_outside: bool = True) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
-    usable pixels. None when the context has no window to copy from."""
+    usable pixels. None when the context has no window to copy from.
+
+    Without `blend` the blocks are kept as copied, joined along their seams only: the gradient-domain
+    solve pulls the ROI's tone to the known pixels around it, right for a regenerated ROI, wrong for an
+    edit that is to differ from them (models/patch/scene_texture.py). `invalid_cost` is the squared
+    difference per value an invalid context pixel counts with in the guidance cost (0: it reads as 0,
+    which rarely wins a regeneration, but wins against a guide near 0, the middle of the model's range).
+    Without `guide_outside` only the ROI's pixels of a window are held to the guide (an edit's layout
+    there differs from the pixels around, which the overlap term still continues)."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -148,6 +158,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     guide_padded = F.pad(guide.double().cpu(), (pad,) * 4)
     inside = F.pad(torch.ones(height, width, dtype=torch.float64), (pad,) * 4)
     roi_padded = np.pad(roi_np, pad)
+    roi_guided = torch.from_numpy(roi_padded).double()
     filled = inside.numpy().astype(bool) & ~roi_padded  # pixels with content to agree with
     source = np.full((2, *roi_padded.shape), -1, dtype=np.int64)  # context (y, x) each ROI pixel took
     sources = _Sources(context_sharp.cpu(), context_blurry.cpu(), context_valid)
@@ -164,12 +175,16 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
             writes = torch.zeros(side, side, dtype=torch.float64)
             writes[:reach, :reach] = torch.from_numpy(roi_padded[wy:wy + reach, wx:wx + reach]).double()
+            guided = inside[wy:wy + side, wx:wx + side] if guide_outside else roi_guided[wy:wy + side, wx:wx + side]
             place = None if offset is None else (offset[0] + wy - pad, offset[1] + wx - pad)
             cost = None
             for area in (sources.area_around(place, side), sources.whole()):
                 sharp, blurry, invalid = sources.spectra(area)
-                cost = blurry.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side], inside[wy:wy + side, wx:wx + side])
-                cost = guidance_weight * cost / max(float(inside[wy:wy + side, wx:wx + side].sum()) * channels, 1.0)
+                cost = blurry.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side], guided)
+                if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
+                    cost = cost + invalid_cost * channels * invalid.masked_ssd(
+                        torch.zeros(1, side, side, dtype=torch.float64), guided)
+                cost = guidance_weight * cost / max(float(guided.sum()) * channels, 1.0)
                 if float(existing.sum()) > 0:
                     cost = cost + (1.0 - guidance_weight) * sharp.texture_distance(canvas[:, wy:wy + side, wx:wx + side],
                                                                                     existing)
@@ -196,7 +211,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             source[0, wy + rows, wx + cols] = sy + rows
             source[1, wy + rows, wx + cols] = sx + cols
     unpadded = canvas[:, pad:pad + height, pad:pad + width].numpy()
-    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np)
+    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np) if blend \
+        else unpadded
     out = known.clone()
     out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
     return out
@@ -239,23 +255,32 @@ class _Sources:
         return self._spectra
 
     def locate(self, known: torch.Tensor, roi: np.ndarray) -> tuple[int, int] | None:
-        """(row, col) of the tile's top-left in the context, where the tile's pixels around the ROI
-        are found there unchanged; None otherwise (a resampled or other context)."""
-        ys, xs = np.nonzero(roi)
-        margin = 2 * BLOCK
-        y0, x0 = max(int(ys.min()) - margin, 0), max(int(xs.min()) - margin, 0)
-        y1, x1 = min(int(ys.max()) + 1 + margin, roi.shape[0]), min(int(xs.max()) + 1 + margin, roi.shape[1])
-        if y1 - y0 > self.size[0] or x1 - x0 > self.size[1]:
-            return None
-        mask = torch.from_numpy(~roi[y0:y1, x0:x1]).double()
-        if float(mask.sum()) == 0:
-            return None
-        errors = ContextSpectra.of(self.raw).masked_ssd(known[:, y0:y1, x0:x1], mask)
-        best = int(torch.argmin(errors))
-        row, col = divmod(best, errors.shape[1])
-        if float(errors[row, col]) > 1e-6 * float(mask.sum()) * known.shape[0]:
-            return None
-        return row - y0, col - x0
+        return locate_tile(self.raw, known, roi)
+
+
+def locate_tile(context: torch.Tensor, known: torch.Tensor, roi: np.ndarray, *, margin: int = 2 * BLOCK,
+                with_roi: bool = False) -> tuple[int, int] | None:
+    """(row, col) of the tile `known` [C, H, W]'s top-left in `context` [C, Hc, Wc], where the tile's
+    pixels in the ROI's bounding box grown by `margin` are found there unchanged: around the ROI
+    only, or with its own pixels too (`with_roi`: a text edit's context keeps them). None otherwise
+    (a resampled or other context, or a box larger than it)."""
+    roi = np.asarray(roi, dtype=bool)
+    ys, xs = np.nonzero(roi)
+    if ys.size == 0:
+        return None
+    y0, x0 = max(int(ys.min()) - margin, 0), max(int(xs.min()) - margin, 0)
+    y1, x1 = min(int(ys.max()) + 1 + margin, roi.shape[0]), min(int(xs.max()) + 1 + margin, roi.shape[1])
+    if y1 - y0 > context.shape[-2] or x1 - x0 > context.shape[-1]:
+        return None
+    mask = torch.ones(y1 - y0, x1 - x0, dtype=torch.float64) if with_roi else torch.from_numpy(~roi[y0:y1, x0:x1]).double()
+    if float(mask.sum()) == 0:
+        return None
+    errors = ContextSpectra.of(context.double().cpu()).masked_ssd(known[:, y0:y1, x0:x1].double().cpu(), mask)
+    best = int(torch.argmin(errors))
+    row, col = divmod(best, errors.shape[1])
+    if float(errors[row, col]) > EXACT * float(mask.sum()) * known.shape[0]:
+        return None
+    return row - y0, col - x0
 
 
 def _cut(existing: np.ndarray, patch: np.ndarray, placed: np.ndarray, overlap: int, block: int) -> np.ndarray:

@@ -50,8 +50,13 @@ class FinestScaleQuilt:
     def _blurry(self, state: StepState) -> torch.Tensor:
         if self.context_blurry is not None:
             return self.context_blurry
-        (coarse_h, coarse_w), (fine_h, fine_w) = state.sizes[-2], state.sizes[-1]
-        height, width = self.context.shape[-2:]
-        coarse = (max(1, round(height * coarse_h / fine_h)), max(1, round(width * coarse_w / fine_w)))
-        context = self.context[None].float()
-        return bilinear_resize(lanczos_resize(context, coarse), (height, width))[0]
+        return finest_blurry(self.context, state.sizes)
+
+
+def finest_blurry(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
+    """`image` [C, H, W] at the finest scale as the pyramid blurs it there (x~): shrunk by the ratio of
+    the last two scales' `sizes`, then enlarged back."""
+    (coarse_h, coarse_w), (fine_h, fine_w) = sizes[-2], sizes[-1]
+    height, width = image.shape[-2:]
+    coarse = (max(1, round(height * coarse_h / fine_h)), max(1, round(width * coarse_w / fine_w)))
+    return bilinear_resize(lanczos_resize(image[None].float(), coarse), (height, width))[0]

@@ -96,7 +96,12 @@ class EditTextAlgorithm(SceneEditAlgorithm):
             "<b>CLIP views</b> (advanced): what CLIP looks at while it guides. Each ROI (the default) guides every "
             "polygon towards its own prompt with views of its box and a little context; the whole tile is the "
             "earlier guidance, in which a small polygon is a small part of what CLIP sees.")
-        return text + "\n\n" + views + "\n\n" + mask_help() + "\n\n" + executor_help()
+        texture = tr(  # a sentence of its own, so the translated help above stays translated
+            "<b>Texture from the scene</b> (advanced, on by default): with the training-free backend, the finest "
+            "detail of each edited polygon is copied from real pixels of the scene that look like the edit (e.g. "
+            "the scene's own maize for 'a crop field'), so the edit does not get CLIP's painted texture. Where "
+            "the scene holds nothing like the edit, CLIP's result stays. It has no effect with a trained model.")
+        return text + "\n\n" + views + "\n\n" + texture + "\n\n" + mask_help() + "\n\n" + executor_help()
 
     def add_mode_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), optional=True))
@@ -118,6 +123,9 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         self.addParameter(advanced(QgsProcessingParameterBoolean(
             "PROMPT_ENSEMBLING", tr("Prompt ensembling (guide towards the prompt and its paraphrases together)"),
             defaultValue=True)))
+        self.addParameter(advanced(QgsProcessingParameterBoolean(
+            "TEXTURE_FROM_SCENE",
+            tr("Texture from the scene (copy the edit's fine detail from real pixels of the scene)"), defaultValue=True)))
 
     def perform(self, parameters: dict[str, Any], context: QgsProcessingContext,
                 feedback: QgsProcessingFeedback) -> dict[str, Any]:
@@ -155,7 +163,8 @@ class EditTextAlgorithm(SceneEditAlgorithm):
         weight_map = weight_map_choices()[self.parameterAsEnum(parameters, "WEIGHT_MAP", context)][0]
         clip_views = clip_view_choices()[self.parameterAsEnum(parameters, "CLIP_VIEWS", context)][0]
         ensembling = self.parameterAsBoolean(parameters, "PROMPT_ENSEMBLING", context)
+        texture = self.parameterAsBoolean(parameters, "TEXTURE_FROM_SCENE", context)
         return dict(prompt=prompt or None, prompt_field=field, paraphrases=paraphrases,
                     paraphrase_command=command_argv, weight_map=weight_map, clip_views=clip_views,
-                    prompt_ensembling=ensembling,
+                    prompt_ensembling=ensembling, texture_from_scene=texture,
                     **clip_settings(self, parameters, context)), {}

@@ -1,0 +1,153 @@
+"""Scene texture for text edits: the finest scale of a guided ROI is quilted from the scene's real pixels.
+
+Why. CLIP guidance moves a ROI's colour and coarse layout towards the prompt, but at the finest scale
+its gradients paint texture no real surface has: a crop field asked for on a ploughed field became a
+mottle of saturated greens with coloured specks, which a two-sample classifier told from the scene's
+real maize at AUC 0.98 (docs/benchmarks.md, "Text edits").
+
+What. At the last step of the training-free model's finest scale, CLIP has guided every scale and
+the x0 estimate is the guided result. Its layout (its colour and its local contrast, blurred as the
+scale GUIDE_SCALES_DOWN coarser sees them: not CLIP's fine detail, but whether the area is mottled or
+smooth, which colour alone loses: a green mottle blurs to a ploughed field's pale green) guides a
+quilt of the model's own context (quilt.py, as regeneration quilts its finest scale), which becomes
+the ROI's result: real texture of whatever in the scene looks like the edit (maize for "crop field",
+water for "sea"). Several things differ from regeneration, because a text edit is to change what
+the ROI holds:
+- the layout dominates a block's cost (GUIDANCE_WEIGHT 0.9 against regeneration's 0.2), and only the
+  ROI's pixels of a block's window are held to it, not the pixels around the ROI, which are what the
+  edit moves away from (without this the ROI's outer blocks copied the surroundings' stubble);
+- the ROI's own pixels are no copy source (the context keeps the ROIs for text edits): the tile is
+  found in the context, where its ROI box matches exactly, those pixels are left out, and a window
+  over them counts as far from any guide (INVALID_COST);
+- no gradient-domain blend: it would pull the ROI's tone back to the pixels around it;
+- the quilt is kept only where it stays close to the guided layout: near each pixel its layout error
+  must be below ACCEPT times the edit's change there (the original pixels' error against the guided
+  layout), or than the ROI's mean change where the edit moved mostly fine detail. A target the scene
+  lacks ("fire" in a field; tested with a colour the scene lacks) finds no such blocks, and the
+  guided result stands there.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+import torch.nn.functional as F
+
+from .quilt import BLOCK, locate_tile, quilt
+from .quilt_hook import finest_blurry
+
+if TYPE_CHECKING:
+    from ..diffusion.sampling_hooks import StepState
+
+GUIDANCE_WEIGHT = 0.9  # the layout's share of a block's cost (quilt.py); the rest is agreement with the pixels around
+GUIDE_SCALES_DOWN = 2  # the guide is the edit blurred as the scale this many scales coarser sees it
+TEXTURE_WEIGHT = 1.0  # weight of the local-contrast channel in the layout the quilt matches
+CONTRAST_WINDOW = 5  # px side of the window local contrast is measured over
+GUIDE_OUTSIDE = False  # only the ROI's pixels of a block's window are held to the edited layout
+BLEND = False  # no gradient-domain solve: it would pull the edit's tone back to the pixels around the ROI
+INVALID_COST = 4.0  # an invalid context pixel (the ROI itself) in a window counts as the largest difference
+ACCEPT = 0.5  # the quilt is kept where its local layout error (squared) is below this share of the original's
+
+
+class SceneTexture:
+    """x0 hook of a text edit on the training-free model (see the module docstring). `known` [C, H, W]
+    is the tile in model units and `roi` [H, W] bool the pixels the edit may change. One instance
+    serves one sampling run."""
+
+    def __init__(self, denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0) -> None:
+        from .patch_transfer import _pixel_valid
+
+        data = denoiser.scales_data[-1]
+        self.context = data.sharp  # [C, Hc, Wc], model units, the tile's resolution
+        self.known, self.roi, self.seed = known, roi.bool(), int(seed)
+        self.valid = _pixel_valid(data, self.context.shape[-2:]) & ~own_pixels(self.context, known, self.roi)
+        self.context_blurry: torch.Tensor | None = None
+        self.accept: torch.Tensor | None = None  # [H, W] bool: ROI pixels that took the quilt
+
+    def applies(self, state: StepState) -> bool:
+        # a single-scale pyramid has no coarser level to blur the layout to: its result stands
+        return (len(state.sizes) > GUIDE_SCALES_DOWN and state.scale == len(state.sizes) - 1 and state.t == 0
+                and state.x0_hat is not None)
+
+    def __call__(self, state: StepState) -> torch.Tensor | None:
+        if not self.applies(state) or self.accept is not None:
+            return None
+        guide = self._layout(state.x0_hat[0].float(), state.sizes)
+        if self.context_blurry is None:
+            self.context_blurry = self._layout(self.context.float(), state.sizes)
+        quilted = quilt(guide, self.known.float(), self.roi, self.context, self.context_blurry, self.valid,
+                        generator=torch.Generator().manual_seed(self.seed), guidance_weight=GUIDANCE_WEIGHT,
+                        blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE)
+        self.accept = torch.zeros_like(self.roi)
+        if quilted is None:  # no context window to copy from: the guided result stands
+            return None
+        quilt_error = _local_error(self._layout(quilted.float(), state.sizes), guide)
+        original_error = _local_error(self._layout(self.known.float(), state.sizes), guide)
+        # measured against the edit's change near the pixel, or over the whole ROI where it changed less
+        # there: where CLIP moved mostly the fine detail, that is what the quilt is to replace
+        change = torch.clamp(original_error, min=float(original_error[self.roi].mean()))
+        self.accept = self.roi & (quilt_error <= ACCEPT * change)
+        if not bool(self.accept.any()):
+            return None
+        out = state.x0_hat.clone()
+        out[:, :, self.accept] = quilted[:, self.accept].to(out.dtype)[None]
+        return out
+
+    def accepted_share(self) -> float:
+        """The share of the ROI that took the quilt (0 before the last step)."""
+        if self.accept is None or not bool(self.roi.any()):
+            return 0.0
+        return float(self.accept[self.roi].float().mean())
+
+    @staticmethod
+    def _layout(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
+        """What the quilt matches on, [C + 1, H, W]: `image` and its local contrast, each shrunk as the
+        scale GUIDE_SCALES_DOWN scales coarser sees it, then enlarged back (finest_blurry's blur at
+        that scale's ratio). The contrast channel tells a mottle that blurs to a pale colour (CLIP's
+        "crop field") from a smooth surface of that colour (a ploughed field)."""
+        coarse = [sizes[-1 - GUIDE_SCALES_DOWN], sizes[-1]]
+        contrast = TEXTURE_WEIGHT * local_contrast(image)[None]
+        return torch.cat([finest_blurry(image, coarse), finest_blurry(contrast, coarse)])
+
+
+def local_contrast(image: torch.Tensor) -> torch.Tensor:
+    """[H, W]: the standard deviation of `image` [C, H, W] over CONTRAST_WINDOW px around each pixel,
+    averaged over channels."""
+    pixels = image.float()[None]
+    pad = CONTRAST_WINDOW // 2
+    mean = F.avg_pool2d(pixels, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False)
+    square = F.avg_pool2d(pixels * pixels, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False)
+    return (square - mean * mean).clamp_min(0.0).sqrt()[0].mean(dim=0)
+
+
+def _local_error(image: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
+    """[H, W]: mean squared difference over channels, averaged over a block around each pixel."""
+    error = ((image - guide.to(image.device)) ** 2).mean(dim=0)[None, None]
+    side = BLOCK + 1  # odd, so the window is centred
+    return F.avg_pool2d(error, side, stride=1, padding=side // 2, count_include_pad=False)[0, 0]
+
+
+def own_pixels(context: torch.Tensor, known: torch.Tensor, roi: torch.Tensor) -> torch.Tensor:
+    """[Hc, Wc] bool: the ROI's pixels where `context` [C, Hc, Wc] holds the tile `known` [C, H, W];
+    all False when the ROI's bounding box is not found there exactly (the tile reaches beyond it)."""
+    mask = torch.zeros(context.shape[-2:], dtype=torch.bool)
+    roi_np = roi.cpu().numpy().astype(bool)
+    place = locate_tile(context, known, roi_np, margin=0, with_roi=True)
+    if place is None:
+        return mask
+    ys, xs = torch.nonzero(roi, as_tuple=True)
+    top, left, bottom, right = int(ys.min()), int(xs.min()), int(ys.max()) + 1, int(xs.max()) + 1
+    row, col = place[0] + top, place[1] + left
+    mask[row:row + bottom - top, col:col + right - left] = roi[top:bottom, left:right].cpu()
+    return mask
+
+
+def scene_texture(denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0) -> SceneTexture | None:
+    """The hook for a training-free denoiser (possibly chunked), or None for other models (the trained
+    one holds no context) and ROI-less tiles."""
+    from .patch_denoiser import PatchDenoiser
+
+    inner = getattr(denoiser, "inner", denoiser)
+    if not isinstance(inner, PatchDenoiser) or not bool(roi.any()):
+        return None
+    return SceneTexture(inner, known, roi, seed=seed)

@@ -1,0 +1,182 @@
+"""Scene texture for text edits (models/patch/scene_texture.py): the finest detail of a guided ROI is
+real pixels of the scene that look like the edit, never the ROI's own, and only where such pixels exist;
+and the texture_from_scene setting through settings, edit_scene and Processing."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+import torch
+
+from rsedit.models.diffusion.sampling_hooks import StepState
+from rsedit.models.patch.patch_scene_model import PatchSceneModel
+from rsedit.models.patch.scene_texture import SceneTexture, own_pixels
+
+SIDE = 96
+ROI = (slice(36, 68), slice(60, 92))  # inside the right ("soil") half
+
+
+def two_cover_scene() -> np.ndarray:
+    """[3, 96, 96]: textured green "maize" on the left, textured brown "soil" on the right; every
+    pixel's value is unique (continuous noise), so a copied pixel can be traced to its source."""
+    rng = np.random.default_rng(3)
+    image = np.empty((3, SIDE, SIDE))
+    rows = np.sin(np.arange(SIDE) * 0.9)[None, :] * 0.12  # maize rows: a stripe pattern
+    image[:, :, :SIDE // 2] = np.array([0.25, 0.65, 0.2])[:, None, None] + rows[:, :SIDE // 2]
+    image[:, :, SIDE // 2:] = np.array([0.55, 0.4, 0.3])[:, None, None]
+    return (image + rng.normal(0, 0.05, image.shape)).clip(0, 1).astype(np.float32) * 1000
+
+
+@pytest.fixture(scope="module")
+def scene():
+    data = two_cover_scene()
+    model = PatchSceneModel.from_image(data)
+    known = model.to_model_units(data)
+    roi = torch.zeros(SIDE, SIDE, dtype=torch.bool)
+    roi[ROI] = True
+    return model, known, roi
+
+
+def last_step(x0: torch.Tensor) -> StepState:
+    """The finest scale's last step, as the sampler hands it to an x0 hook."""
+    return StepState(scale=2, t=0, sizes=[(55, 55), (73, 73), (SIDE, SIDE)], x_t=None, x0_hat=x0[None].clone(),
+                     x_prev=None, blurry=None, schedule=None, scales=None, generator=torch.Generator())
+
+
+def guided(known: torch.Tensor, roi: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
+    """The tile as a guided edit leaves it: the ROI a flat field of `colour` (model units)."""
+    x0 = known.clone()
+    x0[:, roi] = colour[:, None]
+    return x0
+
+
+def test_a_guided_roi_takes_real_pixels_of_the_matching_cover(scene):
+    model, known, roi = scene
+    maize = known[:, :, :SIDE // 2]
+    hook = SceneTexture(model.denoiser, known, roi, seed=0)
+    out = hook(last_step(guided(known, roi, maize.mean(dim=(1, 2)))))
+    assert out is not None and hook.accepted_share() > 0.9
+    textured = out[0][:, roi]
+    maize_values = {tuple(v) for v in maize.reshape(3, -1).T.tolist()}
+    copied = [tuple(v) in maize_values for v in textured.T.tolist()]
+    assert np.mean(copied) > 0.8  # real maize pixels, copied as they are
+    assert float(textured.std(dim=1).mean()) > 0.5 * float(maize.std(dim=(1, 2)).mean())  # its texture, not flat
+    assert torch.equal(out[0][:, ~roi], known[:, ~roi])
+
+
+def test_a_target_the_scene_lacks_keeps_the_guided_result(scene):
+    model, known, roi = scene
+    hook = SceneTexture(model.denoiser, known, roi, seed=0)
+    blue = torch.tensor([-1.0, -1.0, 1.0])  # nothing in the scene is blue
+    x0 = guided(known, roi, blue)
+    out = hook(last_step(x0))
+    assert hook.accepted_share() < 0.02  # a few pixels at the ROI's border at most
+    if out is not None:
+        assert torch.equal(out[0][:, ~hook.accept], x0[:, ~hook.accept])
+
+
+def test_the_hook_waits_for_the_last_step_of_the_finest_scale(scene):
+    model, known, roi = scene
+    hook = SceneTexture(model.denoiser, known, roi, seed=0)
+    x0 = guided(known, roi, known[:, :, :SIDE // 2].mean(dim=(1, 2)))
+    for scale, t in ((1, 0), (2, 3)):
+        state = last_step(x0)
+        state.scale, state.t = scale, t
+        assert hook(state) is None
+    assert hook.accept is None
+
+
+def test_the_rois_own_pixels_are_found_in_the_context_and_left_out(scene):
+    model, known, roi = scene
+    context = model.denoiser.scales_data[-1].sharp
+    assert torch.equal(own_pixels(context, known, roi), roi)  # the context is the tile itself here
+    shifted = torch.roll(known, shifts=(0, 5), dims=(1, 2)) + 0.01  # a tile the context does not hold
+    assert not bool(own_pixels(context, shifted, roi).any())
+    hook = SceneTexture(model.denoiser, known, roi, seed=0)
+    assert not bool(hook.valid[roi].any())
+    # even asked for the ROI's own look, the copies come from elsewhere
+    out = hook(last_step(guided(known, roi, known[:, roi].mean(dim=1))))
+    own_values = {tuple(v) for v in known[:, roi].T.tolist()}
+    if out is not None:
+        textured = out[0][:, hook.accept]
+        assert not any(tuple(v) in own_values for v in textured.T.tolist())
+
+
+def test_texture_from_scene_is_a_checked_setting():
+    from rsedit.core.errors import InputError
+    from rsedit.core.settings import TextSettings
+
+    assert TextSettings(prompt="a crop field").texture_from_scene is True
+    assert TextSettings(prompt="a crop field", texture_from_scene=False).texture_from_scene is False
+    with pytest.raises(InputError, match="texture_from_scene must be True or False"):
+        TextSettings(prompt="a crop field", texture_from_scene="yes")
+
+
+@pytest.mark.usefixtures("qgis_app")
+@pytest.mark.parametrize("texture", [True, False])
+def test_edittext_passes_texture_from_scene_to_the_edit(texture, tmp_path):
+    import processing
+    from safetensors.torch import save_file
+
+    from qgis_helpers import box_polygons
+    from textured_scene import write_textured_scene
+    from tiny_clip import TINY_VIT, tiny_open_clip_model
+
+    raster = write_textured_scene(tmp_path / "scene.tif", 40, seed=5)
+    weights = tmp_path / "tiny_clip.safetensors"
+    save_file({k: v.contiguous() for k, v in tiny_open_clip_model(TINY_VIT).state_dict().items()}, str(weights))
+    out = tmp_path / "text.tif"
+    processing.run("rsedit:edittext", {
+        "INPUT": str(raster), "ROIS": box_polygons([(8, 8, 32, 32)]), "PROMPT": "a crop field",
+        "TEXTURE_FROM_SCENE": texture, "CLIP_MODEL": TINY_VIT, "CLIP_WEIGHTS": str(weights), "OUTPUT": str(out),
+        "TILE_SIZE": 64, "MARGIN": 4, "CONTEXT_SIZE": 40, "FEATHER": 3, "BACKEND": 1, "START_STEP": 30, "OVERLAP": 8})
+    with rasterio.open(out) as edited:
+        tags = edited.tags()
+    assert tags["RSEDIT_TEXTURE_FROM_SCENE"] == json.dumps(texture)
+
+
+
+def test_in_a_sampling_run_the_pushed_roi_ends_as_real_maize(scene):
+    """A whole edit on the training-free sampler, a hook pushing the ROI towards maize's colour at every
+    step standing in for CLIP: with the scene texture chained after it, the ROI ends as the scene's own
+    maize pixels; without, as the sampler's own blend of patches."""
+    from rsedit.models.editing.tile_edit import EditSchedule, chain_x0_hooks, edit_image
+
+    model, known, roi = scene
+    maize = known[:, :, :SIDE // 2]
+    colour = maize.mean(dim=(1, 2))
+
+    def push(state):  # x0 halfway to maize's mean colour in the ROI, as a guidance step moves it
+        out = state.x0_hat.clone()
+        here = torch.nn.functional.interpolate(roi.float()[None, None], size=out.shape[-2:])[0, 0] > 0.5
+        out[:, :, here] = 0.5 * out[:, :, here] + 0.5 * colour[None, :, None]
+        return out
+
+    maize_values = {tuple(v) for v in maize.reshape(3, -1).T.tolist()}
+    shares = {}
+    for texture in (True, False):
+        hooks = [push, SceneTexture(model.denoiser, known, roi, seed=0) if texture else None]
+        edited = edit_image(model.sampler("cpu"), known, roi.float(), EditSchedule(start_scale=1),
+                            x0_hook=chain_x0_hooks(hooks), seed=0)[0]
+        assert torch.equal(edited[:, ~roi], known[:, ~roi])
+        shares[texture] = np.mean([tuple(v) in maize_values for v in edited[:, roi].T.tolist()])
+    assert shares[True] > 0.8 and shares[False] < 0.05
+
+
+def test_the_layout_tells_a_mottle_from_a_smooth_surface_of_its_mean_colour():
+    """CLIP's "crop field" mottle blurs to about a ploughed field's pale colour: the local-contrast
+    channel keeps them apart."""
+    from rsedit.models.patch.scene_texture import local_contrast
+
+    rng = np.random.default_rng(0)
+    mottle = torch.from_numpy(rng.choice([-0.6, 0.6], size=(3, 32, 32))).float()
+    smooth = torch.zeros(3, 32, 32)
+    sizes = [(8, 8), (16, 16), (32, 32)]
+    assert float(local_contrast(mottle).mean()) > 0.4 > float(local_contrast(smooth).mean())
+    mottle_layout, smooth_layout = SceneTexture._layout(mottle, sizes), SceneTexture._layout(smooth, sizes)
+    assert mottle_layout.shape == (4, 32, 32)
+    colour_gap = float((mottle_layout[:3] - smooth_layout[:3]).abs().mean())
+    contrast_gap = float((mottle_layout[3] - smooth_layout[3]).abs().mean())
+    assert contrast_gap > 4 * colour_gap
