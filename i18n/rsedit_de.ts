@@ -892,23 +892,6 @@ Beispiel: eine Sentinel-2-Szene, ein Waldpolygon, Textvorgabe 'a forest on fire'
         <translation>{name} ist fehlgeschlagen: {error}. Das ist ein Fehler in RSEdit; das Protokoll enthält die Details, bitte melden Sie sie.</translation>
     </message>
     <message>
-        <location filename="../ui/algorithms/clear_cache.py" line="24" />
-        <source>Deletes the scene models that editing with the trained backend caches, so that they are trained again the next time they are needed. Use it to free disk space or after changing training settings by hand. Models saved with 'Train scene model' elsewhere are not touched.
-
-It takes no parameters: the cache is ~/.cache/rsedit/models, or the folder named by the RSEDIT_CACHE_DIR environment variable. Only the scene model files (.safetensors) and leftovers of interrupted saves are deleted; any other file in that folder stays.
-It also removes the hidden partial outputs (.&lt;name&gt;.rsedit.&lt;host&gt;.&lt;pid&gt;.….part.tif) that a run killed before it finished left in the folders RSEdit wrote to, and in the optional folder given; files of runs still going are kept. (Every edit also removes them from its own output folder when it starts.)
-Outputs: the number of models removed, the bytes freed, the cache folder and the number of partial outputs removed; the log says the same.
-
-Example: after editing ten scenes with the trained backend, run it to reclaim their models' space.</source>
-        <translation>Löscht die Szenenmodelle, die beim Bearbeiten mit dem trainierten Backend zwischengespeichert werden, sodass sie beim nächsten Bedarf neu trainiert werden. Verwenden Sie den Algorithmus, um Speicherplatz freizugeben oder nachdem Sie Trainingseinstellungen von Hand geändert haben. Mit „Szenenmodell trainieren“ anderswo gespeicherte Modelle bleiben unberührt.
-
-Er hat keine Parameter: Der Zwischenspeicher ist ~/.cache/rsedit/models oder der Ordner, den die Umgebungsvariable RSEDIT_CACHE_DIR angibt. Gelöscht werden nur die Szenenmodelldateien (.safetensors) und Reste unterbrochener Speichervorgänge; alle anderen Dateien in diesem Ordner bleiben erhalten.
-Er entfernt außerdem die versteckten Teilausgaben (.&lt;name&gt;.rsedit.&lt;host&gt;.&lt;pid&gt;.….part.tif), die ein vor seinem Ende gewaltsam beendeter Lauf in den Ordnern hinterlassen hat, in die RSEdit geschrieben hat, sowie im optional angegebenen Ordner; Dateien noch laufender Vorgänge bleiben erhalten. (Jede Bearbeitung entfernt sie beim Start auch aus ihrem eigenen Ausgabeordner.)
-Ausgaben: die Anzahl entfernter Modelle, die freigegebenen Bytes, der Zwischenspeicher-Ordner und die Anzahl entfernter Teilausgaben; das Protokoll meldet dasselbe.
-
-Beispiel: Nachdem Sie zehn Szenen mit dem trainierten Backend bearbeitet haben, geben Sie damit den Speicherplatz ihrer Modelle wieder frei.</translation>
-    </message>
-    <message>
         <location filename="../ui/algorithms/clear_cache.py" line="40" />
         <source>Also remove partial outputs of killed runs from this folder</source>
         <translation>Auch Teilausgaben gewaltsam beendeter Läufe aus diesem Ordner entfernen</translation>
@@ -1238,6 +1221,23 @@ Beispiel: Eine Landsat-Szene mit 791×718 Pixeln und vier Wolkenpolygonen ergibt
         <location filename="../ui/algorithms/edit_text.py" line="99" />
         <source>&lt;b&gt;Texture from the scene&lt;/b&gt; (advanced, on by default): with the training-free backend, the finest detail of each edited polygon is copied from real pixels of the scene that look like the edit (e.g. the scene's own maize for 'a crop field'), so the edit does not get CLIP's painted texture. Where the scene holds nothing like the edit, CLIP's result stays. It has no effect with a trained model.</source>
         <translation>&lt;b&gt;Textur aus der Szene&lt;/b&gt; (erweitert, standardmäßig an): mit dem trainingsfreien Backend werden die feinsten Details jedes bearbeiteten Polygons aus echten Pixeln der Szene kopiert, die der Bearbeitung ähneln (z. B. der eigene Mais der Szene für 'a crop field'), sodass die Bearbeitung nicht die von CLIP gemalte Textur erhält. Wo die Szene nichts der Bearbeitung Ähnliches enthält, bleibt das Ergebnis von CLIP. Mit einem trainierten Modell hat die Option keine Wirkung.</translation>
+    </message>
+    <message>
+        <location filename="../ui/algorithms/clear_cache.py" line="24" />
+        <source>Deletes the scene models that editing with the trained backend caches, so that they are trained again the next time they are needed. Use it to free disk space or after changing training settings by hand. Models saved with 'Train scene model' elsewhere are not touched.
+
+The cache is ~/.cache/rsedit/models, or the folder named by the RSEDIT_CACHE_DIR environment variable. Only the scene model files (.safetensors) and leftovers of interrupted saves are deleted; any other file in that folder stays.
+It also removes the hidden partial outputs (.&lt;name&gt;.rsedit.&lt;host&gt;.&lt;pid&gt;.….part.tif) that a run killed before it finished left in the folders RSEdit wrote to, and in the optional folder given; files of runs still going are kept. (Every edit also removes them from its own output folder when it starts.)
+Outputs: the number of models removed, the bytes freed, the cache folder and the number of partial outputs removed; the log says the same.
+
+Example: after editing ten scenes with the trained backend, run it to reclaim their models' space.</source>
+        <translation>Löscht die Szenenmodelle, die beim Bearbeiten mit dem trainierten Backend zwischengespeichert werden, sodass sie beim nächsten Bedarf neu trainiert werden. Verwenden Sie den Algorithmus, um Speicherplatz freizugeben oder nachdem Sie Trainingseinstellungen von Hand geändert haben. Mit „Szenenmodell trainieren“ anderswo gespeicherte Modelle bleiben unberührt.
+
+Der Zwischenspeicher ist ~/.cache/rsedit/models oder der Ordner, den die Umgebungsvariable RSEDIT_CACHE_DIR angibt. Gelöscht werden nur die Szenenmodelldateien (.safetensors) und Reste unterbrochener Speichervorgänge; alle anderen Dateien in diesem Ordner bleiben erhalten.
+Er entfernt außerdem die versteckten Teilausgaben (.&lt;name&gt;.rsedit.&lt;host&gt;.&lt;pid&gt;.….part.tif), die ein vor seinem Ende gewaltsam beendeter Lauf in den Ordnern hinterlassen hat, in die RSEdit geschrieben hat, sowie im optional angegebenen Ordner; Dateien noch laufender Vorgänge bleiben erhalten. (Jede Bearbeitung entfernt sie beim Start auch aus ihrem eigenen Ausgabeordner.)
+Ausgaben: die Anzahl entfernter Modelle, die freigegebenen Bytes, der Zwischenspeicher-Ordner und die Anzahl entfernter Teilausgaben; das Protokoll meldet dasselbe.
+
+Beispiel: Nachdem Sie zehn Szenen mit dem trainierten Backend bearbeitet haben, geben Sie damit den Speicherplatz ihrer Modelle wieder frei.</translation>
     </message>
 </context>
 </TS>

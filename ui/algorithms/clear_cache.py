@@ -25,7 +25,7 @@ class ClearCacheAlgorithm(RSEditAlgorithm):
             "Deletes the scene models that editing with the trained backend caches, so that they are trained "
             "again the next time they are needed. Use it to free disk space or after changing training "
             "settings by hand. Models saved with 'Train scene model' elsewhere are not touched.\n\n"
-            "It takes no parameters: the cache is ~/.cache/rsedit/models, or the folder named by the "
+            "The cache is ~/.cache/rsedit/models, or the folder named by the "
             "RSEDIT_CACHE_DIR environment variable. Only the scene model files (.safetensors) and leftovers of "
             "interrupted saves are deleted; any other file in that folder stays.\n"
             "It also removes the hidden partial outputs (.<name>.rsedit.<host>.<pid>.….part.tif) that a run "
