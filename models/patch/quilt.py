@@ -55,13 +55,23 @@ class ContextSpectra:
     def size(self) -> tuple[int, int]:
         return int(self.image.shape[-2]), int(self.image.shape[-1])
 
-    def _correlate(self, spectra: torch.Tensor, kernel: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
-        """Correlations of image spectra [..., H, W/2+1] with kernels [..., h, w], cropped to the window
-        positions that do not wrap."""
+    def _kernel_spectrum(self, kernel: torch.Tensor) -> torch.Tensor:
+        """rfft2 of kernels [..., h, w] zero-padded to the image's size."""
         height, width = self.size
-        padded = F.pad(kernel.double(), (0, width - kernel.shape[-1], 0, height - kernel.shape[-2]))
-        maps = torch.fft.irfft2(spectra * torch.fft.rfft2(padded).conj(), s=(height, width))
+        return torch.fft.rfft2(F.pad(kernel.double(), (0, width - kernel.shape[-1], 0, height - kernel.shape[-2])))
+
+    def _correlate(self, spectra: torch.Tensor, kernel_spectrum: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+        """Correlations of image spectra [..., H, W/2+1] with kernel spectra (`_kernel_spectrum`) of
+        [rows, cols] kernels, cropped to the window positions that do not wrap."""
+        height, width = self.size
+        maps = torch.fft.irfft2(spectra * kernel_spectrum.conj(), s=(height, width))
         return maps[..., :height - rows + 1, :width - cols + 1]
+
+    def masked_energy(self, mask: torch.Tensor) -> torch.Tensor:
+        """[H-h+1, W-w+1]: for every window position, the sum over the mask's [h, w] pixels and the
+        channels of the window's squares (for a 0/1 image: how many of its ones the mask covers)."""
+        rows, cols = mask.shape[-2:]
+        return self._correlate(self.energy_spectrum, self._kernel_spectrum(mask), rows, cols).clamp_min(0.0)
 
     def masked_ssd(self, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """[H-h+1, W-w+1]: for every window position, sum over the mask's pixels and the channels of
@@ -71,8 +81,8 @@ class ContextSpectra:
         only those are returned."""
         rows, cols = target.shape[-2:]
         mask = mask.double()
-        cross = self._correlate(self.spectrum, target.double() * mask, rows, cols).sum(dim=0)
-        energy = self._correlate(self.energy_spectrum, mask, rows, cols)
+        cross = self._correlate(self.spectrum, self._kernel_spectrum(target.double() * mask), rows, cols).sum(dim=0)
+        energy = self._correlate(self.energy_spectrum, self._kernel_spectrum(mask), rows, cols)
         constant = float((target.double() ** 2 * mask).sum())
         return (energy - 2.0 * cross + constant).clamp_min(0.0)
 
@@ -89,23 +99,18 @@ class ContextSpectra:
         mask = mask.double()
         count = max(float(mask.sum()), 1.0)
         target = target.double()
+        mask_spectrum = self._kernel_spectrum(mask)  # one FFT of the mask serves every channel's sums
         mean_a = (target * mask).sum(dim=(1, 2)) / count  # [C]
         var_a = float(((target - mean_a[:, None, None]) ** 2 * mask).sum()) / count
-        mean_b = self._correlate(self.spectrum, mask.expand(channels, -1, -1), rows, cols) / count  # [C, h', w']
-        var_b = (self._correlate(self.energy_spectrum, mask, rows, cols) / count - (mean_b ** 2).sum(dim=0)).clamp_min(0.0)
-        cross = self._correlate(self.spectrum, target * mask, rows, cols).sum(dim=0) / count
+        mean_b = self._correlate(self.spectrum, mask_spectrum, rows, cols) / count  # [C, h', w']
+        var_b = (self._correlate(self.energy_spectrum, mask_spectrum, rows, cols) / count
+                 - (mean_b ** 2).sum(dim=0)).clamp_min(0.0)
+        cross = self._correlate(self.spectrum, self._kernel_spectrum(target * mask), rows, cols).sum(dim=0) / count
         cov = cross - (mean_a[:, None, None] * mean_b).sum(dim=0)
         sd_a, sd_b = var_a ** 0.5, var_b.sqrt()
         rho = cov / (sd_a * sd_b + 1e-12)
         mean_term = ((mean_a[:, None, None] - mean_b) ** 2).sum(dim=0)
         return (mean_term + (sd_a - sd_b) ** 2 + 2.0 * var_a * (1.0 - rho)) / channels
-
-
-def window_valid(valid: torch.Tensor, side: int) -> torch.Tensor:
-    """[H-side+1, W-side+1] bool: windows whose pixels are all valid."""
-    bad = F.pad((~valid).double().cumsum(0).cumsum(1), (1, 0, 1, 0))
-    count = bad[side:, side:] - bad[:-side, side:] - bad[side:, :-side] + bad[:-side, :-side]
-    return count < 0.5
 
 
 def seam(errors: np.ndarray) -> np.ndarray:
@@ -178,20 +183,18 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             guided = inside[wy:wy + side, wx:wx + side] if guide_outside else roi_guided[wy:wy + side, wx:wx + side]
             place = None if offset is None else (offset[0] + wy - pad, offset[1] + wx - pad)
             cost = None
-            for area in (sources.area_around(place, side), sources.whole()):
+            for area in dict.fromkeys((sources.area_around(place, side), sources.whole())):  # each area once
                 sharp, blurry, invalid = sources.spectra(area)
                 cost = blurry.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side], guided)
                 if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
-                    cost = cost + invalid_cost * channels * invalid.masked_ssd(
-                        torch.zeros(1, side, side, dtype=torch.float64), guided)
+                    cost = cost + invalid_cost * channels * invalid.masked_energy(guided)
                 cost = guidance_weight * cost / max(float(guided.sum()) * channels, 1.0)
                 if float(existing.sum()) > 0:
                     cost = cost + (1.0 - guidance_weight) * sharp.texture_distance(canvas[:, wy:wy + side, wx:wx + side],
                                                                                     existing)
                 # invalid context pixels (the ROIs themselves, nodata) are never copied; they read as 0 in
                 # the costs, so a window over them serves where the pixels it gives are valid but rarely wins
-                cost = cost.masked_fill(invalid.masked_ssd(torch.zeros(1, side, side, dtype=torch.float64), writes) > 0.5,
-                                        float("inf"))
+                cost = cost.masked_fill(invalid.masked_energy(writes) > 0.5, float("inf"))
                 if bool(torch.isfinite(cost).any()):
                     break
                 cost = None  # nothing usable near the block: search the whole context
