@@ -85,13 +85,6 @@ def fitting_patch_size(weight: torch.Tensor | None, wanted: int) -> int:
     return wanted  # nothing fits: build_scale_patches says so
 
 
-def covered_pixels(patch_valid: torch.Tensor, patch_size: int) -> torch.Tensor:
-    """[H, W] bool from a [H-p+1, W-p+1] map of valid patch positions: pixels inside a valid patch."""
-    pad = patch_size - 1
-    grown = F.max_pool2d(F.pad(patch_valid.float()[None, None], (pad, pad, pad, pad)), patch_size, stride=1)
-    return grown[0, 0] > 0.5
-
-
 class PatchDenoiser:
     """Denoiser protocol (models/diffusion/denoiser.py): (x_t [B, C, H, W], t [B], scale) -> x0 estimate."""
 

@@ -71,6 +71,16 @@ class ScalePatches:
         return patch_grid(self.sharp.shape[-2], self.sharp.shape[-1], self.patch_size)
 
     @property
+    def pixel_valid(self) -> torch.Tensor:
+        """[H, W] bool: the pixels inside at least one usable patch (a usable patch's pixels are all valid)."""
+        if self.patch_valid is None:
+            return torch.ones(self.sharp.shape[-2:], dtype=torch.bool)
+        pad = self.patch_size - 1
+        padded = F.pad(self.patch_valid.float()[None, None], (pad, pad, pad, pad))
+        grown = F.max_pool2d(padded, self.patch_size, stride=1)
+        return grown[0, 0] > 0.5
+
+    @property
     def num_patches(self) -> int:
         """Usable patches in the dataset (all of them, not only the indexed ones)."""
         rows, cols = self.grid

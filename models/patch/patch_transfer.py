@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..diffusion.resample import area_resize
-from .patch_denoiser import PatchDenoiser, covered_pixels
+from .patch_denoiser import PatchDenoiser
 from .patch_index import ScalePatches, gather_patches
 from .quilt_hook import FinestScaleQuilt
 
@@ -73,7 +73,7 @@ class BlockTransfer:
         self.finest: FinestScaleQuilt | None = None  # with `known` (the tile in model units), the finest scale's quilt
         if known is not None:
             data = denoiser.scales_data[-1]
-            self.finest = FinestScaleQuilt(data.sharp, _pixel_valid(data, data.sharp.shape[-2:]), known, self.roi,
+            self.finest = FinestScaleQuilt(data.sharp, data.pixel_valid, known, self.roi,
                                            seed=seed, context_blurry=data.blurry)
 
     def __call__(self, state: StepState) -> torch.Tensor | None:
@@ -98,7 +98,7 @@ class BlockTransfer:
         height, width = blurry.shape[-2:]
         roi = _resize_mask(self.roi, (height, width))
         side = self.block + 2 * self.margin
-        valid = _window_valid(data, side, context.shape[-2:])
+        valid = _window_valid(data, side)
         rows, cols = torch.nonzero(valid, as_tuple=True)
         if rows.numel() == 0:
             return torch.full((2, *self.full_size), float("nan"))
@@ -152,7 +152,7 @@ class BlockTransfer:
         cx = torch.nan_to_num(context_x).round().long()
         inside = known & (cy >= 0) & (cy < sharp.shape[-2]) & (cx >= 0) & (cx < sharp.shape[-1])
         cy, cx = cy.clamp(0, sharp.shape[-2] - 1), cx.clamp(0, sharp.shape[-1] - 1)
-        usable = inside & _pixel_valid(data, sharp.shape[-2:])[cy, cx]
+        usable = inside & data.pixel_valid[cy, cx]
         if not bool(usable.any()):
             return None
         out = x0.clone()
@@ -195,19 +195,13 @@ def _resize_mask(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return area_resize(mask.float()[None, None], size)[0, 0] > 0.5
 
 
-def _pixel_valid(data: ScalePatches, shape: tuple[int, int]) -> torch.Tensor:
-    """[H, W] bool: pixels inside at least one valid patch of the scale (a patch's pixels are all valid)."""
-    if data.patch_valid is None:
-        return torch.ones(shape, dtype=torch.bool)
-    return covered_pixels(data.patch_valid, data.patch_size)
-
-
-def _window_valid(data: ScalePatches, side: int, shape: tuple[int, int]) -> torch.Tensor:
+def _window_valid(data: ScalePatches, side: int) -> torch.Tensor:
     """[H-side+1, W-side+1] bool: side x side windows whose pixels are all valid."""
+    shape = data.sharp.shape[-2:]
     rows, cols = shape[0] - side + 1, shape[1] - side + 1
     if rows < 1 or cols < 1:
         return torch.zeros(max(rows, 0), max(cols, 0), dtype=torch.bool)
-    pixels = _pixel_valid(data, shape).float()[None, None]
+    pixels = data.pixel_valid.float()[None, None]
     return (-F.max_pool2d(-pixels, side, stride=1))[0, 0] > 0.5
 
 

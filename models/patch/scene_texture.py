@@ -55,12 +55,10 @@ class SceneTexture:
     serves one sampling run."""
 
     def __init__(self, denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0) -> None:
-        from .patch_transfer import _pixel_valid
-
         data = denoiser.scales_data[-1]
         self.context = data.sharp  # [C, Hc, Wc], model units, the tile's resolution
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
-        self.valid = _pixel_valid(data, self.context.shape[-2:]) & ~own_pixels(self.context, known, self.roi)
+        self.valid = data.pixel_valid & ~own_pixels(self.context, known, self.roi)
         self.context_blurry: torch.Tensor | None = None
         self.accept: torch.Tensor | None = None  # [H, W] bool: ROI pixels that took the quilt
 
