@@ -1,7 +1,8 @@
 """Text-edit benchmark: does a text edit make the ROI what the prompt asks for, judged by models that
 did not guide it? Prints one JSON line and writes a contact sheet.
 
-    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH] [--cases NAME ...] [--no-texture-from-scene]
+    .venv/bin/python bench/text_edit.py [--quick] [--sheet PATH] [--cases NAME ...] [--seeds N ...]
+        [--no-texture-from-scene]
 
 Models (bench/small_clip.py, bench/patch_classifier.py; cached under build/, trained when missing):
 - the guide, a small ViT CLIP trained on the sample scenes, loaded by the user's path (clip_weights=);
@@ -19,10 +20,17 @@ where the others use ROI views (clip_views="roi").
 Keys: judge_clip_gain (guided with PE minus unguided, judge score points, mean over cases),
 target_prob_before / target_prob_after (classifier, PE edit), pe_gain (judge score with PE minus
 without), pe_gain_label (the same against the judge's ensemble of all the label's captions),
-auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs and real patches of the target label in the same scene; 0.5 = indistinguishable), seconds_per_edit, outside_roi_identical,
-judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each view kind, same ROIs,
-seed and strength), and per-case figures under `cases`.
+auc_target_mean (bench/c2st.py two-sample AUC between the PE-edited ROIs' whole boxes and real patches of the
+target label in the same scene; 0.5 = indistinguishable), beside it auc_target_interior_mean (the same test on
+each box's interior beyond the feather band, read from the edit mask, over the cases whose interior holds
+two patches a side: how much of the AUC is the band where the edit fades in), seconds_per_edit,
+outside_roi_identical, judge_gain_roi_views / judge_gain_tile_views (the judge's ROI-box gain with each
+view kind, same ROIs, seed and strength), and per-case figures under `cases`.
 Images are read in the editor's model units (the scene's percentile stretch), as the CLIPs were trained.
+--seeds 0 1 2: every variant with the first seed, the PE and w/o-PE edits also with the others, so each
+case reports pe_gain per seed, their mean and spread (pe_gain_seeds, pe_gain_seed_mean, pe_gain_seed_spread;
+`pe_gain` stays the first seed's; pe_gain_seed_mean / pe_gain_seed_min_case at the top: the mean and the
+lowest of the cases' means).
 --cases runs the named pairs only (e.g. --cases "crop field on ploughed field"); --no-texture-from-scene
 edits with texture_from_scene=False (CLIP's gradients make the finest detail too), to compare.
 --quick: the first prompt pair with one ROI, judged by the quick models of small_clip.py and
@@ -158,14 +166,37 @@ def target_region(case: Case) -> tuple[np.ndarray, np.ndarray]:
     return rgb, mask
 
 
-def realism_auc(case: Case, edited: np.ndarray, boxes: list) -> float:
-    """Two-sample classifier AUC: the edited ROIs against real target-label patches of the scene."""
+def realism_patch(case: Case) -> int:
+    return 8 if case.side <= 32 else 16
+
+
+def realism_auc(case: Case, edited: np.ndarray, boxes: list, inset: int = 0) -> float | None:
+    """Two-sample classifier AUC: the edited ROIs against real target-label patches of the scene.
+    With `inset`, only each box shrunk by that many pixels on every side (the ROI's interior beyond
+    the feather band); None when that interior is too small for a C2ST (under two patches a side)."""
     from c2st import c2st_auc
 
+    patch = realism_patch(case)
+    inner = case.side - 2 * inset
+    if inner < 2 * patch:
+        return None
     real, mask = target_region(case)
-    regions = [edited[:, r:r + case.side, c:c + case.side] for r, c in boxes]
-    patch = 8 if case.side <= 32 else 16
+    regions = [edited[:, r + inset:r + inset + inner, c + inset:c + inset + inner] for r, c in boxes]
     return c2st_auc(regions, [real], None, [mask], patch=patch, steps=200).auc_mean
+
+
+def feather_inset(levels: np.ndarray, case: Case, boxes: list) -> int:
+    """How many pixels in from the box's edge the edit mask (uint8 levels) first reaches full weight:
+    the feather band's width, read from the edit's own mask."""
+    inset = 0
+    for r, c in boxes:
+        full = levels[r:r + case.side, c:c + case.side] == 255
+        if not full.any():
+            return case.side // 2
+        rows, cols = np.nonzero(full)
+        inset = max(inset, int(rows.min()), int(cols.min()), case.side - 1 - int(rows.max()),
+                    case.side - 1 - int(cols.max()))
+    return inset
 
 
 def edit(case: Case, clips, boxes: list, out: Path, mask_out: Path | None, strength: float = STRENGTH,
@@ -199,29 +230,46 @@ SHEET_COLUMNS = ("before", "unguided", "guided_without_pe", "guided_with_pe", "g
 
 
 def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strength: float,
-             texture_from_scene: bool = True) -> tuple[dict, dict]:
+             texture_from_scene: bool = True, seeds: tuple[int, ...] = (0,)) -> tuple[dict, dict]:
+    """Every variant with the first seed; the PE and w/o-PE edits again with each further seed, for
+    pe_gain's spread over seeds."""
     import rasterio
 
     boxes = roi_boxes(case, rois)
     paraphrases = tuple(scene_labels.captions(case.target))
     images = {"before": read_rgb(scene_labels.SCENES[case.scene])}
     seconds = {}
-    for name, changes in VARIANTS.items():
+
+    def run(name: str, seed: int) -> np.ndarray:
+        changes = VARIANTS[name]
         if "pe" in name and "without" not in name:
             changes = {**changes, "paraphrases": paraphrases}
-        out = folder / f"{case.scene}-{case.target}-{name}.tif".replace(" ", "_")
-        mask = out.with_name(out.stem + "-mask.tif") if name == "guided_with_pe" else None
-        seconds[name] = edit(case, clips, boxes, out, mask, strength, texture_from_scene=texture_from_scene,
-                             **changes)
-        images[name] = read_rgb(out)
+        out = folder / f"{case.scene}-{case.target}-{name}-{seed}.tif".replace(" ", "_")
+        mask = out.with_name(out.stem + "-mask.tif") if name == "guided_with_pe" and seed == seeds[0] else None
+        seconds[name if seed == seeds[0] else f"{name}_seed{seed}"] = edit(
+            case, clips, boxes, out, mask, strength, texture_from_scene=texture_from_scene, seed=seed, **changes)
         if mask is not None:
+            nonlocal edit_levels
             with rasterio.open(mask) as dataset:
-                edit_mask = dataset.read(1) > 0
-    outside = ~edit_mask
+                edit_levels = dataset.read(1)
+        return read_rgb(out)
+
+    edit_levels = None
+    for name in VARIANTS:
+        images[name] = run(name, seeds[0])
+    outside = edit_levels == 0
     identical = all(np.array_equal(image[:, outside], images["before"][:, outside]) for image in images.values())
     score = {name: judges.clip_score(case, image, boxes) for name, image in images.items()}
     label_score = {name: judges.clip_score(case, image, boxes, label=True) for name, image in images.items()}
     prob = {name: judges.target_probability(case, image, boxes) for name, image in images.items()}
+    # pe_gain again with each further seed (the first seed's is `pe_gain`)
+    pe_gains = [score["guided_with_pe"] - score["guided_without_pe"]]
+    for seed in seeds[1:]:
+        pair = {name: judges.clip_score(case, run(name, seed), boxes)
+                for name in ("guided_without_pe", "guided_with_pe")}
+        pe_gains.append(pair["guided_with_pe"] - pair["guided_without_pe"])
+    inset = feather_inset(edit_levels, case, boxes)
+    interior = realism_auc(case, images["guided_with_pe"], boxes, inset)
     result = {
         "prompt": case.prompt, "scene": case.scene, "rois": [list(b) + [case.side] for b in boxes],
         "judge_score": {k: round(v, 2) for k, v in score.items()},
@@ -235,6 +283,12 @@ def run_case(case: Case, clips, judges: Judges, folder: Path, rois: int, strengt
         "target_prob": {k: round(v, 3) for k, v in prob.items()},
         "auc_target": round(realism_auc(case, images["guided_with_pe"], boxes), 3),
         "auc_target_unguided": round(realism_auc(case, images["unguided"], boxes), 3),
+        # the same test on each box's interior beyond the feather band (None: too small for a C2ST)
+        "auc_target_interior": None if interior is None else round(interior, 3),
+        "feather_band_px": inset,
+        "pe_gain_seeds": {str(seed): round(gain, 2) for seed, gain in zip(seeds, pe_gains)},
+        "pe_gain_seed_mean": round(float(np.mean(pe_gains)), 2),
+        "pe_gain_seed_spread": round(float(np.ptp(pe_gains)), 2),
         "outside_roi_identical": identical,
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
     }
@@ -282,6 +336,9 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, default=SHEET)
     parser.add_argument("--strength", type=float, default=STRENGTH, help="guidance strength of the guided edits")
     parser.add_argument("--cases", nargs="+", choices=[case.name for case in CASES], help="run these pairs only")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0],
+                        help="edit seeds: every variant with the first, PE and w/o PE also with the others "
+                             "(pe_gain's spread)")
     parser.add_argument("--no-texture-from-scene", dest="texture_from_scene", action="store_false",
                         help="edit with texture_from_scene=False (to compare)")
     args = parser.parse_args()
@@ -304,7 +361,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
             result, data = run_case(case, clips, judges, Path(tmp), 1 if args.quick else case.rois, args.strength,
-                                    args.texture_from_scene)
+                                    args.texture_from_scene, tuple(args.seeds))
             results[case.name] = result
             rows.append((case, result, data))
     sheet = contact_sheet(rows, args.sheet)
@@ -313,6 +370,7 @@ def main() -> None:
         return round(float(np.mean([r[key][sub] if sub else r[key] for r in results.values()])), 3)
 
     edits = [s for r in results.values() for s in r["seconds"].values()]
+    interiors = [r["auc_target_interior"] for r in results.values() if r["auc_target_interior"] is not None]
     print(json.dumps({
         "mode": "quick" if args.quick else "full",
         "judge_clip_gain": mean("judge_clip_gain"),
@@ -324,6 +382,13 @@ def main() -> None:
         "pe_gain_label": mean("pe_gain_label"),
         "auc_target_mean": mean("auc_target"),
         "auc_target_unguided_mean": mean("auc_target_unguided"),
+        # beside the whole box, never instead of it: the boxes' interiors beyond the feather band, over
+        # the cases whose interior holds a C2ST (the 24 px Landsat ROIs keep an 8 px interior: none)
+        "auc_target_interior_mean": (round(float(np.mean(interiors)), 3) if interiors else None),
+        "auc_target_interior_cases": [name for name, r in results.items() if r["auc_target_interior"] is not None],
+        "pe_gain_seeds": args.seeds,
+        "pe_gain_seed_mean": mean("pe_gain_seed_mean"),
+        "pe_gain_seed_min_case": round(min(r["pe_gain_seed_mean"] for r in results.values()), 2),
         "judge_gain_roi_views": mean("judge_gain_roi_views"),
         "judge_gain_tile_views": mean("judge_gain_tile_views"),
         "outside_roi_identical": all(r["outside_roi_identical"] for r in results.values()),

@@ -77,3 +77,16 @@ def test_prompt_ensembling_can_be_switched_off_and_is_checked():
     assert TextSettings(prompt="the sea", prompt_ensembling=False).prompt_ensembling is False
     with pytest.raises(InputError, match="prompt_ensembling"):
         TextSettings(prompt="the sea", prompt_ensembling="no")
+
+
+def test_the_interior_realism_reads_the_feather_band_from_the_edit_mask():
+    """auc_target_interior is measured on each box shrunk by the band where the edit mask is below full
+    weight; a Landsat-sized interior (24 px box, 8 px feather) is too small for it and reports None."""
+    case = text_edit.CASES[2]  # 64 px boxes
+    levels = np.zeros((200, 200), dtype=np.uint8)
+    box = (20, 30)
+    levels[20:84, 30:94] = 128
+    levels[27:77, 37:87] = 255  # full weight from 7 px in
+    assert text_edit.feather_inset(levels, case, [box]) == 7
+    landsat = text_edit.CASES[0]
+    assert text_edit.realism_auc(landsat, np.zeros((3, 64, 64), np.uint8), [(0, 0)], inset=8) is None

@@ -139,7 +139,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
           context_blurry: torch.Tensor, context_valid: torch.Tensor, *, generator: torch.Generator,
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
           tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0,
-          guide_outside: bool = True) -> torch.Tensor | None:
+          guide_outside: bool = True, continue_known: bool = True, local_search: bool = True) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
@@ -151,7 +151,11 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     difference per value an invalid context pixel counts with in the guidance cost (0: it reads as 0,
     which rarely wins a regeneration, but wins against a guide near 0, the middle of the model's range).
     Without `guide_outside` only the ROI's pixels of a window are held to the guide (an edit's layout
-    there differs from the pixels around, which the overlap term still continues)."""
+    there differs from the pixels around, which the overlap term still continues). Without
+    `continue_known` the overlap term agrees only with blocks placed before, not with the known pixels
+    around the ROI (an edit that replaces a surface need not continue it at its border). Without
+    `local_search` every block searches the whole context (what an edit asks for may lie anywhere in
+    it), not first the area around its own place."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -167,7 +171,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     inside = F.pad(torch.ones(height, width, dtype=torch.float64), (pad,) * 4)
     roi_padded = np.pad(roi_np, pad)
     roi_guided = torch.from_numpy(roi_padded).double()
-    filled = inside.numpy().astype(bool) & ~roi_padded  # pixels with content to agree with
+    filled = inside.numpy().astype(bool) & ~roi_padded & continue_known  # pixels with content to agree with
     source = np.full((2, *roi_padded.shape), -1, dtype=np.int64)  # context (y, x) each ROI pixel took
     sources = _Sources(context_sharp.cpu(), context_blurry.cpu(), context_valid)
     sharp_np = sources.raw.numpy()
@@ -186,7 +190,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             guided = inside[wy:wy + side, wx:wx + side] if guide_outside else roi_guided[wy:wy + side, wx:wx + side]
             place = None if offset is None else (offset[0] + wy - pad, offset[1] + wx - pad)
             cost = None
-            for area in dict.fromkeys((sources.area_around(place, side), sources.whole())):  # each area once
+            areas = (sources.area_around(place, side), sources.whole()) if local_search else (sources.whole(),)
+            for area in dict.fromkeys(areas):  # each area once
                 sharp, blurry, invalid = sources.spectra(area)
                 cost = blurry.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side], guided)
                 if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value

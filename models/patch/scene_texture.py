@@ -20,6 +20,12 @@ the ROI holds:
   found in the context, where its ROI box matches exactly, those pixels are left out, and a window
   over them counts as far from any guide (INVALID_COST);
 - no gradient-domain blend: it would pull the ROI's tone back to the pixels around it;
+- the layout is read from the ROI's own pixels (a normalised blur), and the blocks agree with one
+  another but not with the pixels around the ROI: both made the outer blocks copy a field's edge,
+  stubble beside maize;
+- every block searches the whole context with a wide tolerance: the local search and the nearest
+  windows to CLIP's exaggerated layout gave the darkest or palest maize at the field's edge, not the
+  field's typical maize (docs/benchmarks.md, "Scene texture for text edits");
 - the quilt is kept only where it stays close to the guided layout: near each pixel its layout error
   must be below ACCEPT times the edit's change there (the original pixels' error against the guided
   layout), or than the ROI's mean change where the edit moved mostly fine detail. A target the scene
@@ -40,13 +46,23 @@ if TYPE_CHECKING:
     from ..diffusion.sampling_hooks import StepState
 
 GUIDANCE_WEIGHT = 0.9  # the layout's share of a block's cost (quilt.py); the rest is agreement with the pixels around
-GUIDE_SCALES_DOWN = 2  # the guide is the edit blurred as the scale this many scales coarser sees it
+GUIDE_SCALES_DOWN = 3  # the guide is the edit blurred as the scale this many scales coarser sees it (or the coarsest)
 TEXTURE_WEIGHT = 1.0  # weight of the local-contrast channel in the layout the quilt matches
 CONTRAST_WINDOW = 5  # px side of the window local contrast is measured over
 GUIDE_OUTSIDE = False  # only the ROI's pixels of a block's window are held to the edited layout
 BLEND = False  # no gradient-domain solve: it would pull the edit's tone back to the pixels around the ROI
 INVALID_COST = 4.0  # an invalid context pixel (the ROI itself) in a window counts as the largest difference
 ACCEPT = 0.5  # the quilt is kept where its local layout error (squared) is below this share of the original's
+# a block searches the whole context (the surface asked for may lie anywhere in it), not first the area
+# around its own place: the local search copied the maize at the field's edge beside the ROI
+LOCAL_SEARCH = False
+# the overlap term agrees with the blocks placed in the ROI only, not with the known pixels around it: continuing
+# them picked windows of a field's edge, stubble beside maize, for the ROI's outer blocks
+CONTINUE_KNOWN = False
+# windows within this fraction of the best cost are equally eligible: CLIP's layout is exaggerated (saturated,
+# dark or pale blotches), and the nearest windows to it are the scene's most extreme; a wide tolerance draws
+# from the many windows of the matching surface, mostly typical ones (quilt.py's default is 0.1)
+TOLERANCE = 0.5
 
 
 class SceneTexture:
@@ -64,23 +80,25 @@ class SceneTexture:
 
     def applies(self, state: StepState) -> bool:
         # a single-scale pyramid has no coarser level to blur the layout to: its result stands
-        return (len(state.sizes) > GUIDE_SCALES_DOWN and state.scale == len(state.sizes) - 1 and state.t == 0
+        return (len(state.sizes) > 1 and state.scale == len(state.sizes) - 1 and state.t == 0
                 and state.x0_hat is not None)
 
     def __call__(self, state: StepState) -> torch.Tensor | None:
         if not self.applies(state) or self.accept is not None:
             return None
-        guide = self._layout(state.x0_hat[0].float(), state.sizes)
+        own = self.roi
+        guide = self._layout(state.x0_hat[0].float(), state.sizes, own)
         if self.context_blurry is None:
             self.context_blurry = self._layout(self.context.float(), state.sizes)
         quilted = quilt(guide, self.known.float(), self.roi, self.context, self.context_blurry, self.valid,
                         generator=torch.Generator().manual_seed(self.seed), guidance_weight=GUIDANCE_WEIGHT,
-                        blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE)
+                        tolerance=TOLERANCE, blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE,
+                        continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH)
         self.accept = torch.zeros_like(self.roi)
         if quilted is None:  # no context window to copy from: the guided result stands
             return None
-        quilt_error = _local_error(self._layout(quilted.float(), state.sizes), guide)
-        original_error = _local_error(self._layout(self.known.float(), state.sizes), guide)
+        quilt_error = _local_error(self._layout(quilted.float(), state.sizes, own), guide)
+        original_error = _local_error(self._layout(self.known.float(), state.sizes, own), guide)
         # measured against the edit's change near the pixel, or over the whole ROI where it changed less
         # there: where CLIP moved mostly the fine detail, that is what the quilt is to replace
         change = torch.clamp(original_error, min=float(original_error[self.roi].mean()))
@@ -98,23 +116,36 @@ class SceneTexture:
         return float(self.accept[self.roi].float().mean())
 
     @staticmethod
-    def _layout(image: torch.Tensor, sizes: list[tuple[int, int]]) -> torch.Tensor:
+    def _layout(image: torch.Tensor, sizes: list[tuple[int, int]], own: torch.Tensor | None = None) -> torch.Tensor:
         """What the quilt matches on, [C + 1, H, W]: `image` and its local contrast, each shrunk as the
-        scale GUIDE_SCALES_DOWN scales coarser sees it, then enlarged back (finest_blurry's blur at
+        scale GUIDE_SCALES_DOWN scales coarser (or the coarsest) sees it, then enlarged back (finest_blurry's blur at
         that scale's ratio). The contrast channel tells a mottle that blurs to a pale colour (CLIP's
-        "crop field") from a smooth surface of that colour (a ploughed field)."""
-        coarse = [sizes[-1 - GUIDE_SCALES_DOWN], sizes[-1]]
-        contrast = TEXTURE_WEIGHT * local_contrast(image)[None]
-        return torch.cat([finest_blurry(image, coarse), finest_blurry(contrast, coarse)])
+        "crop field") from a smooth surface of that colour (a ploughed field).
+
+        With `own` [H, W] bool (the ROI), both are measured from those pixels only (normalised
+        blur): near the ROI's border a plain blur mixes in the pixels around it, which the edit is to
+        differ from, and the quilt then copied windows that hold both (a field's edge, stubble
+        beside maize) into the ROI's outer band. Outside `own` the values mean nothing."""
+        coarse = [sizes[max(len(sizes) - 1 - GUIDE_SCALES_DOWN, 0)], sizes[-1]]
+        if own is None:
+            contrast = TEXTURE_WEIGHT * local_contrast(image)[None]
+            return torch.cat([finest_blurry(image, coarse), finest_blurry(contrast, coarse)])
+        weight = own.to(image.device, image.dtype)[None]
+        contrast = TEXTURE_WEIGHT * local_contrast(image, own)[None]
+        cover = finest_blurry(weight, coarse).clamp_min(0.05)
+        return torch.cat([finest_blurry(image * weight, coarse), finest_blurry(contrast * weight, coarse)]) / cover
 
 
-def local_contrast(image: torch.Tensor) -> torch.Tensor:
+def local_contrast(image: torch.Tensor, own: torch.Tensor | None = None) -> torch.Tensor:
     """[H, W]: the standard deviation of `image` [C, H, W] over CONTRAST_WINDOW px around each pixel,
-    averaged over channels."""
+    averaged over channels; with `own` [H, W] bool, over those of the window's pixels that are in it."""
     pixels = image.float()[None]
     pad = CONTRAST_WINDOW // 2
-    mean = F.avg_pool2d(pixels, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False)
-    square = F.avg_pool2d(pixels * pixels, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False)
+    weight = torch.ones_like(pixels[:, :1]) if own is None else own.to(pixels.device, pixels.dtype)[None, None]
+    count = F.avg_pool2d(weight, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False).clamp_min(1e-6)
+    mean = F.avg_pool2d(pixels * weight, CONTRAST_WINDOW, stride=1, padding=pad, count_include_pad=False) / count
+    square = F.avg_pool2d(pixels * pixels * weight, CONTRAST_WINDOW, stride=1, padding=pad,
+                          count_include_pad=False) / count
     return (square - mean * mean).clamp_min(0.0).sqrt()[0].mean(dim=0)
 
 
