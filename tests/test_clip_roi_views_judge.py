@@ -2,7 +2,8 @@
 ROI's score under the *judge* (a small CLIP of another architecture and seed, trained on the sample
 scenes by bench/small_clip.py) rises towards its own prompt more than towards the other ROI's. The
 *guide* steers the edit; the judge never sees the gradients, so a gain that only fools the guide does
-not pass."""
+not pass. The scene texture is off: the views' guidance is under test here, the quilt that follows it
+has its own tests (tests/test_scene_texture.py)."""
 from __future__ import annotations
 
 import sys
@@ -44,7 +45,8 @@ def test_each_roi_rises_towards_its_own_prompt_under_the_judge(clips, tmp_path):
     features = [RoiFeature(i, pixel_square(transform, box), {"prompt": prompt}) for i, (box, prompt) in enumerate(ROIS)]
     common = dict(rois_crs="EPSG:32618", mode="text", prompt_field="prompt", backend="training-free",
                   clip_model=clips.guide_architecture, clip_weights=str(clips.guide_path), guidance_views=8,
-                  tile_size=size, overlap=16, margin=8, feather=4, context_size=size, device="cpu", seed=0)
+                  tile_size=size, overlap=16, margin=8, feather=4, context_size=size, device="cpu", seed=0,
+                  texture_from_scene=False)
     edited = {}
     for name, strength in (("unguided", 0.0), ("guided", GUIDANCE_STRENGTH)):
         edit_scene(scene, features, tmp_path / f"{name}.tif", mask_out=tmp_path / "mask.tif",
