@@ -17,9 +17,7 @@ One of the near-best windows is taken (a tolerance, as in image quilting (Efros 
 the same source is not repeated everywhere); it joins the blocks before it along the minimum-error
 path through their overlap. Last, the tone steps that remain at those seams and at the ROI's border
 are removed by a Poisson solve that keeps each block's own gradients (gradient-domain compositing,
-Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary. The
-solve is screened: the ROI's broadest tone follows a smooth fill from its border, so blocks copied
-from a darker or brighter part of the scene keep their texture but not their tone.
+Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary.
 """
 from __future__ import annotations
 
@@ -32,7 +30,6 @@ import torch.nn.functional as F
 BLOCK = 24  # block side, full-resolution pixels
 OVERLAP = 8  # band shared with the neighbouring blocks and the known pixels around them
 GUIDANCE_WEIGHT = 0.2  # share of the layout in a block's cost; the rest is agreement with what is already there
-TONE_LENGTH = 16.0  # px: wavelengths beyond ~2*pi times this take their tone from the surroundings (gradient_blend)
 TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eligible
 # a block's sources lie within this many px of its own place in the context, when the tile is found
 # there: a search over the whole context made a 100 px ROI take 56 s with a 2048 px context
@@ -314,8 +311,7 @@ def _cut(existing: np.ndarray, patch: np.ndarray, placed: np.ndarray, overlap: i
     return take
 
 
-def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, context: np.ndarray, *,
-                   tone_length: float | None = TONE_LENGTH) -> np.ndarray:
+def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, context: np.ndarray) -> np.ndarray:
     """`image` [C, H, W] with its ROI pixels re-solved so their differences to each 4-neighbour are the
     gradients of the context pixels they were copied from (`source` [2, H, W], -1 where none), and the
     pixels outside the ROI are a fixed boundary. Across a seam between two copies the target is the
@@ -323,13 +319,8 @@ def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, conte
 
     A known pixel that the copy cannot continue (a bright speck, a cloud's edge beside the ROI) would
     bleed into the ROI as a glow: each edge to the boundary is weighted down by how far the known pixel
-    is from the copy's own continuation there, relative to the typical such distance.
-
-    With `tone_length` (pixels) each ROI pixel is also held, with weight 1/tone_length^2, to the smooth
-    fill of the ROI from its border (the membrane solution: no gradients of its own): the copy keeps its
-    detail, and its broad tone follows the surroundings instead of wherever its blocks came from.
-    None or 0 keeps the copy's broad tone."""
-    from scipy.sparse import coo_matrix, identity
+    is from the copy's own continuation there, relative to the typical such distance."""
+    from scipy.sparse import coo_matrix
     from scipy.sparse.linalg import splu
 
     height, width = roi.shape
@@ -359,7 +350,6 @@ def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, conte
     scale = 1.5 * float(np.median(boundary)) + 1e-6 if boundary.size else 1.0
     diagonal = np.zeros(n)
     rhs = np.zeros((channels, n))
-    rhs_boundary = np.zeros((channels, n))
     rows, cols, values = [np.arange(n)], [np.arange(n)], []
     for (p, q, target, known), mismatch in zip(edges, mismatches):
         inner = q >= 0
@@ -368,22 +358,12 @@ def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, conte
         diagonal += np.bincount(p, weights=weight, minlength=n)
         for channel in range(channels):
             rhs[channel] += np.bincount(p, weights=weight * target[channel], minlength=n)
-            from_boundary = np.bincount(p[~inner], weights=weight[~inner] * known[channel, ~inner], minlength=n)
-            rhs[channel] += from_boundary
-            rhs_boundary[channel] += from_boundary
+            rhs[channel] += np.bincount(p[~inner], weights=weight[~inner] * known[channel, ~inner], minlength=n)
         rows.append(p[inner])
         cols.append(q[inner])
         values.append(-weight[inner])
     matrix = coo_matrix((np.concatenate([diagonal] + values), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(n, n)).tocsc()
-    if tone_length:
-        # the surroundings' smooth fill (the same system without gradients of its own), then a screened
-        # solve that takes the copy's gradients and that fill's tone at wavelengths beyond ~2*pi*tone_length
-        membrane = splu(matrix)
-        smooth = np.stack([membrane.solve(rhs_boundary[channel]) for channel in range(channels)])
-        pull = 1.0 / tone_length ** 2
-        matrix = (matrix + pull * identity(n, format="csc")).tocsc()
-        rhs = rhs + pull * smooth
     solver = splu(matrix)
     for channel in range(channels):
         out[channel, ys, xs] = solver.solve(rhs[channel])
