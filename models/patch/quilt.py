@@ -172,7 +172,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     source = np.full((2, *roi_padded.shape), -1, dtype=np.int64)  # context (y, x) each ROI pixel took
     sources = _Sources(context_sharp.cpu(), context_blurry.cpu(), context_valid)
     sharp_np = sources.raw.numpy()
-    offset = sources.locate(known.double().cpu(), roi_np)
+    # where the tile lies in the context, for the local search only
+    offset = sources.locate(known.double().cpu(), roi_np) if local_search else None
     reach = overlap + block
     ys, xs = np.nonzero(roi_np)
     for top in range(int(ys.min()), int(ys.max()) + 1, block):
