@@ -271,3 +271,25 @@ def test_the_clip_weight_map_looks_at_the_roi_box_too(clip, texts):
     assert torch.equal(maps["roi"][0], maps["roi"][1])
     assert not torch.equal(maps["tile"][0], maps["tile"][1])
     assert all(torch.all(m[roi == 0] == 0) for pair in maps.values() for m in pair)
+
+
+def test_roi_similarity_reads_the_rois_own_pixels_on_fixed_views_and_leaves_the_run_alone(clip, texts):
+    """scene_texture's check: the same image scores the same however often it is asked, pixels outside
+    the ROI's own box (its view context included) do not count, and the guidance's run is untouched."""
+    recording = RecordingClip(clip)
+    roi = _square((64, 64), slice(20, 36), slice(24, 44))
+    guidance = ClipTextGuidance(recording, texts[SEA], roi_mask=roi, n_views=4, seed=5)
+    image = _image(4)
+    guidance.clip_loss(image)  # a guided step's views move the run's generator
+    state = guidance.generator.get_state()
+    first = guidance.roi_similarity(image)
+    around = image.clone()
+    around[:, :, :20] = around[:, :, 36:] = around[:, :, :, :24] = around[:, :, :, 44:] = 1.0
+    assert guidance.roi_similarity(around) == first
+    assert torch.equal(guidance.generator.get_state(), state) and len(guidance.similarity_history) == 1
+    # its first view is the ROI's own box, without the guidance views' context
+    expected = resize_image((image[:, :, 20:36, 24:44] + 1) * 0.5, tuple(clip.image_size))
+    torch.testing.assert_close(recording.views[-1][:1], expected)
+    inside = image.clone()
+    inside[:, :, 24:32, 28:40] = 1.0
+    assert guidance.roi_similarity(inside) != first

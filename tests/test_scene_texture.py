@@ -180,3 +180,44 @@ def test_the_layout_tells_a_mottle_from_a_smooth_surface_of_its_mean_colour():
     colour_gap = float((mottle_layout[:3] - smooth_layout[:3]).abs().mean())
     contrast_gap = float((mottle_layout[3] - smooth_layout[3]).abs().mean())
     assert contrast_gap > 4 * colour_gap
+
+
+BLOB = (slice(None), slice(40, 54), slice(64, 78))  # 14 px, in the ROI's top-left
+
+
+def _guided_with_blob(known: torch.Tensor, roi: torch.Tensor) -> torch.Tensor:
+    """Maize's colour asked for in the ROI, with a small blob of a colour the scene lacks in it (as the
+    finest scale makes of CLIP's saturated specks): the layout test refuses the quilt around the blob."""
+    x0 = guided(known, roi, known[:, :, :SIDE // 2].mean(dim=(1, 2)))
+    x0[BLOB] = torch.tensor([-1.0, -1.0, 1.0])[:, None, None]
+    return x0
+
+
+def test_a_rois_guidance_that_prefers_the_whole_quilt_takes_it_where_the_layout_test_refused(scene):
+    model, known, roi = scene
+    alone = SceneTexture(model.denoiser, known, roi, seed=0)
+    alone(last_step(_guided_with_blob(known, roi)))
+    assert alone.accepted_share() < 0.7  # the blob refuses the quilt around it
+
+    def greenness(image: torch.Tensor) -> float:  # stands in for CLIP's "maize": green, not blue
+        return float((image[0, 1, roi] - image[0, 2, roi]).mean())
+
+    checked = SceneTexture(model.denoiser, known, roi, seed=0, checks=[(roi, greenness)])
+    out = checked(last_step(_guided_with_blob(known, roi)))
+    assert checked.accepted_share() == 1.0
+    maize_values = {tuple(v) for v in known[:, :, :SIDE // 2].reshape(3, -1).T.tolist()}
+    assert np.mean([tuple(v) in maize_values for v in out[0][:, roi].T.tolist()]) > 0.8
+
+
+def test_a_rois_guidance_that_prefers_its_own_pixels_keeps_them(scene):
+    model, known, roi = scene
+
+    def blueness(image: torch.Tensor) -> float:  # a prompt the blob serves and the scene lacks
+        return float(image[0, 2, roi].mean())
+
+    plain = SceneTexture(model.denoiser, known, roi, seed=0)
+    plain(last_step(_guided_with_blob(known, roi)))
+    checked = SceneTexture(model.denoiser, known, roi, seed=0, checks=[(roi, blueness)])
+    out = checked(last_step(_guided_with_blob(known, roi)))
+    assert torch.equal(checked.accept, plain.accept)
+    assert torch.equal(out[0][BLOB], _guided_with_blob(known, roi)[BLOB])

@@ -173,6 +173,23 @@ class ClipTextGuidance:
         self.similarity_history.append(float(cosine.detach().mean()))
         return CLIP_LOSS_WEIGHT * (1 - cosine).mean(dim=0)
 
+    def roi_similarity(self, x0: Tensor) -> float:
+        """Mean cosine between the prompt and views of the ROI's own pixels in ``x0`` [B, C, H, W]: its
+        bounding box without the context margin (the whole image without a ROI mask), augmented as
+        the guidance's views, without a gradient and outside the run's state. The generator is seeded
+        afresh with the guidance's seed, so two images are compared on the same views
+        (models/patch/scene_texture.py asks which of two results shows the prompt better).
+
+        Not the guidance's own views: the guided pixels were optimised on those, with the context
+        around them, and on them beat any result that was not (CLIP's saturated specks do)."""
+        x0 = x0.detach().to(self.clip.device, torch.float32)
+        rgb01 = (select_rgb_bands(x0, self.rgb_bands) + 1) * 0.5
+        if self.roi_mask is not None:
+            rgb01 = crop_box(rgb01, box_at(roi_view_box(self.roi_mask, 0.0, 0), self._box_grid, tuple(x0.shape[-2:])))
+        views = self.augmentation.make_views(rgb01, self.clip.image_size, torch.Generator().manual_seed(self.seed))
+        with torch.no_grad():
+            return float((self.clip.encode_views(views) @ self.text_embedding).mean())
+
     def _guided_step(self, x0: Tensor) -> Tensor:
         size = tuple(x0.shape[-2:])
         x = x0

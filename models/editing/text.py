@@ -89,13 +89,17 @@ class TextEditor(SamplingEditor):
 
     def x0_hook(self, tile: EditTile, source: torch.Tensor):
         # strength 0: the same edit without CLIP's steering, the baseline a guided edit is judged against
-        guidance = chain_x0_hooks(self.guidances(tile)) if self.strength != 0 else None
+        guidances = self.guidances(tile) if self.strength != 0 else []
+        guidance = chain_x0_hooks(guidances)
         texture = None
         if self.texture_from_scene:
             from ..patch.scene_texture import scene_texture
 
+            # each ROI's guidance decides, on views of the ROI's own pixels, whether it takes the whole quilt
+            checks = [(guide.roi_mask > 0, guide.roi_similarity) for guide in guidances
+                      if guide.roi_mask is not None]
             texture = scene_texture(self.sampler.denoiser, source, torch.from_numpy(tile.roi_weight > 0),
-                                    seed=tile.tile_seed)
+                                    seed=tile.tile_seed, checks=checks)
         return chain_x0_hooks([guidance, texture])  # the texture last: it follows the guided result
 
     def weight_map(self, tile: EditTile, source: torch.Tensor) -> Optional[torch.Tensor]:
