@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rsedit.models.patch.quilt import ContextSpectra, gradient_blend, quilt, seam
+from rsedit.models.patch.quilt import ContextSpectra, gradient_blend, quilt, seam, tone_lengths
 
 
 def brute_force_ssd(image: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -68,6 +68,68 @@ def test_gradient_blend_removes_a_tone_offset_but_keeps_the_copys_detail_and_ign
     assert error.mean() < 0.03  # tone fixed, detail kept
     assert abs(out[0, 10, 20] - texture[0, 10, 20]) < 0.2  # the speck did not bleed into the ROI
     assert np.array_equal(out[:, ~roi], image[:, ~roi])  # outside the ROI: untouched
+
+
+def copied_from(roi: np.ndarray) -> np.ndarray:
+    source = np.full((2, *roi.shape), -1)
+    source[0][roi], source[1][roi] = np.nonzero(roi)  # each ROI pixel copied from its own place in the context
+    return source
+
+
+def test_gradient_blend_takes_the_broad_tone_from_the_layout_not_from_where_the_blocks_came_from():
+    """Blocks copied from a brighter part of the scene bring that part's slope of tone: the plain
+    Poisson solve keeps it (it is in the copied gradients); held to the layout, the broad tone is the layout's."""
+    rng = np.random.default_rng(2)
+    side = 96
+    texture = rng.normal(0.0, 0.05, (1, side, side))
+    roi = np.zeros((side, side), dtype=bool)
+    roi[16:80, 16:80] = True
+    rows = np.arange(side, dtype=np.float64)[:, None]
+    context = texture + np.sin(np.pi * rows / side)[None] * 1.0  # a broad bright band across the middle
+    image = texture.copy()
+    image[:, roi] = context[:, roi]  # the copy: right detail, the band's tone
+    layout = np.zeros_like(texture)  # the coarse scales' layout: the surroundings' flat tone
+
+    def gap(out: np.ndarray) -> float:
+        return float(abs(out[0][roi].mean() - texture[0][~roi].mean()))
+
+    plain = gradient_blend(image, roi, copied_from(roi), context)
+    held = gradient_blend(image, roi, copied_from(roi), context, tone=layout)
+    assert gap(plain) > 0.15  # the band's bulge is kept inside
+    assert gap(held) < 0.6 * gap(plain)
+    inner = roi[:, 1:] & roi[:, :-1]
+    detail = np.diff(held[0], axis=1)[inner]
+    assert np.corrcoef(detail, np.diff(texture[0], axis=1)[inner])[0, 1] > 0.95  # the copy's detail is kept
+    assert np.array_equal(held[:, ~roi], image[:, ~roi])
+
+
+def test_a_mark_the_layout_lacks_keeps_its_colour_and_rings_nothing_around_it():
+    """A painted mark beside the ROI, continued into it by the copy but not in the coarse layout: held
+    to the layout there, the mark washed out and the field around it took the opposite colour."""
+    rng = np.random.default_rng(3)
+    side = 120
+    texture = rng.normal(0.0, 0.05, (3, side, side))
+    roi = np.zeros((side, side), dtype=bool)
+    roi[30:100, 20:100] = True
+    image = texture.copy()
+    image[0, 8:70, 50:70] += 3.0  # a red bar from outside the ROI 40 px into it, in the copy
+    layout = np.zeros_like(texture)  # the layout has field only
+    out = gradient_blend(image, roi, copied_from(roi), image, tone=layout)  # copied from a context with the mark
+    bar = out[0, 34:66, 52:68] - texture[0, 34:66, 52:68]
+    assert float(bar.mean()) > 2.7  # the mark keeps its colour
+    beside = np.concatenate([out[0, 34:66, 30:46] - texture[0, 34:66, 30:46],
+                             out[0, 34:66, 74:90] - texture[0, 34:66, 74:90]], axis=1)
+    assert abs(float(beside.mean())) < 0.05  # no ring of the opposite colour around it
+    assert np.abs(out[1:, roi] - texture[1:, roi]).mean() < 0.03  # the other bands: as copied
+
+
+def test_a_narrow_roi_takes_its_tone_from_the_layout_at_shorter_wavelengths_than_a_wide_one():
+    roi = np.zeros((200, 200), dtype=bool)
+    roi[10:42, 10:42] = True  # 32 px: depth 16
+    roi[60:180, 60:180] = True  # 120 px: depth 60
+    lengths = tone_lengths(roi, 16.0)
+    assert np.allclose(lengths[10:42, 10:42], 12.0)
+    assert np.allclose(lengths[60:180, 60:180], 16.0)
 
 
 def stripes(height: int, width: int, period: int = 12) -> np.ndarray:

@@ -17,7 +17,10 @@ One of the near-best windows is taken (a tolerance, as in image quilting (Efros 
 the same source is not repeated everywhere); it joins the blocks before it along the minimum-error
 path through their overlap. Last, the tone steps that remain at those seams and at the ROI's border
 are removed by a Poisson solve that keeps each block's own gradients (gradient-domain compositing,
-Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary.
+Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary. The
+solve is screened: the ROI's broadest tone is held to the layout's, so blocks copied from a darker or
+brighter part of the scene keep their texture but not their tone; a smooth fill from the ROI's border
+was tried for this and smeared painted marks beside the ROI deep into it (docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -30,6 +33,10 @@ import torch.nn.functional as F
 BLOCK = 24  # block side, full-resolution pixels
 OVERLAP = 8  # band shared with the neighbouring blocks and the known pixels around them
 GUIDANCE_WEIGHT = 0.2  # share of the layout in a block's cost; the rest is agreement with what is already there
+TONE_LENGTH = 16.0  # px: wavelengths beyond ~2*pi times this take their tone from the layout (gradient_blend)
+TONE_DEPTH_SHARE = 0.75  # a ROI's tone length is at most this share of its depth (tone_lengths): 12 px for a 32 px square
+TONE_BLUR = 2.0  # px (Gaussian sigma): the copy is compared with the layout this blurred (tone_agreement)
+TONE_AGREEMENT = 3.0  # a copy this many times the median distance from the layout is held to it at 1/82 the weight
 TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eligible
 # a block's sources lie within this many px of its own place in the context, when the tile is found
 # there: a search over the whole context made a 100 px ROI take 56 s with a 2048 px context
@@ -220,8 +227,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             source[0, wy + rows, wx + cols] = sy + rows
             source[1, wy + rows, wx + cols] = sx + cols
     unpadded = canvas[:, pad:pad + height, pad:pad + width].numpy()
-    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np) if blend \
-        else unpadded
+    blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np,
+                             tone=guide.double().cpu().numpy()) if blend else unpadded
     out = known.clone()
     out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
     return out
@@ -312,7 +319,8 @@ def _cut(existing: np.ndarray, patch: np.ndarray, placed: np.ndarray, overlap: i
     return take
 
 
-def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, context: np.ndarray) -> np.ndarray:
+def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, context: np.ndarray, *,
+                   tone: np.ndarray | None = None, tone_length: float = TONE_LENGTH) -> np.ndarray:
     """`image` [C, H, W] with its ROI pixels re-solved so their differences to each 4-neighbour are the
     gradients of the context pixels they were copied from (`source` [2, H, W], -1 where none), and the
     pixels outside the ROI are a fixed boundary. Across a seam between two copies the target is the
@@ -320,8 +328,14 @@ def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, conte
 
     A known pixel that the copy cannot continue (a bright speck, a cloud's edge beside the ROI) would
     bleed into the ROI as a glow: each edge to the boundary is weighted down by how far the known pixel
-    is from the copy's own continuation there, relative to the typical such distance."""
-    from scipy.sparse import coo_matrix
+    is from the copy's own continuation there, relative to the typical such distance.
+
+    With `tone` [C, H, W] (the coarser scales' layout of the ROI) each ROI pixel is also held to it with
+    weight 1/length^2 (`tone_lengths`, at most `tone_length` px): the copy keeps its detail, and at
+    wavelengths beyond ~2*pi*length its tone is the layout's, not that of wherever its blocks came from.
+    Where the copy holds what the layout lacks (a mark continued from beside the ROI) the hold fades
+    (`tone_agreement`). Without `tone`, or with tone_length 0, the copy keeps its broad tone."""
+    from scipy.sparse import coo_matrix, diags
     from scipy.sparse.linalg import splu
 
     height, width = roi.shape
@@ -365,10 +379,39 @@ def gradient_blend(image: np.ndarray, roi: np.ndarray, source: np.ndarray, conte
         values.append(-weight[inner])
     matrix = coo_matrix((np.concatenate([diagonal] + values), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(n, n)).tocsc()
+    if tone is not None and tone_length:
+        pull = tone_agreement(image, tone, ys, xs) / tone_lengths(roi, tone_length)[ys, xs] ** 2
+        matrix = (matrix + diags(pull, format="csc")).tocsc()
+        rhs = rhs + pull * tone[:, ys, xs]
     solver = splu(matrix)
     for channel in range(channels):
         out[channel, ys, xs] = solver.solve(rhs[channel])
     return out
+
+
+def tone_lengths(roi: np.ndarray, longest: float) -> np.ndarray:
+    """[H, W]: the tone length of each ROI pixel: `longest`, or TONE_DEPTH_SHARE of its ROI's depth (the
+    largest distance to its border, per connected ROI) when that is shorter. A ROI narrower than the
+    wavelengths the pull acts on (~2*pi*length) would otherwise keep its blocks' tone."""
+    from scipy.ndimage import distance_transform_edt, label, maximum
+
+    labels, count = label(roi)
+    depth = distance_transform_edt(np.pad(roi, 1))[1:-1, 1:-1]
+    deepest = np.concatenate([[0.0], np.atleast_1d(maximum(depth, labels, np.arange(1, count + 1)))])
+    return np.minimum(longest, np.maximum(TONE_DEPTH_SHARE * deepest[labels], 1.0))
+
+
+def tone_agreement(image: np.ndarray, tone: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """[N] in (0, 1]: how far each ROI pixel's copy, blurred, agrees with the layout `tone`; near 0 where
+    the copy holds something the layout lacks (a painted mark continued from beside the ROI), whose tone
+    the pull would wash out and ring around."""
+    from scipy.ndimage import gaussian_filter
+
+    blurred = np.stack([gaussian_filter(band, TONE_BLUR) for band in image[:, ys.min():ys.max() + 1,
+                                                                          xs.min():xs.max() + 1]])
+    distance = np.sqrt(((blurred[:, ys - ys.min(), xs - xs.min()] - tone[:, ys, xs]) ** 2).mean(axis=0))
+    scale = TONE_AGREEMENT * float(np.median(distance)) + 1e-9
+    return 1.0 / (1.0 + (distance / scale) ** 4)
 
 
 def _source_gradient(image: np.ndarray, source: np.ndarray, context: np.ndarray, py: np.ndarray, px: np.ndarray,
