@@ -36,7 +36,7 @@ GUIDANCE_WEIGHT = 0.2  # share of the layout in a block's cost; the rest is agre
 TONE_LENGTH = 16.0  # px: wavelengths beyond ~2*pi times this take their tone from the layout (gradient_blend)
 TONE_DEPTH_SHARE = 0.75  # a ROI's tone length is at most this share of its depth (tone_lengths): 12 px for a 32 px square
 TONE_BLUR = 2.0  # px (Gaussian sigma): the copy is compared with the layout this blurred (tone_agreement)
-TONE_AGREEMENT = 3.0  # a copy this many times the median distance from the layout is held to it at 1/82 the weight
+TONE_AGREEMENT = 3.0  # a copy this many times the median distance from the layout is held at half the weight, 1/17 at twice
 TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eligible
 # a block's sources lie within this many px of its own place in the context, when the tile is found
 # there: a search over the whole context made a 100 px ROI take 56 s with a 2048 px context
