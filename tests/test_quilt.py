@@ -95,8 +95,8 @@ def test_gradient_blend_takes_the_broad_tone_from_the_layout_not_from_where_the_
 
     plain = gradient_blend(image, roi, copied_from(roi), context)
     held = gradient_blend(image, roi, copied_from(roi), context, tone=layout)
-    assert gap(plain) > 0.15  # the band's bulge is kept inside
-    assert gap(held) < 0.6 * gap(plain)
+    assert gap(plain) > 0.1  # the band's bulge is kept inside (0.155)
+    assert gap(held) < 0.6 * gap(plain)  # 0.54: the ROI is four tone lengths across
     inner = roi[:, 1:] & roi[:, :-1]
     detail = np.diff(held[0], axis=1)[inner]
     assert np.corrcoef(detail, np.diff(texture[0], axis=1)[inner])[0, 1] > 0.95  # the copy's detail is kept
