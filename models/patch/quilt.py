@@ -228,7 +228,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             source[1, wy + rows, wx + cols] = sx + cols
     unpadded = canvas[:, pad:pad + height, pad:pad + width].numpy()
     blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np,
-                             tone=guide.double().cpu().numpy()) if blend else unpadded
+                             tone=guide_padded[:, pad:pad + height, pad:pad + width].numpy()) if blend else unpadded
     out = known.clone()
     out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
     return out
