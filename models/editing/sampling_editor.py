@@ -16,9 +16,10 @@ from .tile_edit import EditSchedule, edit_image
 # scale: enough noise for new texture and layout, little enough that the colours around the ROI
 # hold (chosen on bench/edit.py's crop; see docs/benchmarks.md, "Regeneration start step").
 REGENERATE_START_T = 35
-# A ROI that spans more than a few pixels at the coarsest scale needs more noise than that: from a
-# lightly noised smooth fill the model only adds fine texture, and a large hole becomes a flat
-# patch of noise. Between these extents (coarsest-scale pixels) the start step rises to pure noise.
+# A ROI that spans more than a few pixels at the coarsest scale needs more noise than that with a
+# trained model: from a lightly noised smooth fill it only adds fine texture, and a large hole becomes
+# a flat patch of noise. Between these extents (coarsest-scale pixels) the start step rises to pure
+# noise. (The training-free model's regeneration copies real blocks instead: RegenerateEditor.)
 LARGE_ROI_EXTENT = (6.0, 24.0)
 
 
