@@ -293,3 +293,21 @@ def test_roi_similarity_reads_the_rois_own_pixels_on_fixed_views_and_leaves_the_
     inside = image.clone()
     inside[:, :, 24:32, 28:40] = 1.0
     assert guidance.roi_similarity(inside) != first
+
+
+def test_window_similarity_scores_each_window_as_the_rois_box_is_seen_and_leaves_the_run_alone(clip, texts):
+    """scene_texture's sources: the prompt's cosine with every `side` px window on a `stride` grid,
+    each resized to the model's input as roi_similarity's first view sees a box; no state is touched."""
+    roi = _square((64, 64), slice(20, 36), slice(24, 44))
+    guidance = ClipTextGuidance(clip, texts[SEA], roi_mask=roi, n_views=4, seed=5)
+    image = _image(4)[0]
+    guidance.clip_loss(image[None])
+    state = guidance.generator.get_state()
+    scores = guidance.window_similarity(image, 16, 8)
+    assert scores.shape == (7, 7)
+    assert torch.equal(guidance.generator.get_state(), state) and len(guidance.similarity_history) == 1
+    for row, col in ((0, 0), (3, 5), (6, 6)):
+        window = (image[None, :, row * 8:row * 8 + 16, col * 8:col * 8 + 16] + 1) * 0.5
+        with torch.no_grad():
+            expected = clip.encode_views(resize_image(window, tuple(clip.image_size)))[0] @ guidance.text_embedding
+        assert float(scores[row, col]) == pytest.approx(float(expected), abs=1e-5)

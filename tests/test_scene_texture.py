@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import rasterio
 import torch
+import torch.nn.functional as F
 
 from rsedit.models.diffusion.sampling_hooks import StepState
 from rsedit.models.patch.patch_scene_model import PatchSceneModel
@@ -221,3 +222,52 @@ def test_a_rois_guidance_that_prefers_its_own_pixels_keeps_them(scene):
     out = checked(last_step(_guided_with_blob(known, roi)))
     assert torch.equal(checked.accept, plain.accept)
     assert torch.equal(out[0][BLOB], _guided_with_blob(known, roi)[BLOB])
+
+
+def _edge_scene() -> np.ndarray:
+    """[3, 96, 128]: dense "maize" (columns 0-47), a band of paler maize at its edge (48-79), bare "soil"
+    (80-127); both maize surfaces have the same rows, every value is unique (traceable)."""
+    rng = np.random.default_rng(5)
+    image = np.empty((3, 96, 128))
+    rows = np.sin(np.arange(128) * 0.9)[None, :] * 0.08
+    image[:, :, :48] = np.array([0.25, 0.6, 0.2])[:, None, None] + rows[:, :48]
+    image[:, :, 48:80] = np.array([0.45, 0.72, 0.4])[:, None, None] + rows[:, 48:80]
+    image[:, :, 80:] = np.array([0.6, 0.4, 0.3])[:, None, None]
+    return (image + rng.normal(0, 0.03, image.shape)).clip(0, 1).astype(np.float32) * 1000
+
+
+def _greenness(image: torch.Tensor, side: int, stride: int) -> torch.Tensor:
+    """Stands in for ClipTextGuidance.window_similarity with "a crop field": how green each window is."""
+    green = image[1] - 0.5 * (image[0] + image[2])
+    return F.avg_pool2d(green[None, None], side, stride=stride)[0, 0]
+
+
+def test_a_guided_roi_copies_the_surface_typical_of_its_prompt_not_the_nearest_atypical_one():
+    """CLIP's layout asks for a paler green than the scene's typical maize; the nearest surface to it is
+    the pale edge band, which the prompt's windows score lower. With the prompt's window scores the
+    quilt draws from the typical maize; without them, from the pale band."""
+    data = _edge_scene()
+    model = PatchSceneModel.from_image(data)
+    known = model.to_model_units(data)
+    roi = torch.zeros(96, 128, dtype=torch.bool)
+    roi[32:64, 88:120] = True
+    x0 = known.clone()
+    # the pale band's texture, tinted a little towards the maize: nearest to the band, but green
+    x0[:, 32:64, 88:120] = 0.7 * known[:, 32:64, 48:80] + 0.3 * known[:, 32:64, 0:32]
+    dense = {tuple(v) for v in known[:, :, :48].reshape(3, -1).T.tolist()}
+    pale = {tuple(v) for v in known[:, :, 48:80].reshape(3, -1).T.tolist()}
+
+    def shares(out: torch.Tensor) -> tuple[float, float]:
+        values = [tuple(v) for v in out[0][:, roi].T.tolist()]
+        return float(np.mean([v in dense for v in values])), float(np.mean([v in pale for v in values]))
+
+    plain = SceneTexture(model.denoiser, known, roi, seed=0)
+    out = plain(last_step(x0))
+    assert out is not None and shares(out)[1] > 0.5  # the nearest surface: the pale band
+
+    typical = SceneTexture(model.denoiser, known, roi, seed=0, windows=[(roi, _greenness)])
+    out = typical(last_step(x0))
+    assert out is not None and typical.accepted_share() > 0.9
+    dense_share, pale_share = shares(out)
+    assert dense_share > 0.8 and pale_share < 0.1
+    assert torch.equal(out[0][:, ~roi], known[:, ~roi])

@@ -190,6 +190,22 @@ class ClipTextGuidance:
         with torch.no_grad():
             return float((self.clip.encode_views(views) @ self.text_embedding).mean())
 
+    def window_similarity(self, image: Tensor, side: int, stride: int, batch: int = 256) -> Tensor:
+        """[ny, nx]: the cosine between the prompt and each `side` px window of `image` [C, H, W] (model
+        units, the tile's grid) on a `stride` px grid, each window resized to the model's input as the
+        first, unaugmented view of roi_similarity sees the ROI's box. Without a gradient and outside
+        the run's state (models/patch/scene_texture.py asks which of the scene's surfaces show the
+        prompt, to copy its texture from them)."""
+        rgb01 = (select_rgb_bands(image[None].detach().to(self.clip.device, torch.float32), self.rgb_bands) + 1) * 0.5
+        windows = rgb01[0].unfold(1, side, stride).unfold(2, side, stride)  # [3, ny, nx, side, side]
+        rows, cols = int(windows.shape[1]), int(windows.shape[2])
+        windows = windows.permute(1, 2, 0, 3, 4).reshape(rows * cols, 3, side, side)
+        scores = []
+        with torch.no_grad():
+            for chunk in windows.split(batch):
+                scores.append(self.clip.encode_views(resize_image(chunk, self.clip.image_size)) @ self.text_embedding)
+        return torch.cat(scores).view(rows, cols).cpu()
+
     def _guided_step(self, x0: Tensor) -> Tensor:
         size = tuple(x0.shape[-2:])
         x = x0

@@ -98,8 +98,11 @@ class TextEditor(SamplingEditor):
             # each ROI's guidance decides, on views of the ROI's own pixels, whether it takes the whole quilt
             checks = [(guide.roi_mask > 0, guide.roi_similarity) for guide in guidances
                       if guide.roi_mask is not None]
+            # and copies from the scene's windows typical of its prompt
+            windows = [(guide.roi_mask > 0, guide.window_similarity) for guide in guidances
+                       if guide.roi_mask is not None]
             texture = scene_texture(self.sampler.denoiser, source, torch.from_numpy(tile.roi_weight > 0),
-                                    seed=tile.tile_seed, checks=checks)
+                                    seed=tile.tile_seed, checks=checks, windows=windows)
         return chain_x0_hooks([guidance, texture])  # the texture last: it follows the guided result
 
     def weight_map(self, tile: EditTile, source: torch.Tensor) -> Optional[torch.Tensor]:

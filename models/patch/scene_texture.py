@@ -26,6 +26,14 @@ the ROI holds:
 - every block searches the whole context with a wide tolerance: the local search and the nearest
   windows to CLIP's exaggerated layout gave the darkest or palest maize at the field's edge, not the
   field's typical maize (docs/benchmarks.md, "Scene texture for text edits");
+- a guided ROI copies only from the context's pixels typical of its prompt (`typical_sources`): its
+  guidance scores every window of the ROI's box size in the context for the prompt, and a pixel is a
+  source where the windows holding it score in the upper half of those that show the prompt at all.
+  CLIP's layout is exaggerated (a crop field's left third pale, a cloud's lower part grey), and
+  under the layout alone the nearest windows anywhere in the context were atypical surfaces: pale
+  maize at the field's edge, over stubble, which a two-sample classifier told from the field's
+  labelled maize (docs/benchmarks.md, "Scene texture: copied from what the prompt's CLIP finds
+  typical"). Each such ROI is quilted on its own, with its own sources;
 - the quilt is kept only where it stays close to the guided layout: near each pixel its layout error
   must be below ACCEPT times the edit's change there (the original pixels' error against the guided
   layout), or than the ROI's mean change where the edit moved mostly fine detail. A target the scene
@@ -73,22 +81,35 @@ CONTINUE_KNOWN = False
 TOLERANCE = 0.5
 
 
+# the copy sources of a guided ROI are the context's pixels in windows typical of its prompt: scoring at
+# least this quantile of the windows that show the prompt at all (the upper class of a two-class split of
+# the context's window scores). CLIP's layout has pale or dark blotches, and the nearest windows to them
+# anywhere in the context were atypical surfaces (pale maize at a field's edge, over stubble)
+TYPICAL_QUANTILE = 0.5
+WINDOW_STRIDE_SHARE = 0.5  # the windows' grid step, as a share of their side (the ROI's box side)
+
 # (pixels [H, W] bool of one guided ROI, score of a result [1, C, H, W] under the prompt that guides them)
 PromptCheck = tuple[torch.Tensor, Callable[[torch.Tensor], float]]
+# (pixels [H, W] bool of one guided ROI, the prompt's cosine with each `side` px window of an image
+# [C, H, W] on a `stride` px grid: ClipTextGuidance.window_similarity)
+PromptWindows = tuple[torch.Tensor, Callable[[torch.Tensor, int, int], torch.Tensor]]
 
 
 class SceneTexture:
     """x0 hook of a text edit on the training-free model (see the module docstring). `known` [C, H, W]
     is the tile in model units and `roi` [H, W] bool the pixels the edit may change. `checks`: for each
     guided ROI, its pixels and its guidance's score of a result (ClipTextGuidance.roi_similarity), which
-    decides whether the ROI takes the whole quilt. One instance serves one sampling run."""
+    decides whether the ROI takes the whole quilt. `windows`: for each guided ROI, its pixels and its
+    guidance's score of the context's windows (ClipTextGuidance.window_similarity), which decides what
+    the ROI copies from (`typical_sources`). One instance serves one sampling run."""
 
     def __init__(self, denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0,
-                 checks: Sequence[PromptCheck] = ()) -> None:
+                 checks: Sequence[PromptCheck] = (), windows: Sequence[PromptWindows] = ()) -> None:
         data = denoiser.scales_data[-1]
         self.context = data.sharp  # [C, Hc, Wc], model units, the tile's resolution
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
         self.checks = [(mask.bool().cpu(), score) for mask, score in checks]
+        self.windows = [(mask.bool().cpu(), similarity) for mask, similarity in windows]
         self.valid = data.pixel_valid & ~own_pixels(self.context, known, self.roi)
         self.context_blurry: torch.Tensor | None = None
         self.accept: torch.Tensor | None = None  # [H, W] bool: ROI pixels that took the quilt
@@ -105,10 +126,7 @@ class SceneTexture:
         guide = self._layout(state.x0_hat[0].float(), state.sizes, own)
         if self.context_blurry is None:
             self.context_blurry = self._layout(self.context.float(), state.sizes)
-        quilted = quilt(guide, self.known.float(), self.roi, self.context, self.context_blurry, self.valid,
-                        generator=torch.Generator().manual_seed(self.seed), guidance_weight=GUIDANCE_WEIGHT,
-                        tolerance=TOLERANCE, blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE,
-                        continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH)
+        quilted = self._quilt(guide)
         self.accept = torch.zeros_like(self.roi)
         if quilted is None:  # no context window to copy from: the guided result stands
             return None
@@ -122,6 +140,34 @@ class SceneTexture:
         if not bool(self.accept.any()):
             return None
         return self._composite(state.x0_hat, quilted, self.accept)
+
+    def _quilt(self, guide: torch.Tensor) -> torch.Tensor | None:
+        """The ROI quilted: each guided ROI with `windows` from the context's pixels typical of its
+        prompt (`typical_sources`), the rest of the ROI from the whole context; None when nothing
+        could be copied. A ROI whose typical pixels hold no usable window takes the whole context."""
+        units, rest = [], self.roi.clone()
+        for mask, similarity in self.windows:
+            unit = mask.to(self.roi.device) & rest
+            if bool(unit.any()):
+                units.append((unit, self.valid & typical_sources(self.context, unit, similarity)))
+                rest &= ~unit
+        if bool(rest.any()):
+            units.append((rest, self.valid))
+        out = None
+        for unit, valid in units:
+            part = self._quilt_unit(guide, unit, valid)
+            if part is None and valid is not self.valid:
+                part = self._quilt_unit(guide, unit, self.valid)
+            if part is None:
+                continue
+            out = part if out is None else torch.where(unit[None].to(part.device), part, out)
+        return out
+
+    def _quilt_unit(self, guide: torch.Tensor, unit: torch.Tensor, valid: torch.Tensor) -> torch.Tensor | None:
+        return quilt(guide, self.known.float(), unit, self.context, self.context_blurry, valid,
+                     generator=torch.Generator().manual_seed(self.seed), guidance_weight=GUIDANCE_WEIGHT,
+                     tolerance=TOLERANCE, blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE,
+                     continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH)
 
     @staticmethod
     def _composite(x0_hat: torch.Tensor, quilted: torch.Tensor, accept: torch.Tensor) -> torch.Tensor:
@@ -189,6 +235,53 @@ def local_contrast(image: torch.Tensor, own: torch.Tensor | None = None) -> torc
     return (square - mean * mean).clamp_min(0.0).sqrt()[0].mean(dim=0)
 
 
+def typical_sources(context: torch.Tensor, unit: torch.Tensor,
+                    similarity: Callable[[torch.Tensor, int, int], torch.Tensor]) -> torch.Tensor:
+    """[Hc, Wc] bool: the context's pixels typical of a ROI's prompt. The prompt scores every window of
+    the ROI's box size in `context` [C, Hc, Wc] (what the ROI's guidance sees); a pixel's score is the
+    mean over the windows that hold it. The windows that show the prompt at all are the upper class of
+    a two-class split of the scores (Otsu's threshold); a pixel is typical where its score reaches the
+    TYPICAL_QUANTILE of that class. Nothing is set per prompt or scene: the split adapts to how much
+    of the context is the target, and a context without it still has an upper class (the quilt's
+    layout test then decides)."""
+    ys, xs = torch.nonzero(unit, as_tuple=True)
+    side = int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
+    side = max(min(side, *context.shape[-2:]), 2)
+    stride = max(int(round(side * WINDOW_STRIDE_SHARE)), 1)
+    scores = similarity(context.float(), side, stride).float().cpu()  # [ny, nx]
+    # each pixel: the mean score of the windows that hold it (pixels past the last window: the nearest)
+    rows, cols = scores.shape
+    height, width = (rows - 1) * stride + side, (cols - 1) * stride + side
+    patches = scores.reshape(1, 1, rows * cols).expand(1, side * side, rows * cols)
+    summed = F.fold(patches, (height, width), side, stride=stride)
+    count = F.fold(torch.ones_like(patches), (height, width), side, stride=stride)
+    pixel = (summed / count.clamp_min(1.0))[0, 0]
+    pixel = F.pad(pixel[None, None], (0, context.shape[-1] - width, 0, context.shape[-2] - height),
+                  mode="replicate")[0, 0]
+    upper = scores[scores > otsu_threshold(scores.flatten())]
+    if upper.numel() == 0:
+        return torch.ones(context.shape[-2:], dtype=torch.bool)
+    return pixel >= float(torch.quantile(upper, TYPICAL_QUANTILE))
+
+
+def otsu_threshold(values: torch.Tensor, bins: int = 64) -> float:
+    """The threshold that splits `values` into two classes with the largest between-class variance."""
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return low - 1.0  # one value: all of it is the upper class
+    counts = torch.histc(values.double(), bins, low, high)
+    centres = low + (torch.arange(bins, dtype=torch.float64) + 0.5) * (high - low) / bins
+    weight = torch.cumsum(counts, 0)
+    mass = torch.cumsum(counts * centres, 0)
+    total, total_mass = float(weight[-1]), float(mass[-1])
+    below, above = weight[:-1], total - weight[:-1]
+    mean_below = mass[:-1] / below.clamp_min(1e-12)
+    mean_above = (total_mass - mass[:-1]) / above.clamp_min(1e-12)
+    between = below * above * (mean_below - mean_above) ** 2
+    split = int(torch.argmax(between))
+    return low + (split + 1) * (high - low) / bins
+
+
 def _local_error(image: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
     """[H, W]: mean squared difference over channels, averaged over a block around each pixel."""
     error = ((image - guide.to(image.device)) ** 2).mean(dim=0)[None, None]
@@ -212,12 +305,12 @@ def own_pixels(context: torch.Tensor, known: torch.Tensor, roi: torch.Tensor) ->
 
 
 def scene_texture(denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0,
-                  checks: Sequence[PromptCheck] = ()) -> SceneTexture | None:
+                  checks: Sequence[PromptCheck] = (), windows: Sequence[PromptWindows] = ()) -> SceneTexture | None:
     """The hook for a training-free denoiser (possibly chunked), or None for other models (the trained
-    one holds no context) and ROI-less tiles. `checks`: see SceneTexture."""
+    one holds no context) and ROI-less tiles. `checks`, `windows`: see SceneTexture."""
     from .patch_denoiser import PatchDenoiser
 
     inner = getattr(denoiser, "inner", denoiser)
     if not isinstance(inner, PatchDenoiser) or not bool(roi.any()):
         return None
-    return SceneTexture(inner, known, roi, seed=seed, checks=checks)
+    return SceneTexture(inner, known, roi, seed=seed, checks=checks, windows=windows)
