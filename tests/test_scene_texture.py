@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from rsedit.models.diffusion.sampling_hooks import StepState
 from rsedit.models.patch.patch_scene_model import PatchSceneModel
-from rsedit.models.patch.scene_texture import SceneTexture, own_pixels
+from rsedit.models.patch.scene_texture import MAX_WINDOWS, SceneTexture, own_pixels, typical_sources
 
 SIDE = 96
 ROI = (slice(36, 68), slice(60, 92))  # inside the right ("soil") half
@@ -271,3 +271,21 @@ def test_a_guided_roi_copies_the_surface_typical_of_its_prompt_not_the_nearest_a
     dense_share, pale_share = shares(out)
     assert dense_share > 0.8 and pale_share < 0.1
     assert torch.equal(out[0][:, ~roi], known[:, ~roi])
+
+
+def test_a_small_roi_in_a_large_context_scores_a_bounded_number_of_windows():
+    context = torch.zeros(3, 1024, 1024)
+    context[:, :, 512:] = 1.0  # the target's surface is the right half
+    unit = torch.zeros(1024, 1024, dtype=torch.bool)
+    unit[100:108, 100:108] = True  # an 8 px ROI: windows of its own size would number 65,000
+    seen = []
+
+    def similarity(image: torch.Tensor, side: int, stride: int) -> torch.Tensor:
+        rows, cols = (image.shape[-2] - side) // stride + 1, (image.shape[-1] - side) // stride + 1
+        seen.append(rows * cols)
+        starts = torch.arange(cols) * stride
+        return (image[0, 0, starts + side // 2][None, :] > 0.5).float().expand(rows, cols)  # windows over the right half
+
+    sources = typical_sources(context, unit, similarity)
+    assert seen and seen[0] <= MAX_WINDOWS
+    assert bool(sources[:, 700:].all()) and not bool(sources[:, :300].any())

@@ -50,6 +50,7 @@ the ROI holds:
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import torch
@@ -87,6 +88,9 @@ TOLERANCE = 0.5
 # anywhere in the context were atypical surfaces (pale maize at a field's edge, over stubble)
 TYPICAL_QUANTILE = 0.5
 WINDOW_STRIDE_SHARE = 0.5  # the windows' grid step, as a share of their side (the ROI's box side)
+# at most this many windows are scored per guided ROI (one CLIP image each): a small ROI in a large context
+# gets windows larger than its box instead (a 24 px ROI in a 4096 px context would take 116,000)
+MAX_WINDOWS = 8192
 
 # (pixels [H, W] bool of one guided ROI, score of a result [1, C, H, W] under the prompt that guides them)
 PromptCheck = tuple[torch.Tensor, Callable[[torch.Tensor], float]]
@@ -246,7 +250,8 @@ def typical_sources(context: torch.Tensor, unit: torch.Tensor,
     layout test then decides)."""
     ys, xs = torch.nonzero(unit, as_tuple=True)
     side = int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
-    side = max(min(side, *context.shape[-2:]), 2)
+    bounded = 2.0 * math.sqrt(context.shape[-2] * context.shape[-1] / MAX_WINDOWS)  # side at which a half-side grid holds MAX_WINDOWS
+    side = max(min(max(side, math.ceil(bounded)), *context.shape[-2:]), 2)
     stride = max(int(round(side * WINDOW_STRIDE_SHARE)), 1)
     scores = similarity(context.float(), side, stride).float().cpu()  # [ny, nx]
     # each pixel: the mean score of the windows that hold it (pixels past the last window: the nearest)
