@@ -21,11 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
-import numpy as np
-from rasterio.features import rasterize
-from rasterio.windows import Window
-from shapely.affinity import translate
-
 from . import defaults
 from .editors import build_editor, copy_source_patch
 from .engine import EditResult, edit_raster
@@ -36,6 +31,7 @@ from .mask_rois import RoiMaskRaster, mask_rois
 from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
 from .rois import Roi, RoiFeature, prepare_rois, read_roi_file
+from .rois_on_nodata import nodata_notice, roi_chunks
 from .scene import Scene, open_scene
 from .group_editors import GroupEditors
 from .scene_models import SceneModel, default_backend, load_trained_model, obtain_scene_model
@@ -127,20 +123,9 @@ def check_rois_editable(rois: Sequence[Roi], scene: Scene) -> None:
                              "onto valid image content or leave it out.")
 
 
-def _holds_valid_pixels(roi: Roi, scene: Scene, chunk: int = 2048) -> bool:
+def _holds_valid_pixels(roi: Roi, scene: Scene) -> bool:
     """Whether any valid pixel lies inside the ROI, read chunk by chunk so a huge ROI costs no memory."""
-    minx, miny, maxx, maxy = roi.pixel_geometry.bounds
-    col0, row0 = max(int(np.floor(minx)), 0), max(int(np.floor(miny)), 0)
-    col1, row1 = min(int(np.ceil(maxx)), scene.width), min(int(np.ceil(maxy)), scene.height)
-    for row in range(row0, row1, chunk):
-        for col in range(col0, col1, chunk):
-            window = Window(col, row, min(chunk, col1 - col), min(chunk, row1 - row))
-            shape = translate(roi.pixel_geometry, -col, -row)
-            inside = rasterize([(shape, 1)], out_shape=(int(window.height), int(window.width)), fill=0,
-                               dtype="uint8", all_touched=True) > 0
-            if inside.any() and (scene.read_valid(window) & inside).any():
-                return True
-    return False
+    return any((scene.read_valid(window) & inside).any() for window, inside in roi_chunks(roi, scene))
 
 
 def variant_path(out: str, index: int, count: int) -> str:
@@ -228,6 +213,10 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
     with open_scene(str(raster), allow_ungeoreferenced=True) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
         check_rois_editable(roi_list, scene)
+        notice = nodata_notice(roi_list, scene)
+        if notice:
+            log.warning(notice)
+            report(0.0, notice)
         if isinstance(settings, SampledEditSettings):
             return _edit_groups(scene, raster, rois, roi_list, out, settings, mask_out, variants, copy_source,
                                 copy_source_crs, report, is_cancelled, session)
