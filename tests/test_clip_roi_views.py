@@ -311,3 +311,5 @@ def test_window_similarity_scores_each_window_as_the_rois_box_is_seen_and_leaves
         with torch.no_grad():
             expected = clip.encode_views(resize_image(window, tuple(clip.image_size)))[0] @ guidance.text_embedding
         assert float(scores[row, col]) == pytest.approx(float(expected), abs=1e-5)
+    # batches that split the grid's rows give every window its own score, in grid order
+    assert torch.allclose(guidance.window_similarity(image, 16, 8, batch=5), scores, atol=1e-5)

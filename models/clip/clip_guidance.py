@@ -197,12 +197,15 @@ class ClipTextGuidance:
         the run's state (models/patch/scene_texture.py asks which of the scene's surfaces show the
         prompt, to copy its texture from them)."""
         rgb01 = (select_rgb_bands(image[None].detach().to(self.clip.device, torch.float32), self.rgb_bands) + 1) * 0.5
-        windows = rgb01[0].unfold(1, side, stride).unfold(2, side, stride)  # [3, ny, nx, side, side]
+        windows = rgb01[0].unfold(1, side, stride).unfold(2, side, stride)  # [3, ny, nx, side, side], a view
         rows, cols = int(windows.shape[1]), int(windows.shape[2])
-        windows = windows.permute(1, 2, 0, 3, 4).reshape(rows * cols, 3, side, side)
         scores = []
         with torch.no_grad():
-            for chunk in windows.split(batch):
+            # one batch of windows copied at a time: all of them at once hold each pixel about four times
+            # over (docs/benchmarks.md, "Scene texture: copied from what the prompt's CLIP finds typical")
+            for first in range(0, rows * cols, batch):
+                index = torch.arange(first, min(first + batch, rows * cols), device=windows.device)
+                chunk = windows[:, index // cols, index % cols].permute(1, 0, 2, 3)  # [n, 3, side, side]
                 scores.append(self.clip.encode_views(resize_image(chunk, self.clip.image_size)) @ self.text_embedding)
         return torch.cat(scores).view(rows, cols).cpu()
 
