@@ -9,7 +9,6 @@ import torch
 
 from .editor import EditTile
 from .sampling_editor import SamplingEditor
-from .tile_edit import EditSchedule
 
 
 class RegenerateEditor(SamplingEditor):
@@ -28,22 +27,19 @@ class RegenerateEditor(SamplingEditor):
         for a scene model that does not hold them (the trained one): its finest scale is then quilted
         from them (models/patch/quilt_hook.py)."""
         super().__init__(scene_model, **options)
+        from ..patch.patch_denoiser import patch_denoiser_of
+
+        # The training-free model starts every ROI from the same step, whatever its size: its finer
+        # scales copy the context's real blocks along the coarse layout, so a large ROI needs no layout
+        # drawn from noise, and drawn from noise its coarsest scale put rare things of the scene there (a
+        # red paint mark in a maize strip; docs/benchmarks.md, "Start step of large ROIs"). The trained
+        # model's large ROIs start from more noise (SamplingEditor.schedule_for).
+        if patch_denoiser_of(self.sampler.denoiser) is not None:
+            self.size_follows_roi = False
         self.context = None
         if context is not None:
             data, valid = context
             self.context = (self.model.to_model_units(data).float(), torch.from_numpy(np.asarray(valid, dtype=bool)))
-
-    def schedule_for(self, roi: np.ndarray) -> EditSchedule:
-        """The training-free model starts every ROI from the same step: its finer scales copy the
-        context's real blocks along the coarse layout, so a large ROI needs no layout drawn from
-        noise, and drawn from noise its coarsest scale put rare things of the scene there (a red
-        paint mark in a maize strip; docs/benchmarks.md, "Start step of large ROIs"). The trained
-        model's large ROIs start from more noise (SamplingEditor.schedule_for)."""
-        from ..patch.patch_transfer import transfers_blocks
-
-        if transfers_blocks(self.sampler.denoiser):
-            return self.schedule
-        return super().schedule_for(roi)
 
     def x0_hook(self, tile: EditTile, source: torch.Tensor):
         from ..patch.patch_transfer import block_transfer

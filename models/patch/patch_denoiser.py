@@ -39,7 +39,7 @@ except the subset searched when a scale has more than `max_indexed` patches, dra
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -262,3 +262,10 @@ class PatchDenoiser:
             patch_valid=data.patch_valid, tile=self.tile, anchors_per_side=self.anchors_per_side,
             chunk_size=self.chunk_size, aggregation=aggregation, propagate=self.propagate,
         )
+
+
+def patch_denoiser_of(denoiser: Any) -> PatchDenoiser | None:
+    """The training-free model's denoiser behind `denoiser` (itself, or inside a ChunkedDenoiser), or
+    None for another model's (the trained one's)."""
+    inner = getattr(denoiser, "inner", denoiser)
+    return inner if isinstance(inner, PatchDenoiser) else None

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..diffusion.resample import area_resize
-from .patch_denoiser import PatchDenoiser
+from .patch_denoiser import PatchDenoiser, patch_denoiser_of
 from .patch_index import ScalePatches, gather_patches
 from .quilt_hook import FinestScaleQuilt
 
@@ -205,18 +205,12 @@ def _window_valid(data: ScalePatches, side: int) -> torch.Tensor:
     return (-F.max_pool2d(-pixels, side, stride=1))[0, 0] > 0.5
 
 
-def transfers_blocks(denoiser: Any) -> bool:
-    """Whether a regeneration with this denoiser (possibly chunked) takes the block transfer: the
-    training-free model's does."""
-    return isinstance(getattr(denoiser, "inner", denoiser), PatchDenoiser)
-
-
 def block_transfer(denoiser: Any, roi: torch.Tensor, *, seed: int = 0,
                    known: torch.Tensor | None = None) -> BlockTransfer | None:
     """The transfer hook for a training-free denoiser (possibly chunked), or None for other models.
     With `known` (the tile in model units, [C, H, W]) the finest scale is quilted (quilt.py)."""
-    if not transfers_blocks(denoiser) or not bool(roi.any()):
+    inner = patch_denoiser_of(denoiser)
+    if inner is None or not bool(roi.any()):
         return None
-    inner = getattr(denoiser, "inner", denoiser)
     from_scale = min(TRANSFER_FROM_SCALE, len(inner.scales_data) - 1)
     return BlockTransfer(inner, roi, from_scale=from_scale, seed=seed, known=known)

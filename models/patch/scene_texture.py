@@ -313,9 +313,9 @@ def scene_texture(denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed
                   checks: Sequence[PromptCheck] = (), windows: Sequence[PromptWindows] = ()) -> SceneTexture | None:
     """The hook for a training-free denoiser (possibly chunked), or None for other models (the trained
     one holds no context) and ROI-less tiles. `checks`, `windows`: see SceneTexture."""
-    from .patch_denoiser import PatchDenoiser
+    from .patch_denoiser import patch_denoiser_of
 
-    inner = getattr(denoiser, "inner", denoiser)
-    if not isinstance(inner, PatchDenoiser) or not bool(roi.any()):
+    inner = patch_denoiser_of(denoiser)
+    if inner is None or not bool(roi.any()):
         return None
     return SceneTexture(inner, known, roi, seed=seed, checks=checks, windows=windows)
