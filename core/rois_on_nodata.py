@@ -43,16 +43,14 @@ def invalid_pixels(roi: Roi, scene: Scene) -> tuple[int, int]:
     return invalid, total
 
 
-def nodata_notice(rois: Sequence[Roi], scene: Scene, *, listed: int = 5) -> Optional[str]:
-    """A message naming the ROIs that hold nodata or masked pixels, or None where none does."""
-    found = []
-    for roi in rois:
-        invalid, total = invalid_pixels(roi, scene)
-        if invalid:
-            found.append(f"ROI {roi.id}: {invalid:,} of {total:,} pixels")
+def nodata_notice(rois: Sequence[Roi], counts: Sequence[tuple[int, int]], nodata: Optional[float], *,
+                  listed: int = 5) -> Optional[str]:
+    """A message naming the ROIs that hold nodata or masked pixels, or None where none does. `counts`:
+    each ROI's (invalid_pixels) as the editable check read them; `nodata`: the raster's value."""
+    found = [f"ROI {roi.id}: {invalid:,} of {total:,} pixels" for roi, (invalid, total) in zip(rois, counts) if invalid]
     if not found:
         return None
-    value = "" if scene.nodata is None else f" (value {scene.nodata:g})"
+    value = "" if nodata is None else f" (value {nodata:g})"
     more = f" and {len(found) - listed} more ROIs" if len(found) > listed else ""
     return (f"Some ROI pixels are the raster's nodata{value} or masked, and stay as they are: "
             f"{'; '.join(found[:listed])}{more}. If they are image content (a dark shadow, black water), "

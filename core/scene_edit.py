@@ -31,7 +31,7 @@ from .mask_rois import RoiMaskRaster, mask_rois
 from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
 from .rois import Roi, RoiFeature, prepare_rois, read_roi_file
-from .rois_on_nodata import nodata_notice, roi_chunks
+from .rois_on_nodata import invalid_pixels, nodata_notice
 from .scene import Scene, open_scene
 from .group_editors import GroupEditors
 from .scene_models import SceneModel, default_backend, load_trained_model, obtain_scene_model
@@ -110,22 +110,22 @@ def check_rois_crs_fits(crs: Any, scene: Scene, what: str) -> None:
                      "or georeference the raster first.")
 
 
-def check_rois_editable(rois: Sequence[Roi], scene: Scene) -> None:
-    """Every ROI must be wide enough to edit and hold valid pixels: an edit that edits nothing is an error."""
+def check_rois_editable(rois: Sequence[Roi], scene: Scene) -> list[tuple[int, int]]:
+    """Every ROI must be wide enough to edit and hold valid pixels: an edit that edits nothing is an error.
+    Returns each ROI's (nodata or masked pixels, all pixels), as read for the check (nodata_notice)."""
     least = defaults.MIN_TARGET_PIXELS
+    counts = []
     for roi in rois:
         minx, miny, maxx, maxy = roi.pixel_geometry.bounds
         if maxx - minx < least or maxy - miny < least:
             raise InputError(f"ROI {roi.id} covers only {maxx - minx:.1f}x{maxy - miny:.1f} pixels: ROIs must be at "
                              f"least {least} pixels across to be edited. Draw it larger or leave it out.")
-        if not _holds_valid_pixels(roi, scene):
+        invalid, total = invalid_pixels(roi, scene)
+        if invalid == total:
             raise InputError(f"ROI {roi.id} lies entirely on nodata pixels: there is nothing to edit there. Move it "
                              "onto valid image content or leave it out.")
-
-
-def _holds_valid_pixels(roi: Roi, scene: Scene) -> bool:
-    """Whether any valid pixel lies inside the ROI, read chunk by chunk so a huge ROI costs no memory."""
-    return any((scene.read_valid(window) & inside).any() for window, inside in roi_chunks(roi, scene))
+        counts.append((invalid, total))
+    return counts
 
 
 def variant_path(out: str, index: int, count: int) -> str:
@@ -212,8 +212,7 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
     # no georeferencing: pixel coordinates, when the ROIs have no CRS (check_rois_crs_fits)
     with open_scene(str(raster), allow_ungeoreferenced=True) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
-        check_rois_editable(roi_list, scene)
-        notice = nodata_notice(roi_list, scene)
+        notice = nodata_notice(roi_list, check_rois_editable(roi_list, scene), scene.nodata)
         if notice:
             log.warning(notice)
             report(0.0, notice)

@@ -10,7 +10,7 @@ from textured_scene import TRANSFORM, write_textured_scene
 
 from rsedit.core.rois_on_nodata import nodata_notice
 from rsedit.core.scene import open_scene
-from rsedit.core.scene_edit import edit_scene, scene_rois
+from rsedit.core.scene_edit import check_rois_editable, edit_scene, scene_rois
 
 
 def _pixel_box(col0: int, row0: int, col1: int, row1: int):
@@ -32,11 +32,12 @@ def test_the_notice_names_each_roi_with_nodata_and_its_count(tmp_path):
     scene_path = _scene_with_a_shadow(tmp_path / "scene.tif")
     with open_scene(str(scene_path)) as scene:
         rois = scene_rois([_pixel_box(16, 16, 40, 40), _pixel_box(44, 44, 60, 60)], None, scene, None)
-        notice = nodata_notice(rois, scene)
+        counts = check_rois_editable(rois, scene)
+        notice = nodata_notice(rois, counts, scene.nodata)
         assert notice is not None
         assert "ROI 0: 60 of 576 pixels" in notice and "ROI 1" not in notice
         assert "(value 0)" in notice and "nodata" in notice
-        assert nodata_notice(rois[1:], scene) is None  # a ROI on valid pixels only: nothing to say
+        assert nodata_notice(rois[1:], counts[1:], scene.nodata) is None  # a ROI on valid pixels only: nothing to say
 
 
 def test_an_edit_reports_the_notice_and_keeps_those_pixels_nodata(tmp_path):
