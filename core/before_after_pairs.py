@@ -39,7 +39,7 @@ from .editors import build_editor
 from .error_boundary import user_errors
 from .memory_budget import check_edit_memory
 from .progress import CancelCheck, ProgressCallback
-from .scene_edit import (RoiInput, check_device, check_rois_editable, model_fingerprint,
+from .scene_edit import (RoiInput, check_device, check_rois_and_tell_nodata, model_fingerprint,
                          provenance_tags, scene_rois)
 from .edit_units import plan_edit_units
 from .group_editors import model_record, with_rois
@@ -273,7 +273,7 @@ def _generate_pairs(raster: Union[str, os.PathLike], rois: RoiInput, out_folder:
                     index_path: Path, clip: Any, report: ProgressCallback, stop: CancelCheck) -> PairsResult:
     with open_scene(str(raster), allow_ungeoreferenced=True) as scene:  # see scene_edit.check_rois_crs_fits
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
-        check_rois_editable(roi_list, scene)
+        check_rois_and_tell_nodata(roi_list, scene, report)
         check_edit_memory(settings, scene.width, scene.height, len(scene.data_bands))
         jobs = []  # (roi, chip index, chip window, prompt)
         for roi in roi_list:

@@ -44,7 +44,7 @@ from .output import commit_renames, geotiff_profile, remove_with_sidecars
 from .png_output import PNG_DTYPES, atomic_output
 from .progress import CancelCheck, ProgressCallback
 from .scene import Scene, open_scene
-from .scene_edit import backend_name, check_device, check_rois_editable, grouped_model_tags, provenance_tags
+from .scene_edit import backend_name, check_device, check_rois_and_tell_nodata, grouped_model_tags, provenance_tags
 from .scene_models import SceneModel
 from .settings import RegenerateSettings, TextSettings
 from .shared_scene_model import build_shared_model
@@ -235,7 +235,7 @@ class _ChipRun:
                 raise InputError(f"the chip is {scene.width}x{scene.height} px: the scene model needs at least "
                                  f"{least} px on each side")
             roi_list = self.rois.rois(scene, chip)
-            check_rois_editable(roi_list, scene)
+            check_rois_and_tell_nodata(roi_list, scene, progress, f"{chip.name}: ")
             model = self.shared
             if model is not None and len(scene.data_bands) != self.shared_record.get("bands", len(scene.data_bands)):
                 raise InputError(f"the chip has {len(scene.data_bands)} bands but the shared scene model learnt "

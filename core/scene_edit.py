@@ -128,6 +128,14 @@ def check_rois_editable(rois: Sequence[Roi], scene: Scene) -> list[tuple[int, in
     return counts
 
 
+def check_rois_and_tell_nodata(rois: Sequence[Roi], scene: Scene, report: ProgressCallback, where: str = "") -> None:
+    """check_rois_editable, then the nodata notice, logged and reported (`where` names the chip) before any work."""
+    notice = nodata_notice(rois, check_rois_editable(rois, scene), scene.nodata)
+    if notice:
+        log.warning("%s%s", where, notice)
+        report(0.0, f"{where}{notice}")
+
+
 def variant_path(out: str, index: int, count: int) -> str:
     if count == 1:
         return out
@@ -212,10 +220,7 @@ def _edit_scene(raster: Union[str, os.PathLike], rois: RoiInput, out: Union[str,
     # no georeferencing: pixel coordinates, when the ROIs have no CRS (check_rois_crs_fits)
     with open_scene(str(raster), allow_ungeoreferenced=True) as scene:
         roi_list = scene_rois(rois, rois_crs, scene, rois_layer)
-        notice = nodata_notice(roi_list, check_rois_editable(roi_list, scene), scene.nodata)
-        if notice:
-            log.warning(notice)
-            report(0.0, notice)
+        check_rois_and_tell_nodata(roi_list, scene, report)
         if isinstance(settings, SampledEditSettings):
             return _edit_groups(scene, raster, rois, roi_list, out, settings, mask_out, variants, copy_source,
                                 copy_source_crs, report, is_cancelled, session)

@@ -8,9 +8,13 @@ from shapely.geometry import box
 
 from textured_scene import TRANSFORM, write_textured_scene
 
+from rsedit.core.before_after_pairs import generate_pairs
+from rsedit.core.chip_folder import edit_chip_folder
+from rsedit.core.chip_rois import ChipRois
 from rsedit.core.rois_on_nodata import nodata_notice
 from rsedit.core.scene import open_scene
 from rsedit.core.scene_edit import check_rois_editable, edit_scene, scene_rois
+from rsedit.core.settings import RegenerateSettings
 
 
 def _pixel_box(col0: int, row0: int, col1: int, row1: int):
@@ -49,3 +53,25 @@ def test_an_edit_reports_the_notice_and_keeps_those_pixels_nodata(tmp_path):
     assert any("ROI 0: 60 of 576 pixels" in message for message in messages)
     with rasterio.open(tmp_path / "out.tif") as out:
         assert (out.read()[:, 20:26, 20:30] == 0).all()
+
+
+def test_pairs_and_chip_folders_report_the_notice_too(tmp_path):
+    """The dataset flows (before/after pairs, a chip folder) read the same ROIs, so they say the same."""
+    chips = tmp_path / "chips"
+    chips.mkdir()
+    scene_path = _scene_with_a_shadow(chips / "scene.tif")
+    settings = RegenerateSettings(backend="training-free", tile_size=64, context_size=64, margin=8, seed=0)
+
+    pair_messages = []
+    generate_pairs(scene_path, [_pixel_box(16, 16, 40, 40)], tmp_path / "pairs", settings,
+                   progress=lambda fraction, message: pair_messages.append(message))
+    assert any("ROI 0: 60 of 576 pixels" in message for message in pair_messages)
+
+    chip_messages = []
+    edit_chip_folder(chips, tmp_path / "dataset", settings, pattern="*.tif", rois=ChipRois("box", box=(16, 16, 40, 40)),
+                     progress=lambda fraction, message: chip_messages.append(message))
+    assert any(message.endswith("pixels. If they are image content (a dark shadow, black water), the raster's nodata "
+                                "value marks them as missing: give the raster another nodata value, or none "
+                                "(e.g. gdal_translate -a_nodata none), to have them edited.") and
+               "scene.tif: Some ROI pixels are the raster's nodata (value 0)" in message and "60 of 576" in message
+               for message in chip_messages), chip_messages
