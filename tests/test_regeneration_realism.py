@@ -91,9 +91,13 @@ MAIZE = (840, 340, 192)  # col, row, side of the orthophoto crop: maize rows, no
 REAL_MARGIN = 0.15
 
 
-# Measured 2026-12-06 (seed 0): RSEdit 0.61, FillNodata 0.99, since the finest scale is quilted from
-# the context (models/patch/quilt.py); 0.98 with the block transfer alone, whose speckled blocks and
-# seams the classifier found. Looked at: the holes continue the leaves and are hard to find.
+# Measured 2026-12-07, edit seeds 0 / 1 / 2: RSEdit 0.853 / 0.744 / 0.727 (mean 0.775), FillNodata 0.988;
+# before the first guess weighed the border's colours by how common they are (models/editing/roi_fill.py)
+# 0.72 / 0.80 / 0.85. One seed's AUC moves by 0.13 between seeds, so the test takes the mean of three.
+# 0.98 with the block transfer alone, before the finest scale was quilted from the context
+# (models/patch/quilt.py): its speckled blocks and seams the classifier found. Looked at: the holes
+# continue the leaves and are hard to find.
+EDIT_SEEDS = (0, 1, 2)
 def test_small_roi_regeneration_of_real_texture_is_harder_to_tell_from_it_than_fillnodata(tmp_path, data_dir,
                                                                                            restore_threads):
     from rasterio.windows import Window
@@ -116,20 +120,23 @@ def test_small_roi_regeneration_of_real_texture_is_harder_to_tell_from_it_than_f
         mask[r0:r1, c0:c1] = True
     transform = profile["transform"]
     polygons = [box(*(transform * (c0, r1)), *(transform * (c1, r0))) for c0, r0, c1, r1 in boxes]
-    edit_scene(scene, polygons, tmp_path / "regenerated.tif", mode="regenerate", backend="training-free", seed=0)
-    with rasterio.open(tmp_path / "regenerated.tif") as dataset:
-        regenerated = dataset.read()
-    assert (regenerated[:, ~mask] == original[:, ~mask]).all()  # only the ROIs changed
+    anchor = fill_nodata(original, mask)
 
     def crops(image: np.ndarray) -> list[np.ndarray]:
         return [image[:, r0:r1, c0:c1] for c0, r0, c1, r1 in boxes]
 
-    anchor = fill_nodata(original, mask)
     options = dict(patch=16, stride=2, seeds=(0, 1, 2), steps=200)
-    torch.set_num_threads(1)
-    auc_rsedit = c2st_auc(crops(regenerated), crops(original), **options).auc_mean
+    aucs = []
+    for seed in EDIT_SEEDS:
+        out = tmp_path / f"regenerated_{seed}.tif"
+        edit_scene(scene, polygons, out, mode="regenerate", backend="training-free", seed=seed)
+        with rasterio.open(out) as dataset:
+            regenerated = dataset.read()
+        assert (regenerated[:, ~mask] == original[:, ~mask]).all()  # only the ROIs changed
+        torch.set_num_threads(1)
+        aucs.append(c2st_auc(crops(regenerated), crops(original), **options).auc_mean)
     auc_fill = c2st_auc(crops(anchor), crops(original), **options).auc_mean
-    assert auc_fill >= auc_rsedit + REAL_MARGIN, (auc_rsedit, auc_fill)
+    assert auc_fill >= float(np.mean(aucs)) + REAL_MARGIN, (aucs, auc_fill)
 
 
 STRIP = (1000, 300, 1120, 820)  # col0, row0, col1, row1: a 120 x 520 px maize strip; red paint marks lie beside it

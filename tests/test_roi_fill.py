@@ -24,3 +24,20 @@ def test_nothing_known_or_everything_known_returns_the_image():
     image = torch.rand(3, 9, 7, generator=torch.Generator().manual_seed(0))
     assert torch.equal(fill_from_surroundings(image, torch.zeros(9, 7, dtype=torch.bool)), image)
     assert torch.equal(fill_from_surroundings(image, torch.ones(9, 7, dtype=torch.bool)), image)
+
+
+def test_a_rare_colour_on_the_border_stays_out_and_two_covers_both_count():
+    """A small bright cloud on the hole's border is not the surface the hole is to become; a coast's two
+    covers both are."""
+    generator = torch.Generator().manual_seed(0)
+    image = 0.05 * torch.randn(3, 64, 64, generator=generator)
+    image[:, :, 32:] += 1.0  # sea on the left, land on the right
+    known = torch.ones(64, 64, dtype=torch.bool)
+    known[20:44, 16:48] = False
+    clear = fill_from_surroundings(image, known)
+    image[:, 16:20, 17:25] = 4.0  # the cloud, 32 px on the hole's upper border (0.9 % of the known pixels)
+    clouded = fill_from_surroundings(image, known)
+    # at full weight the pixels under the cloud take 0.59 of its excess (2.4 of 4), at its weight 0.17
+    assert float((clouded - clear)[:, 20:24, 17:25].max()) < 1.0, "the cloud's colour spread into the hole"
+    assert abs(float(clouded[:, 32, 17].mean())) < 0.2  # sea beside the sea
+    assert abs(float(clouded[:, 32, 46].mean()) - 1.0) < 0.2  # land beside the land

@@ -10,6 +10,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+# Known pixels weigh by how common their colour is around the ROI: a colour whose neighbourhood in a
+# BINS^3 colour histogram (its bin and the 26 around it) holds RARE_SHARE of the known pixels weighs 1/2,
+# a rarer one less (1/5 at half that share). A bright cloud or a paint mark on the ROI's border is not the
+# surface the ROI is to become: at full weight the fill carried it in as a pale blob that the model made
+# turquoise shallows in open sea, or a brown streak. Density, not distance to one typical colour, so that
+# two covers (a coast, a field's edge) both count in full (docs/benchmarks.md, "Typical colours in the
+# regeneration's first guess").
+BINS = 16
+RARE_SHARE = 0.02
+QUANTILE_SAMPLE = 100_000  # known pixels the histogram's range is read from (torch.quantile's size limit)
+
 
 def fill_from_surroundings(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     """`image` [C, H, W] with the pixels where `known` [H, W] is False replaced by a smooth
@@ -17,9 +28,9 @@ def fill_from_surroundings(image: torch.Tensor, known: torch.Tensor) -> torch.Te
     image is returned unchanged (there is nothing to interpolate from)."""
     if image.dim() != 3 or tuple(known.shape) != tuple(image.shape[-2:]):
         raise ValueError(f"Expected image [C, H, W] and known [H, W], got {tuple(image.shape)} and {tuple(known.shape)}")
-    weight = known.to(image.dtype)[None, None]
-    if float(weight.sum()) == 0 or bool(known.all()):
+    if not bool(known.any()) or bool(known.all()):
         return image.clone()
+    weight = typical_weight(image, known)[None, None]
     # push: pyramid of known-weighted sums, halving until one cell covers everything
     levels = [(image[None] * weight, weight)]
     while min(levels[-1][1].shape[-2:]) > 1:
@@ -33,3 +44,35 @@ def fill_from_surroundings(image: torch.Tensor, known: torch.Tensor) -> torch.Te
         share = count.clamp(0.0, 1.0)
         estimate = share * (total / count.clamp_min(1e-12)) + (1.0 - share) * coarse
     return torch.where(known[None], image, estimate[0])
+
+
+def typical_weight(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """[H, W]: each known pixel's weight in the fill (RARE_SHARE), 0 where unknown."""
+    share = colour_share(image, known)
+    return known.to(image.dtype) * share**2 / (share**2 + RARE_SHARE**2)
+
+
+def colour_share(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """[H, W]: for each known pixel, the share of all known pixels whose colour falls within one bin of its
+    own in a BINS^3 histogram over the colours' three main axes (the bands themselves up to three bands);
+    0 where unknown."""
+    values = image[:, known].double()
+    values = values - values.mean(dim=1, keepdim=True)
+    if values.shape[0] > 3:  # more bands than a histogram can hold: their three main axes
+        _, _, axes = torch.linalg.svd(values @ values.T)
+        values = axes[:3] @ values
+    sample = values[:, ::max(1, values.shape[1] // QUANTILE_SAMPLE)]
+    # the range without its extreme 0.1 %, so that a few saturated pixels do not squeeze every other colour
+    # into a few bins
+    low, high = torch.quantile(sample, 0.001, dim=1), torch.quantile(sample, 0.999, dim=1)
+    bins = ((values - low[:, None]) / (high - low).clamp_min(1e-9)[:, None] * BINS).floor().clamp(0, BINS - 1).long()
+    dims = bins.shape[0]
+    flat = torch.zeros_like(bins[0])
+    for axis in range(dims):
+        flat = flat * BINS + bins[axis]
+    counts = torch.bincount(flat, minlength=BINS**dims).double().reshape([1, 1] + [BINS] * dims)
+    pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[dims - 1]
+    near = pool(counts, 3, stride=1, padding=1, count_include_pad=True) * 3**dims
+    share = torch.zeros(known.shape, dtype=image.dtype, device=image.device)
+    share[known] = (near.reshape(-1)[flat] / values.shape[1]).to(image.dtype)
+    return share
