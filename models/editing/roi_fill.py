@@ -47,7 +47,8 @@ def fill_from_surroundings(image: torch.Tensor, known: torch.Tensor) -> torch.Te
 
 
 def typical_weight(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-    """[H, W]: each known pixel's weight in the fill (RARE_SHARE), 0 where unknown."""
+    """[H, W]: each known pixel's weight in the fill, from its colour's share (colour_share): 1/2 at
+    RARE_SHARE, near 1 for the common colours, 0 where unknown."""
     share = colour_share(image, known)
     return known.to(image.dtype) * share**2 / (share**2 + RARE_SHARE**2)
 
@@ -56,7 +57,7 @@ def colour_share(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     """[H, W]: for each known pixel, the share of all known pixels whose colour falls within one bin of its
     own in a BINS^3 histogram over the colours' three main axes (the bands themselves up to three bands);
     0 where unknown."""
-    values = image[:, known].double()
+    values = image[:, known].detach().to("cpu", torch.float64)  # float64 on the CPU: not every device has it
     values = values - values.mean(dim=1, keepdim=True)
     if values.shape[0] > 3:  # more bands than a histogram can hold: their three main axes
         _, _, axes = torch.linalg.svd(values @ values.T)
@@ -74,5 +75,5 @@ def colour_share(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[dims - 1]
     near = pool(counts, 3, stride=1, padding=1, count_include_pad=True) * 3**dims
     share = torch.zeros(known.shape, dtype=image.dtype, device=image.device)
-    share[known] = (near.reshape(-1)[flat] / values.shape[1]).to(image.dtype)
+    share[known] = (near.reshape(-1)[flat] / values.shape[1]).to(image.device, image.dtype)
     return share
