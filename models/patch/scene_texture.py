@@ -53,6 +53,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -92,6 +93,12 @@ WINDOW_STRIDE_SHARE = 0.5  # the windows' grid step, as a share of their side (t
 # gets windows larger than its box instead (a 24 px ROI in a 4096 px context would take 116,000)
 MAX_WINDOWS = 8192
 
+# a guided ROI's quilt is drawn again, at most this many times in all, where the ROI would not take it (each
+# draw its own random pick among the near-best windows): a ROI of one block is a single window drawn at random,
+# and where that one lost the prompt check, CLIP's own flat colour stayed, though many other near-best windows
+# would have passed it (docs/benchmarks.md, "Scene texture: drawn again")
+CANDIDATE_DRAWS = 8
+
 # (pixels [H, W] bool of one guided ROI, score of a result [1, C, H, W] under the prompt that guides them)
 PromptCheck = tuple[torch.Tensor, Callable[[torch.Tensor], float]]
 # (pixels [H, W] bool of one guided ROI, the prompt's cosine with each `side` px window of an image
@@ -130,46 +137,76 @@ class SceneTexture:
         guide = self._layout(state.x0_hat[0].float(), state.sizes, own)
         if self.context_blurry is None:
             self.context_blurry = self._layout(self.context.float(), state.sizes)
-        quilted = self._quilt(guide)
-        self.accept = torch.zeros_like(self.roi)
-        if quilted is None:  # no context window to copy from: the guided result stands
-            return None
-        quilt_error = _local_error(self._layout(quilted.float(), state.sizes, own), guide)
         original_error = _local_error(self._layout(self.known.float(), state.sizes, own), guide)
         # measured against the edit's change near the pixel, or over the whole ROI where it changed less
         # there: where CLIP moved mostly the fine detail, that is what the quilt is to replace
         change = torch.clamp(original_error, min=float(original_error[self.roi].mean()))
-        self.accept = self.roi & (quilt_error <= ACCEPT * change)
+
+        def layout_test(quilted: torch.Tensor) -> torch.Tensor:
+            """[H, W] bool: the ROI pixels where `quilted` stays close to the guided layout."""
+            return self.roi & (_local_error(self._layout(quilted.float(), state.sizes, own), guide) <= ACCEPT * change)
+
+        quilted = self._quilt(guide, state.x0_hat, layout_test)
+        self.accept = torch.zeros_like(self.roi)
+        if quilted is None:  # no context window to copy from: the guided result stands
+            return None
+        self.accept = layout_test(quilted)
         self._check_with_prompts(state.x0_hat, quilted)
         if not bool(self.accept.any()):
             return None
         return self._composite(state.x0_hat, quilted, self.accept)
 
-    def _quilt(self, guide: torch.Tensor) -> torch.Tensor | None:
+    def _quilt(self, guide: torch.Tensor, x0_hat: torch.Tensor,
+               layout_test: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor | None:
         """The ROI quilted: each guided ROI with `windows` from the context's pixels typical of its
-        prompt (`typical_sources`), the rest of the ROI from the whole context; None when nothing
-        could be copied. A ROI whose typical pixels hold no usable window takes the whole context."""
+        prompt (`typical_sources`), drawn again where the ROI would not take it (`_taken_draw`), the
+        rest of the ROI from the whole context; None when nothing could be copied. A ROI whose typical
+        pixels hold no usable window takes the whole context."""
         units, rest = [], self.roi.clone()
         for mask, similarity in self.windows:
             unit = mask.to(self.roi.device) & rest
             if bool(unit.any()):
-                units.append((unit, self.valid & typical_sources(self.context, unit, similarity)))
+                score = next((check for check_mask, check in self.checks if torch.equal(check_mask, mask)), None)
+                units.append((unit, self.valid & typical_sources(self.context, unit, similarity), score))
                 rest &= ~unit
         if bool(rest.any()):
-            units.append((rest, self.valid))
+            units.append((rest, self.valid, None))
         out = None
-        for unit, valid in units:
-            part = self._quilt_unit(guide, unit, valid)
+        for unit, valid, score in units:
+            part = self._taken_draw(guide, unit, valid, x0_hat, score, layout_test)
             if part is None and valid is not self.valid:
-                part = self._quilt_unit(guide, unit, self.valid)
+                part = self._taken_draw(guide, unit, self.valid, x0_hat, score, layout_test)
             if part is None:
                 continue
             out = part if out is None else torch.where(unit[None].to(part.device), part, out)
         return out
 
-    def _quilt_unit(self, guide: torch.Tensor, unit: torch.Tensor, valid: torch.Tensor) -> torch.Tensor | None:
+    def _taken_draw(self, guide: torch.Tensor, unit: torch.Tensor, valid: torch.Tensor, x0_hat: torch.Tensor,
+                   score: Callable[[torch.Tensor], float] | None,
+                   layout_test: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor | None:
+        """The unit quilted. With its guidance's `score`, drawn again (each draw its own random stream
+        over the near-best windows, at most CANDIDATE_DRAWS) until a draw the unit would take whole:
+        the layout test accepts all of it, or the guidance scores the whole quilt at least as high as
+        what that test leaves (`_check_with_prompts`). The first draw, the single draw of an unscored
+        unit, where none would be taken."""
+        first = None
+        for draw in range(CANDIDATE_DRAWS if score is not None else 1):
+            part = self._quilt_unit(guide, unit, valid, draw_seed(self.seed, draw))
+            if part is None:
+                return None  # no usable window: no other draw finds one
+            if score is None:
+                return part
+            first = part if first is None else first
+            accept = layout_test(part) & unit
+            if bool(accept[unit].all()) or score(self._composite(x0_hat, part, unit)) >= score(
+                    self._composite(x0_hat, part, accept)):
+                return part
+        return first
+
+    def _quilt_unit(self, guide: torch.Tensor, unit: torch.Tensor, valid: torch.Tensor,
+                    seed: int) -> torch.Tensor | None:
         return quilt(guide, self.known.float(), unit, self.context, self.context_blurry, valid,
-                     generator=torch.Generator().manual_seed(self.seed), guidance_weight=GUIDANCE_WEIGHT,
+                     generator=torch.Generator().manual_seed(seed), guidance_weight=GUIDANCE_WEIGHT,
                      tolerance=TOLERANCE, blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE,
                      continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH)
 
@@ -267,6 +304,15 @@ def typical_sources(context: torch.Tensor, unit: torch.Tensor,
     if upper.numel() == 0:
         return torch.ones(context.shape[-2:], dtype=torch.bool)
     return pixel >= float(torch.quantile(upper, TYPICAL_QUANTILE))
+
+
+def draw_seed(seed: int, draw: int) -> int:
+    """The generator seed of a quilt's `draw`: `seed` itself for the first draw (the single draw of an
+    unscored unit), one stream per further draw."""
+    if draw == 0:
+        return int(seed)
+    state = np.random.SeedSequence([int(seed) % 2**63, int(draw)]).generate_state(1, np.uint64)[0]
+    return int(state % np.uint64(2**63))
 
 
 def otsu_threshold(values: torch.Tensor, bins: int = 64) -> float:
