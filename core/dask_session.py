@@ -62,6 +62,11 @@ def dask_session(options: ExecutorOptions, raster_path: str, files: Sequence[str
             cluster.close()
 
 
+def lost(client: Any, future: Any) -> bool:
+    """Whether no worker holds a scattered future's data any more (the client may hear of it late)."""
+    return future.status in ("cancelled", "lost") or not client.who_has(future).get(future.key)
+
+
 def _forget_runs(client: Any, tokens: set) -> None:
     """Workers of a cluster that outlives the edit drop its editors and CLIP now, not when later edits
     push them out (a CLIP can be gigabytes)."""

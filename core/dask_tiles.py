@@ -7,6 +7,7 @@ output is the same whichever worker edits it, in whatever order, and after a los
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 from collections import deque
 import logging
@@ -18,7 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .dask_session import DaskSession
+from .dask_session import DaskSession, lost
 from .dask_text import DaskText, text_settings_for_workers
 from .dask_training import DaskTraining
 from .dask_units import edit_unit, window_tuple
@@ -34,6 +35,7 @@ from .tiling import Tile
 
 log = logging.getLogger(__name__)
 WAIT_S = 0.1  # how often the caller looks at cancel, progress and trainings while it waits for a unit
+MAX_RESUBMITS = 32  # units of a run submitted again after their inputs were lost with a worker
 
 
 class DaskTiles:
@@ -57,6 +59,9 @@ class DaskTiles:
         self._queue: deque[int] = deque()
         self._cancel_event: Any = None
         self._completed: Any = None  # distributed.as_completed of the submitted units, once started
+        self._resubmits = 0
+        self._restorations = 0  # times lost payloads were scattered again
+        self._submitted_at: dict[int, int] = {}  # each unit's submission: after how many restorations
         self.bytes_sent = self.bytes_received = 0  # payloads as dask.sizeof counts them (no protocol overhead)
 
     # --- TileSource -------------------------------------------------------------------------------
@@ -69,11 +74,15 @@ class DaskTiles:
         self._queue = deque(order)
         self._completed = as_completed(loop=self.client.loop)
         self._cancel_event = Event(f"rsedit-cancel-{uuid.uuid4().hex}", client=self.client)
-        self._run = self._scatter(self._run_payload(cell_size))
+        self._run_payload_kept = self._run_payload(cell_size)
+        self._run = self._scatter(self._run_payload_kept)
         if self.text is not None and not self.text.counted:
             self.bytes_sent += self.text.bytes * len(self.client.nthreads())  # the CLIP, once per worker
             self.text.counted = True
         self._group_futures: dict[int, Any] = {}
+        # kept for the run (the context pixels or checkpoint of each group) to be scattered again if a worker's
+        # death loses them: unlike a task's result, scattered data cannot be recomputed
+        self._group_payloads: dict[int, dict] = {}
         if self.training is not None:
             self.training.start(list(dict.fromkeys(self._group_index(tile_id) for tile_id in order)))
         self._top_up()
@@ -82,6 +91,31 @@ class DaskTiles:
         if tile_id not in self.futures:
             self._wait_for_model(self._group_index(tile_id))
             self._submit(tile_id)  # needed before its turn (the window was full of units still held)
+        while True:
+            try:
+                result = self._finished(tile_id).result()
+                break
+            except concurrent.futures.CancelledError:  # dask's FutureCancelledError: its inputs are gone
+                # a worker died holding the only copy of this run's inputs (dask's memory manager keeps one of a
+                # broadcast): they are scattered again, and the units that needed them are submitted again
+                if self._resubmits >= MAX_RESUBMITS or not (
+                        self._restore_lost_payloads() or self._submitted_at[tile_id] < self._restorations):
+                    raise
+            self._resubmits += 1
+            log.warning("A Dask worker was lost with the edit's inputs: they were sent again, and unit %d resubmitted",
+                        tile_id)
+            del self.futures[tile_id]
+            self._submit(tile_id)
+        del self.futures[tile_id]
+        self.taken.add(tile_id)
+        self.settled.add(tile_id)
+        self.bytes_received += _sizeof(result)
+        self._count_completed()  # as_completed's queue holds finished futures, and so their results, until read
+        self._top_up()
+        return self._checked(tile_id, result)
+
+    def _finished(self, tile_id: int) -> Any:
+        """The unit's future once done (finished, failed or cancelled)."""
         future = self.futures[tile_id]
         # woken by the future's own callback, and every WAIT_S for cancel and progress; result(timeout=...)
         # that times out would leave the future referenced (and its result held on a worker) until the run ends
@@ -92,14 +126,20 @@ class DaskTiles:
             self._count_completed()
             if self.training is not None:
                 self._top_up()  # units whose group's training has finished meanwhile
-        result = future.result()
-        del self.futures[tile_id]
-        self.taken.add(tile_id)
-        self.settled.add(tile_id)
-        self.bytes_received += _sizeof(result)
-        self._count_completed()  # as_completed's queue holds finished futures, and so their results, until read
-        self._top_up()
-        return self._checked(tile_id, result)
+        return future
+
+    def _restore_lost_payloads(self) -> bool:
+        """Scatter again each payload whose every copy was lost with a worker; whether any was."""
+        restored = False  # a unit submitted before a restoration lost its inputs, though they are back now
+        if lost(self.client, self._run):
+            self._run, restored = self._scatter(self._run_payload_kept), True
+        for index, future in list(self._group_futures.items()):
+            if lost(self.client, future):
+                self._group_futures[index], restored = self._scatter(self._group_payloads[index]), True
+        if self.text is not None and self.text.restore_lost():
+            restored = True
+        self._restorations += restored
+        return restored
 
     def release(self, tile_id: int) -> None:
         self.settled.add(tile_id)
@@ -163,9 +203,12 @@ class DaskTiles:
         pixels = None if self.session.reads_path else self.scene.read(tile.window)
         self.bytes_sent += _sizeof((unit, pixels))
         clip = self.text.clip_future if self.text is not None else None
+        # a key of its own when submitted again: the client answers a known key with its (cancelled) future
+        again = f"-again{self._resubmits}" if tile_id in self._submitted_at else ""
         future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels, clip,
-                                    key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}", pure=False)
+                                    key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}{again}", pure=False)
         self.futures[tile_id] = future
+        self._submitted_at[tile_id] = self._restorations
         self._completed.add(future)
 
     def _scatter(self, payload: dict) -> Any:
@@ -195,7 +238,8 @@ class DaskTiles:
 
     def _group_future(self, index: int) -> Any:
         if index not in self._group_futures:
-            self._group_futures[index] = self._scatter(self._group_payload(index))
+            self._group_payloads[index] = self._group_payload(index)
+            self._group_futures[index] = self._scatter(self._group_payloads[index])
         return self._group_futures[index]
 
     def _group_payload(self, index: int) -> dict:
