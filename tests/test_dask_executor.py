@@ -238,29 +238,41 @@ def test_cancel_stops_the_cluster_work_within_seconds_and_leaves_no_output(clust
     client.close()
 
 
-def test_a_worker_killed_mid_run_has_its_units_retried_and_the_bytes_stay(cluster, scene, local_run, tmp_path):
+def edit_killing_a_worker(cluster, scene, tmp_path, pick) -> list[int]:
+    """Edit on the cluster and kill (SIGKILL) the worker that `pick(client)` names, if any, once the first unit
+    is edited; the killed worker's pid. Returns when the nanny has restarted it, for the tests after this one."""
     client = distributed.Client(cluster.scheduler_address, set_as_default=False)
     client.wait_for_workers(2, timeout=60)
     pids = worker_pids(client)
     killed: list[int] = []
 
-    def kill_a_busy_worker(fraction: float, message: str) -> None:
+    def kill(fraction: float, message: str) -> None:
         if killed or "Edited" not in message:
             return
-        busy = [worker for worker, keys in client.processing().items() if keys]
-        if busy:  # a worker holding a unit: the unit has to be edited again elsewhere
-            killed.append(pids[busy[0]])
-            os.kill(pids[busy[0]], signal.SIGKILL)
+        worker = pick(client)
+        if worker is not None:
+            killed.append(pids[worker])
+            os.kill(pids[worker], signal.SIGKILL)
 
-    edit_scene(scene, ROIS, tmp_path / "out.tif", mask_out=tmp_path / "mask.tif", executor="dask",
-               scheduler=cluster.scheduler_address, progress=kill_a_busy_worker, **EDIT)
+    try:
+        edit_scene(scene, ROIS, tmp_path / "out.tif", mask_out=tmp_path / "mask.tif", executor="dask",
+                   scheduler=cluster.scheduler_address, progress=kill, **EDIT)
+    finally:
+        client.wait_for_workers(2, timeout=60)
+        client.close()
+    return killed
+
+
+def test_a_worker_killed_mid_run_has_its_units_retried_and_the_bytes_stay(cluster, scene, local_run, tmp_path):
+    def a_busy_worker(client):  # a worker holding a unit: the unit has to be edited again elsewhere
+        return next((worker for worker, keys in client.processing().items() if keys), None)
+
+    killed = edit_killing_a_worker(cluster, scene, tmp_path, a_busy_worker)
     assert killed, "no worker was busy after the first unit: the run was too quick to test"
     with pytest.raises(ProcessLookupError):
         os.kill(killed[0], 0)
     assert_same_output(local_run[0], tmp_path / "out.tif")
     assert_same_output(local_run[1], tmp_path / "mask.tif")
-    client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the tests after this one
-    client.close()
 
 
 def sole_holders(client) -> dict[str, str]:
@@ -272,30 +284,16 @@ def sole_holders(client) -> dict[str, str]:
 def test_a_worker_killed_with_the_only_copy_of_the_inputs_has_them_sent_again(cluster, scene, local_run, tmp_path):
     """The inputs are scattered to every worker, but dask's memory manager soon keeps one copy: the worker
     holding it is killed, so the inputs must be sent again and the units that needed them resubmitted."""
-    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
-    client.wait_for_workers(2, timeout=60)
-    pids = worker_pids(client)
-    killed: list[int] = []
-
-    def kill_the_holder(fraction: float, message: str) -> None:
-        if killed or "Edited" not in message:
-            return
+    def the_sole_holder(client):
         deadline = time.monotonic() + 15
         while not sole_holders(client) and time.monotonic() < deadline:  # the manager runs every 2 s
             time.sleep(0.2)
-        holders = sole_holders(client)
-        if holders:
-            killed.append(pids[next(iter(holders.values()))])
-            os.kill(killed[0], signal.SIGKILL)
+        return next(iter(sole_holders(client).values()), None)
 
-    edit_scene(scene, ROIS, tmp_path / "out.tif", mask_out=tmp_path / "mask.tif", executor="dask",
-               scheduler=cluster.scheduler_address, progress=kill_the_holder, **EDIT)
-    if not killed:
+    if not edit_killing_a_worker(cluster, scene, tmp_path, the_sole_holder):
         pytest.skip("dask kept every broadcast copy of the inputs (its memory manager is off): nothing to lose")
     assert_same_output(local_run[0], tmp_path / "out.tif")
     assert_same_output(local_run[1], tmp_path / "mask.tif")
-    client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the tests after this one
-    client.close()
 
 
 def test_a_scheduler_that_is_not_there_is_an_input_error_before_any_work(scene, tmp_path):
