@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-from collections import deque
+from collections import Counter, deque
 import logging
 import os
 import threading
@@ -80,9 +80,10 @@ class DaskTiles:
             self.bytes_sent += self.text.bytes * len(self.client.nthreads())  # the CLIP, once per worker
             self.text.counted = True
         self._group_futures: dict[int, Any] = {}
-        # kept for the run (the context pixels or checkpoint of each group) to be scattered again if a worker's
-        # death loses them: unlike a task's result, scattered data cannot be recomputed
+        # kept (the context pixels or checkpoint of each group) to be scattered again if a worker's death loses
+        # them, unlike a task's result, which dask recomputes; a group's go once its units are all settled
         self._group_payloads: dict[int, dict] = {}
+        self._group_units_left = Counter(self._group_index(tile_id) for tile_id in order)
         if self.training is not None:
             self.training.start(list(dict.fromkeys(self._group_index(tile_id) for tile_id in order)))
         self._top_up()
@@ -108,11 +109,22 @@ class DaskTiles:
             self._submit(tile_id)
         del self.futures[tile_id]
         self.taken.add(tile_id)
-        self.settled.add(tile_id)
+        self._settle(tile_id)
         self.bytes_received += _sizeof(result)
         self._count_completed()  # as_completed's queue holds finished futures, and so their results, until read
         self._top_up()
         return self._checked(tile_id, result)
+
+    def _settle(self, tile_id: int) -> None:
+        """The unit is never to be submitted again; its group's inputs go once all of the group's units are."""
+        if tile_id in self.settled:
+            return
+        self.settled.add(tile_id)
+        index = self._group_index(tile_id)
+        self._group_units_left[index] -= 1
+        if not self._group_units_left[index]:
+            self._group_payloads.pop(index, None)
+            self._group_futures.pop(index, None)  # the workers may free their copy too
 
     def _finished(self, tile_id: int) -> Any:
         """The unit's future once done (finished, failed or cancelled)."""
@@ -142,7 +154,7 @@ class DaskTiles:
         return restored
 
     def release(self, tile_id: int) -> None:
-        self.settled.add(tile_id)
+        self._settle(tile_id)
         future = self.futures.pop(tile_id, None)
         if future is not None:
             future.cancel()  # a unit the writer turned out not to need
