@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from rsedit.models.diffusion.sampling_hooks import StepState
 from rsedit.models.patch.patch_scene_model import PatchSceneModel
-from rsedit.models.patch.scene_texture import MAX_WINDOWS, SceneTexture, own_pixels, typical_sources
+from rsedit.models.patch.scene_texture import MAX_WINDOWS, GuidedRoi, SceneTexture, own_pixels, typical_sources
 
 SIDE = 96
 ROI = (slice(36, 68), slice(60, 92))  # inside the right ("soil") half
@@ -203,7 +203,7 @@ def test_a_rois_guidance_that_prefers_the_whole_quilt_takes_it_where_the_layout_
     def greenness(image: torch.Tensor) -> float:  # stands in for CLIP's "maize": green, not blue
         return float((image[0, 1, roi] - image[0, 2, roi]).mean())
 
-    checked = SceneTexture(model.denoiser, known, roi, seed=0, checks=[(roi, greenness)])
+    checked = SceneTexture(model.denoiser, known, roi, seed=0, guided=[GuidedRoi(roi, score=greenness)])
     out = checked(last_step(_guided_with_blob(known, roi)))
     assert checked.accepted_share() == 1.0
     maize_values = {tuple(v) for v in known[:, :, :SIDE // 2].reshape(3, -1).T.tolist()}
@@ -218,7 +218,7 @@ def test_a_rois_guidance_that_prefers_its_own_pixels_keeps_them(scene):
 
     plain = SceneTexture(model.denoiser, known, roi, seed=0)
     plain(last_step(_guided_with_blob(known, roi)))
-    checked = SceneTexture(model.denoiser, known, roi, seed=0, checks=[(roi, blueness)])
+    checked = SceneTexture(model.denoiser, known, roi, seed=0, guided=[GuidedRoi(roi, score=blueness)])
     out = checked(last_step(_guided_with_blob(known, roi)))
     assert torch.equal(checked.accept, plain.accept)
     assert torch.equal(out[0][BLOB], _guided_with_blob(known, roi)[BLOB])
@@ -265,7 +265,7 @@ def test_a_guided_roi_copies_the_surface_typical_of_its_prompt_not_the_nearest_a
     out = plain(last_step(x0))
     assert out is not None and shares(out)[1] > 0.5  # the nearest surface: the pale band
 
-    typical = SceneTexture(model.denoiser, known, roi, seed=0, windows=[(roi, _greenness)])
+    typical = SceneTexture(model.denoiser, known, roi, seed=0, guided=[GuidedRoi(roi, window_similarity=_greenness)])
     out = typical(last_step(x0))
     assert out is not None and typical.accepted_share() > 0.9
     dense_share, pale_share = shares(out)
@@ -329,7 +329,7 @@ def test_a_guided_roi_draws_its_quilt_again_until_its_guidance_would_take_it(mon
         """Per seed, the share of the ROI holding copied pixels; each result must score as the ROI's own."""
         shares = []
         for seed in range(4):
-            hook = SceneTexture(model.denoiser, known, roi, seed=seed, checks=[(roi, redness)], windows=[(roi, flat)])
+            hook = SceneTexture(model.denoiser, known, roi, seed=seed, guided=[GuidedRoi(roi, redness, flat)])
             out = hook(last_step_of(x0))
             result = x0[None] if out is None else out
             assert redness(result) >= redness(x0[None])

@@ -93,16 +93,14 @@ class TextEditor(SamplingEditor):
         guidance = chain_x0_hooks(guidances)
         texture = None
         if self.texture_from_scene:
-            from ..patch.scene_texture import scene_texture
+            from ..patch.scene_texture import GuidedRoi, scene_texture
 
-            # each ROI's guidance decides, on views of the ROI's own pixels, whether it takes the whole quilt
-            checks = [(guide.roi_mask > 0, guide.roi_similarity) for guide in guidances
-                      if guide.roi_mask is not None]
-            # and copies from the scene's windows typical of its prompt
-            windows = [(guide.roi_mask > 0, guide.window_similarity) for guide in guidances
-                       if guide.roi_mask is not None]
+            # each ROI's guidance decides, on views of the ROI's own pixels, whether it takes the whole quilt,
+            # and the ROI copies from the scene's windows typical of its prompt
+            guided = [GuidedRoi(guide.roi_mask > 0, guide.roi_similarity, guide.window_similarity)
+                      for guide in guidances if guide.roi_mask is not None]
             texture = scene_texture(self.sampler.denoiser, source, torch.from_numpy(tile.roi_weight > 0),
-                                    seed=tile.tile_seed, checks=checks, windows=windows)
+                                    seed=tile.tile_seed, guided=guided)
         return chain_x0_hooks([guidance, texture])  # the texture last: it follows the guided result
 
     def weight_map(self, tile: EditTile, source: torch.Tensor) -> Optional[torch.Tensor]:

@@ -51,6 +51,7 @@ the ROI holds:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
@@ -99,28 +100,30 @@ MAX_WINDOWS = 8192
 # would have passed it (docs/benchmarks.md, "Scene texture: drawn again")
 CANDIDATE_DRAWS = 8
 
-# (pixels [H, W] bool of one guided ROI, score of a result [1, C, H, W] under the prompt that guides them)
-PromptCheck = tuple[torch.Tensor, Callable[[torch.Tensor], float]]
-# (pixels [H, W] bool of one guided ROI, the prompt's cosine with each `side` px window of an image
-# [C, H, W] on a `stride` px grid: ClipTextGuidance.window_similarity)
-PromptWindows = tuple[torch.Tensor, Callable[[torch.Tensor, int, int], torch.Tensor]]
+@dataclass(frozen=True)
+class GuidedRoi:
+    """One ROI of a text edit and what its guidance tells the quilt; either judgement may be absent."""
+
+    mask: torch.Tensor  # [H, W] bool: the ROI's pixels
+    # a result's [1, C, H, W] score under the ROI's prompt (ClipTextGuidance.roi_similarity), which decides
+    # whether the ROI takes the whole quilt
+    score: Callable[[torch.Tensor], float] | None = None
+    # the prompt's cosine with each `side` px window of an image [C, H, W] on a `stride` px grid
+    # (ClipTextGuidance.window_similarity), which decides what the ROI copies from (`typical_sources`)
+    window_similarity: Callable[[torch.Tensor, int, int], torch.Tensor] | None = None
 
 
 class SceneTexture:
     """x0 hook of a text edit on the training-free model (see the module docstring). `known` [C, H, W]
-    is the tile in model units and `roi` [H, W] bool the pixels the edit may change. `checks`: for each
-    guided ROI, its pixels and its guidance's score of a result (ClipTextGuidance.roi_similarity), which
-    decides whether the ROI takes the whole quilt. `windows`: for each guided ROI, its pixels and its
-    guidance's score of the context's windows (ClipTextGuidance.window_similarity), which decides what
-    the ROI copies from (`typical_sources`). One instance serves one sampling run."""
+    is the tile in model units and `roi` [H, W] bool the pixels the edit may change; `guided`: the ROIs
+    whose guidance judges the quilt (GuidedRoi). One instance serves one sampling run."""
 
     def __init__(self, denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0,
-                 checks: Sequence[PromptCheck] = (), windows: Sequence[PromptWindows] = ()) -> None:
+                 guided: Sequence[GuidedRoi] = ()) -> None:
         data = denoiser.scales_data[-1]
         self.context = data.sharp  # [C, Hc, Wc], model units, the tile's resolution
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
-        self.checks = [(mask.bool().cpu(), score) for mask, score in checks]
-        self.windows = [(mask.bool().cpu(), similarity) for mask, similarity in windows]
+        self.guided = [replace(one, mask=one.mask.bool().cpu()) for one in guided]
         self.valid = data.pixel_valid & ~own_pixels(self.context, known, self.roi)
         self.context_blurry: torch.Tensor | None = None
         self.accept: torch.Tensor | None = None  # [H, W] bool: ROI pixels that took the quilt
@@ -163,11 +166,12 @@ class SceneTexture:
         rest of the ROI from the whole context; None when nothing could be copied. A ROI whose typical
         pixels hold no usable window takes the whole context."""
         units, rest = [], self.roi.clone()
-        for mask, similarity in self.windows:
-            unit = mask.to(self.roi.device) & rest
+        for one in self.guided:
+            if one.window_similarity is None:
+                continue
+            unit = one.mask.to(self.roi.device) & rest
             if bool(unit.any()):
-                score = next((check for check_mask, check in self.checks if torch.equal(check_mask, mask)), None)
-                units.append((unit, self.valid & typical_sources(self.context, unit, similarity), score))
+                units.append((unit, self.valid & typical_sources(self.context, unit, one.window_similarity), one.score))
                 rest &= ~unit
         if bool(rest.any()):
             units.append((rest, self.valid, None))
@@ -227,8 +231,10 @@ class SceneTexture:
         views of the ROI's own pixels (on the guidance's views, which hold context, CLIP's pixels win
         as they were optimised there); where the scene lacks the target the guided pixels score
         higher and stay."""
-        for mask, score in self.checks:
-            unit = mask.to(self.roi.device) & self.roi
+        for one in self.guided:
+            if one.score is None:
+                continue
+            score, unit = one.score, one.mask.to(self.roi.device) & self.roi
             if not bool((unit & ~self.accept).any()):
                 continue
             partial = self._composite(x0_hat, quilted, self.accept)
@@ -356,12 +362,12 @@ def own_pixels(context: torch.Tensor, known: torch.Tensor, roi: torch.Tensor) ->
 
 
 def scene_texture(denoiser: Any, known: torch.Tensor, roi: torch.Tensor, *, seed: int = 0,
-                  checks: Sequence[PromptCheck] = (), windows: Sequence[PromptWindows] = ()) -> SceneTexture | None:
+                  guided: Sequence[GuidedRoi] = ()) -> SceneTexture | None:
     """The hook for a training-free denoiser (possibly chunked), or None for other models (the trained
-    one holds no context) and ROI-less tiles. `checks`, `windows`: see SceneTexture."""
+    one holds no context) and ROI-less tiles. `guided`: see SceneTexture."""
     from .patch_denoiser import patch_denoiser_of
 
     inner = patch_denoiser_of(denoiser)
     if inner is None or not bool(roi.any()):
         return None
-    return SceneTexture(inner, known, roi, seed=seed, checks=checks, windows=windows)
+    return SceneTexture(inner, known, roi, seed=seed, guided=guided)
