@@ -138,6 +138,13 @@ def stripes(height: int, width: int, period: int = 12) -> np.ndarray:
     return np.stack([np.sin(phase), np.cos(phase), 0.5 * np.sin(2 * phase)]).astype(np.float64)
 
 
+def blurred(image: torch.Tensor) -> torch.Tensor:
+    """A 7 px box blur: the layout and the context's blurry level are alike blurred, as the sampler's x~
+    and the pyramid's blurry levels are."""
+    return torch.nn.functional.avg_pool2d(torch.nn.functional.pad(image[None], (3,) * 4, mode="replicate"), 7,
+                                          stride=1)[0]
+
+
 def test_quilt_continues_a_periodic_texture_from_valid_context_pixels_only():
     """A hole in slanted stripes comes back as the stripes with their phase (each window lines up with
     the stripes around it), never from the context's invalid pixels, and nothing outside the hole changes."""
@@ -150,13 +157,38 @@ def test_quilt_continues_a_periodic_texture_from_valid_context_pixels_only():
     context[:, ~valid] = 5.0  # what invalid pixels hold must never show up
     known = tile.clone()
     known[:, roi] = -3.0  # what the ROI held is to disappear
-    guide = known.clone()
+    guide = blurred(known)
     guide[:, roi] = 0.0  # no layout inside the hole: the phase must come from the stripes around it
-    out = quilt(guide, known, roi, context, context, valid, generator=torch.Generator().manual_seed(0))
+    out = quilt(guide, known, roi, context, blurred(context), valid, generator=torch.Generator().manual_seed(0))
     assert out is not None
     assert torch.equal(out[:, ~roi], known[:, ~roi])
     assert float(out[:, roi].max()) < 2.0 and float(out[:, roi].min()) > -2.0
     assert float((out[:, roi] - tile[:, roi]).abs().mean()) < 0.01  # the stripes, in phase
+
+
+def test_a_speckled_layout_is_quilted_from_speckled_blocks_not_from_flat_ones_of_its_mean():
+    """The layout asks for a sea with small cumulus; the context holds calm water of the same mean tone
+    and the speckled sea. Under plain SSD the calm water was nearer the layout wherever the specks did not
+    line up, and the ROI came out calm (then smeared by the tone solve); the layout's distance asks for
+    its contrast, so the ROI takes the speckled blocks."""
+    rng = np.random.default_rng(3)
+
+    def specks(rows: int, cols: int) -> np.ndarray:
+        return np.repeat((rng.random((1, rows, cols)) < 0.1) * 1.0, 3, axis=0)
+
+    context = np.concatenate([np.full((3, 160, 80), 0.1), specks(160, 80)], axis=2)  # calm | speckled
+    tile = torch.from_numpy(specks(96, 96))
+    roi = torch.zeros(96, 96, dtype=torch.bool)
+    roi[24:72, 24:72] = True
+    valid = torch.ones(160, 160, dtype=torch.bool)
+    context_t = torch.from_numpy(context)
+    # the layout alone decides (the overlap term weighs nothing), and the copies are read unblended
+    out = quilt(tile, tile, roi, context_t, context_t, valid, generator=torch.Generator().manual_seed(0),
+                guidance_weight=1.0, blend=False, local_search=False)
+    assert out is not None
+    assert torch.equal(out[:, ~roi], tile[:, ~roi])
+    speckled_share = float((out[0][roi] > 0.5).double().mean())
+    assert 0.05 < speckled_share < 0.15  # the specks' own share (0.1); calm blocks would give 0
 
 
 def test_quilt_gives_up_when_no_context_window_is_usable():

@@ -7,8 +7,9 @@ block border is a visible straight seam: a step in tone and a break in the textu
 seams instead re-creates speckle, the fine scales' posterior mean at work.
 
 What. The ROI's bounding box is walked in raster order in blocks; each block's window, with an
-overlap band around it, is matched against every window of the context by two masked sums of
-squared differences, computed for all context positions at once with FFT correlations:
+overlap band around it, is matched against every window of the context by two masked distances
+(squared differences without their bias for flat windows, `ContextSpectra.texture_distance`), computed
+for all context positions at once with FFT correlations:
 - guidance: the sampler's layout for the ROI (x~, the upsampled coarser result) against the
   context's own blurry level, so the coarse scales decide what goes where;
 - overlap: the pixels already there (known pixels around the ROI, blocks placed before) against the
@@ -198,10 +199,13 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             areas = (sources.area_around(place, side), sources.whole()) if local_search else (sources.whole(),)
             for area in dict.fromkeys(areas):  # each area once
                 sharp, blurry, invalid = sources.spectra(area)
-                cost = blurry.masked_ssd(guide_padded[:, wy:wy + side, wx:wx + side], guided)
+                # texture_distance, not plain SSD: against a textured layout, SSD prefers a flat window (a
+                # calm sea for a field of cumulus, smooth water for cloudy land), which the tone solve then
+                # paints in the layout's colours as a smear (docs/benchmarks.md, "Layout distance")
+                cost = blurry.texture_distance(guide_padded[:, wy:wy + side, wx:wx + side], guided)
                 if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
-                    cost = cost + invalid_cost * channels * invalid.masked_energy(guided)
-                cost = guidance_weight * cost / max(float(guided.sum()) * channels, 1.0)
+                    cost = cost + invalid_cost * invalid.masked_energy(guided) / max(float(guided.sum()), 1.0)
+                cost = guidance_weight * cost
                 if float(existing.sum()) > 0:
                     cost = cost + (1.0 - guidance_weight) * sharp.texture_distance(canvas[:, wy:wy + side, wx:wx + side],
                                                                                     existing)
