@@ -168,7 +168,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     roi_np = roi.cpu().numpy().astype(bool)
     if not roi_np.any():
         return known.clone()
-    channels, height, width = known.shape
+    _, height, width = known.shape
     pad = side
     # the tile padded so every block's window lies inside; padding is neither known nor guided
     canvas = F.pad(known.double().cpu(), (pad,) * 4)
