@@ -142,7 +142,7 @@ class DaskTiles:
 
     def _restore_lost_payloads(self) -> bool:
         """Scatter again each payload whose every copy was lost with a worker; whether any was."""
-        restored = False  # a unit submitted before a restoration lost its inputs, though they are back now
+        restored = False
         if lost(self.client, self._run):
             self._run, restored = self._scatter(self._run_payload_kept), True
         for index, future in list(self._group_futures.items()):
@@ -150,6 +150,7 @@ class DaskTiles:
                 self._group_futures[index], restored = self._scatter(self._group_payloads[index]), True
         if self.text is not None and self.text.restore_lost():
             restored = True
+        # counted: a unit submitted before a restoration lost its inputs, though they are back now
         self._restorations += restored
         return restored
 

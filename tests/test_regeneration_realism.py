@@ -98,6 +98,8 @@ REAL_MARGIN = 0.15
 # (models/patch/quilt.py): its speckled blocks and seams the classifier found. Looked at: the holes
 # continue the leaves and are hard to find.
 EDIT_SEEDS = (0, 1, 2)
+
+
 def test_small_roi_regeneration_of_real_texture_is_harder_to_tell_from_it_than_fillnodata(tmp_path, data_dir,
                                                                                            restore_threads):
     from rasterio.windows import Window

@@ -48,7 +48,8 @@ EXACT = 1e-6  # mean squared difference per value under which the tile's pixels 
 
 @dataclass
 class ContextSpectra:
-    """FFTs of one context image for masked SSD maps against any window (see `masked_ssd`)."""
+    """FFTs of one context image for masked distance maps against any window (`masked_ssd`,
+    `texture_distance`)."""
 
     image: torch.Tensor  # [C, H, W] float64
     spectrum: torch.Tensor  # rfft2 of the image's channels

@@ -100,6 +100,7 @@ MAX_WINDOWS = 8192
 # would have passed it (docs/benchmarks.md, "Scene texture: drawn again")
 CANDIDATE_DRAWS = 8
 
+
 @dataclass(frozen=True)
 class GuidedRoi:
     """One ROI of a text edit and what its guidance tells the quilt; either judgement may be absent."""
