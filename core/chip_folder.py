@@ -205,8 +205,8 @@ class _ChipRun:
                 if not pending[chip]:
                     continue
                 share = 1 / len(chips)
-                progress = (lambda f, m, n=number, s=share: self.report(n * s + s * f, f"Chip {n + 1} of "
-                                                                        f"{len(chips)}: {m}"))
+                progress = (lambda f, m, n=number, s=share, name=chip.name: self.report(
+                    n * s + s * f, f"Chip {n + 1} of {len(chips)} ({name}): {m}"))
                 try:
                     self._edit_chip(chip, pending[chip], progress)
                 except CancelledError:
@@ -235,7 +235,7 @@ class _ChipRun:
                 raise InputError(f"the chip is {scene.width}x{scene.height} px: the scene model needs at least "
                                  f"{least} px on each side")
             roi_list = self.rois.rois(scene, chip)
-            check_rois_and_tell_nodata(roi_list, scene, progress, f"{chip.name}: ")
+            check_rois_and_tell_nodata(roi_list, scene, progress, log_prefix=f"{chip.name}: ")
             model = self.shared
             if model is not None and len(scene.data_bands) != self.shared_record.get("bands", len(scene.data_bands)):
                 raise InputError(f"the chip has {len(scene.data_bands)} bands but the shared scene model learnt "

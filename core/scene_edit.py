@@ -128,12 +128,14 @@ def check_rois_editable(rois: Sequence[Roi], scene: Scene) -> list[tuple[int, in
     return counts
 
 
-def check_rois_and_tell_nodata(rois: Sequence[Roi], scene: Scene, report: ProgressCallback, where: str = "") -> None:
-    """check_rois_editable, then the nodata notice, logged and reported (`where` names the chip) before any work."""
+def check_rois_and_tell_nodata(rois: Sequence[Roi], scene: Scene, report: ProgressCallback, *,
+                               log_prefix: str = "") -> None:
+    """check_rois_editable, then the nodata notice, logged and reported before any work. `log_prefix` names
+    the chip in the log, which has no progress text around it (a chip folder's progress names it already)."""
     notice = nodata_notice(rois, check_rois_editable(rois, scene), scene.nodata)
     if notice:
-        log.warning("%s%s", where, notice)
-        report(0.0, f"{where}{notice}")
+        log.warning("%s%s", log_prefix, notice)
+        report(0.0, notice)
 
 
 def variant_path(out: str, index: int, count: int) -> str:

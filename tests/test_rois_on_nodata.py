@@ -73,5 +73,5 @@ def test_pairs_and_chip_folders_report_the_notice_too(tmp_path):
     assert any(message.endswith("pixels. If they are image content (a dark shadow, black water), the raster's nodata "
                                 "value marks them as missing: give the raster another nodata value, or none "
                                 "(e.g. gdal_translate -a_nodata none), to have them edited.") and
-               "scene.tif: Some ROI pixels are the raster's nodata (value 0)" in message and "60 of 576" in message
+               message.startswith("Chip 1 of 1 (scene.tif): Some ROI pixels are the raster's nodata (value 0)") and "60 of 576" in message
                for message in chip_messages), chip_messages
