@@ -67,6 +67,26 @@ def lost(client: Any, future: Any) -> bool:
     return future.status in ("cancelled", "lost") or not client.who_has(future).get(future.key)
 
 
+class ScatteredPayload:
+    """A payload broadcast to every worker and kept here: dask recomputes a lost task's result, but data
+    scattered from the client it cannot, so where a worker's death loses its every copy it is sent again."""
+
+    def __init__(self, client: Any, payload: Any) -> None:
+        self.client, self.payload = client, payload
+        self.future = self._scatter()
+
+    def _scatter(self) -> Any:
+        # a list of one: scattering a dict would send each value as a future of its own
+        return self.client.scatter([self.payload], broadcast=True, hash=False)[0]
+
+    def restore(self) -> bool:
+        """Scatter the payload again where no worker holds it any more; whether it was."""
+        if not lost(self.client, self.future):
+            return False
+        self.future = self._scatter()
+        return True
+
+
 def _forget_runs(client: Any, tokens: set) -> None:
     """Workers of a cluster that outlives the edit drop its editors and CLIP now, not when later edits
     push them out (a CLIP can be gigabytes)."""

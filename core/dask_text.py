@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .dask_session import lost
+from .dask_session import ScatteredPayload
 from .editors import rgb_bands, roi_prompts, text_editor
 from .group_editors import GroupEditors
 from .roi_groups import RoiGroup
@@ -49,16 +49,7 @@ class DaskText:
         payload = clip_payload(clip, shared if shared in readable else None)
         self.bytes = len(payload["weights"] or b"") + len(payload["config"])
         self.counted = False  # whether a variant's byte count holds the CLIP already
-        # a list of one: scattering a dict would send each value as a future of its own
-        self.client, self._payload = session.client, payload  # kept to be scattered again if a worker's death loses it
-        self.clip_future = session.client.scatter([payload], broadcast=True, hash=False)[0]
-
-    def restore_lost(self) -> bool:
-        """Scatter the CLIP again when its every copy was lost with a worker; whether it was."""
-        if not lost(self.client, self.clip_future):
-            return False
-        self.clip_future = self.client.scatter([self._payload], broadcast=True, hash=False)[0]
-        return True
+        self.clip = ScatteredPayload(session.client, payload)
 
     def group_part(self, group: RoiGroup) -> dict:
         """What a group's editor needs of the text: its ROIs' prompts (in the group's order, as a

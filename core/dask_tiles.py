@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .dask_session import DaskSession, lost
+from .dask_session import DaskSession, ScatteredPayload
 from .dask_text import DaskText, text_settings_for_workers
 from .dask_training import DaskTraining
 from .dask_units import edit_unit, window_tuple
@@ -74,15 +74,13 @@ class DaskTiles:
         self._queue = deque(order)
         self._completed = as_completed(loop=self.client.loop)
         self._cancel_event = Event(f"rsedit-cancel-{uuid.uuid4().hex}", client=self.client)
-        self._run_payload_kept = self._run_payload(cell_size)
-        self._run = self._scatter(self._run_payload_kept)
+        self._run = self._scatter(self._run_payload(cell_size))
         if self.text is not None and not self.text.counted:
             self.bytes_sent += self.text.bytes * len(self.client.nthreads())  # the CLIP, once per worker
             self.text.counted = True
-        self._group_futures: dict[int, Any] = {}
-        # kept (the context pixels or checkpoint of each group) to be scattered again if a worker's death loses
-        # them, unlike a task's result, which dask recomputes; a group's go once its units are all settled
-        self._group_payloads: dict[int, dict] = {}
+        # each group's context pixels or checkpoint, kept to be scattered again if a worker's death loses them;
+        # a group's go once its units are all settled
+        self._groups_scattered: dict[int, ScatteredPayload] = {}
         self._group_units_left = Counter(self._group_index(tile_id) for tile_id in order)
         if self.training is not None:
             self.training.start(list(dict.fromkeys(self._group_index(tile_id) for tile_id in order)))
@@ -123,8 +121,7 @@ class DaskTiles:
         index = self._group_index(tile_id)
         self._group_units_left[index] -= 1
         if not self._group_units_left[index]:
-            self._group_payloads.pop(index, None)
-            self._group_futures.pop(index, None)  # the workers may free their copy too
+            self._groups_scattered.pop(index, None)  # the workers may free their copy too
 
     def _finished(self, tile_id: int) -> Any:
         """The unit's future once done (finished, failed or cancelled)."""
@@ -143,12 +140,11 @@ class DaskTiles:
     def _restore_lost_payloads(self) -> bool:
         """Scatter again each payload whose every copy was lost with a worker; whether any was."""
         restored = False
-        if lost(self.client, self._run):
-            self._run, restored = self._scatter(self._run_payload_kept), True
-        for index, future in list(self._group_futures.items()):
-            if lost(self.client, future):
-                self._group_futures[index], restored = self._scatter(self._group_payloads[index]), True
-        if self.text is not None and self.text.restore_lost():
+        for scattered in [self._run, *self._groups_scattered.values()]:
+            if scattered.restore():
+                self.bytes_sent += self._broadcast_bytes(scattered.payload)
+                restored = True
+        if self.text is not None and self.text.clip.restore():
             restored = True
         # counted: a unit submitted before a restoration lost its inputs, though they are back now
         self._restorations += restored
@@ -215,19 +211,21 @@ class DaskTiles:
                 "core": window_tuple(tile.written), "roi_ids": list(tile.roi_ids), "seed": self.seed}
         pixels = None if self.session.reads_path else self.scene.read(tile.window)
         self.bytes_sent += _sizeof((unit, pixels))
-        clip = self.text.clip_future if self.text is not None else None
+        clip = self.text.clip.future if self.text is not None else None
         # a key of its own when submitted again: the client answers a known key with its (cancelled) future
         again = f"-again{self._resubmits}" if tile_id in self._submitted_at else ""
-        future = self.client.submit(edit_unit, self._run, self._group_future(group), unit, pixels, clip,
+        future = self.client.submit(edit_unit, self._run.future, self._group_future(group), unit, pixels, clip,
                                     key=f"rsedit-unit-{self.run_token}-{self.seed}-{tile_id}{again}", pure=False)
         self.futures[tile_id] = future
         self._submitted_at[tile_id] = self._restorations
         self._completed.add(future)
 
-    def _scatter(self, payload: dict) -> Any:
-        # a list of one: scattering a dict would send each value as a future of its own
-        self.bytes_sent += _sizeof(payload) * len(self.client.nthreads())
-        return self.client.scatter([payload], broadcast=True, hash=False)[0]
+    def _scatter(self, payload: dict) -> ScatteredPayload:
+        self.bytes_sent += self._broadcast_bytes(payload)
+        return ScatteredPayload(self.client, payload)
+
+    def _broadcast_bytes(self, payload: dict) -> int:
+        return _sizeof(payload) * len(self.client.nthreads())
 
     def _count_completed(self) -> None:
         if any(future.status == "finished" for future in self._completed.next_batch(block=False)):
@@ -250,10 +248,9 @@ class DaskTiles:
                 "cancel_event": self._cancel_event.name}
 
     def _group_future(self, index: int) -> Any:
-        if index not in self._group_futures:
-            self._group_payloads[index] = self._group_payload(index)
-            self._group_futures[index] = self._scatter(self._group_payloads[index])
-        return self._group_futures[index]
+        if index not in self._groups_scattered:
+            self._groups_scattered[index] = self._scatter(self._group_payload(index))
+        return self._groups_scattered[index].future
 
     def _group_payload(self, index: int) -> dict:
         """The group's model for the workers (recorded for the provenance tags as a local run records it)."""
