@@ -319,7 +319,10 @@ def test_a_guided_roi_draws_its_quilt_again_until_its_guidance_would_take_it(mon
     x0[:, roi] = known[:, :, :96].mean(dim=(1, 2))[:, None]
     copyable = {tuple(v) for v in known[:, :, :96].reshape(3, -1).T.tolist()}
 
+    scored: list[bytes] = []  # what one hook's guidance was asked to score: each image once (a CLIP pass each)
+
     def redness(image: torch.Tensor) -> float:
+        scored.append(image.numpy().tobytes())
         return float(image[0, 0, roi].mean())
 
     def flat(image: torch.Tensor, side: int, stride: int) -> torch.Tensor:  # every window equally typical
@@ -330,7 +333,9 @@ def test_a_guided_roi_draws_its_quilt_again_until_its_guidance_would_take_it(mon
         shares = []
         for seed in range(4):
             hook = SceneTexture(model.denoiser, known, roi, seed=seed, guided=[GuidedRoi(roi, redness, flat)])
+            scored.clear()
             out = hook(last_step_of(x0))
+            assert len(scored) >= 2 and len(set(scored)) == len(scored)
             result = x0[None] if out is None else out
             assert redness(result) >= redness(x0[None])
             shares.append(float(np.mean([tuple(v) in copyable for v in result[0][:, roi].T.tolist()])))

@@ -50,6 +50,7 @@ the ROI holds:
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -128,6 +129,9 @@ class SceneTexture:
         self.valid = data.pixel_valid & ~own_pixels(self.context, known, self.roi)
         self.context_blurry: torch.Tensor | None = None
         self.accept: torch.Tensor | None = None  # [H, W] bool: ROI pixels that took the quilt
+        # each composite's score under each guidance, by the composite's digest: the prompt check scores the
+        # taken draw's two composites again where one guided ROI makes them the same (a CLIP pass each)
+        self._scores: dict[tuple[int, bytes], float] = {}
 
     def applies(self, state: StepState) -> bool:
         # a single-scale pyramid has no coarser level to blur the layout to: its result stands
@@ -203,8 +207,8 @@ class SceneTexture:
                 return part
             first = part if first is None else first
             accept = layout_test(part) & unit
-            if bool(accept[unit].all()) or score(self._composite(x0_hat, part, unit)) >= score(
-                    self._composite(x0_hat, part, accept)):
+            if bool(accept[unit].all()) or self._score(score, self._composite(x0_hat, part, unit)) >= self._score(
+                    score, self._composite(x0_hat, part, accept)):
                 return part
         return first
 
@@ -240,8 +244,16 @@ class SceneTexture:
                 continue
             partial = self._composite(x0_hat, quilted, self.accept)
             whole = self._composite(x0_hat, quilted, self.accept | unit)
-            if score(whole) >= score(partial):
+            if self._score(score, whole) >= self._score(score, partial):
                 self.accept = self.accept | unit
+
+    def _score(self, score: Callable[[torch.Tensor], float], composite: torch.Tensor) -> float:
+        """score(composite), computed once per guidance and composite."""
+        key = (id(score), hashlib.blake2b(composite.detach().to("cpu", torch.float32).contiguous().numpy().tobytes(),
+                                          digest_size=16).digest())
+        if key not in self._scores:
+            self._scores[key] = float(score(composite))
+        return self._scores[key]
 
     def accepted_share(self) -> float:
         """The share of the ROI that took the quilt (0 before the last step)."""
