@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rsedit.models.patch.quilt import ContextSpectra, gradient_blend, quilt, seam, tone_lengths
+from rsedit.models.patch.quilt import ContextSpectra, gradient_blend, not_repeated, quilt, seam, tone_lengths
 
 
 def brute_force_ssd(image: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -189,6 +189,55 @@ def test_a_speckled_layout_is_quilted_from_speckled_blocks_not_from_flat_ones_of
     assert torch.equal(out[:, ~roi], tile[:, ~roi])
     speckled_share = float((out[0][roi] > 0.5).double().mean())
     assert 0.05 < speckled_share < 0.15  # the specks' own share (0.1); calm blocks would give 0
+
+
+def test_a_source_near_an_earlier_one_is_left_out_unless_it_continues_that_copy_or_nothing_else_is_eligible():
+    taken = [(100, 100, 40, 40)]  # the block whose window lies at (40, 40) took the source at (100, 100)
+    eligible = torch.tensor([[100, 110],  # beside it, for a window 48 px away: the same content at a second place
+                             [100, 148],  # the earlier copy continued: 48 px along for the window 48 px along
+                             [10, 10]])  # far from it
+    kept = not_repeated(eligible, (0, 0), (40, 88), taken, 24).tolist()
+    assert kept == [[100, 148], [10, 10]]
+    only_repeats = torch.tensor([[100, 110], [95, 105]])
+    assert not_repeated(only_repeats, (0, 0), (40, 88), taken, 24).tolist() == only_repeats.tolist()
+    assert not_repeated(only_repeats, (0, 0), (40, 88), [], 24).tolist() == only_repeats.tolist()
+
+
+def test_two_rois_asking_for_the_same_rare_texture_do_not_show_one_source_twice():
+    """The context holds the speckled texture the layout asks for in two islands only, so few windows are
+    eligible. The draw among them took overlapping windows of one island for both ROIs at about every second
+    seed: the same specks twice, as the repeated row of cumulus puffs in `make demo`'s sea."""
+    rng = np.random.default_rng(5)
+
+    def specks(rows: int, cols: int) -> torch.Tensor:
+        return torch.from_numpy(np.repeat((rng.random((1, rows, cols)) < 0.15) * 1.0, 3, axis=0))
+
+    context = torch.full((3, 160, 160), 0.1, dtype=torch.float64)
+    context[:, 20:44, 20:44] = specks(24, 24)
+    context[:, 100:124, 110:134] = specks(24, 24)
+    tile = torch.full((3, 96, 96), 0.1, dtype=torch.float64)
+    roi = torch.zeros(96, 96, dtype=torch.bool)
+    roi[8:32, 8:32] = True
+    roi[56:80, 56:80] = True  # one block each, two blocks apart
+    guide = tile.clone()
+    guide[:, roi] = specks(48, 24).reshape(3, -1)
+    valid = torch.ones(160, 160, dtype=torch.bool)
+    windows = np.lib.stride_tricks.sliding_window_view(context[0].numpy(), (24, 24))
+
+    def source_of(fill: torch.Tensor) -> np.ndarray:
+        """Where in the context the ROI's pixels were copied from (unblended, they are found there exactly)."""
+        found = np.argwhere((windows == fill[0].numpy()).all(axis=(2, 3)))
+        assert len(found) > 0
+        return found[0]
+
+    for seed in range(8):
+        out = quilt(guide, tile, roi, context, context, valid, generator=torch.Generator().manual_seed(seed),
+                    guidance_weight=1.0, blend=False, local_search=False)
+        assert out is not None
+        first, second = out[:, 8:32, 8:32], out[:, 56:80, 56:80]
+        assert float((first[0] > 0.5).double().mean()) > 0.02 and float((second[0] > 0.5).double().mean()) > 0.02
+        apart = np.abs(source_of(first) - source_of(second))
+        assert apart.max() >= 24, (seed, source_of(first), source_of(second))
 
 
 def test_quilt_gives_up_when_no_context_window_is_usable():

@@ -15,8 +15,9 @@ for all context positions at once with FFT correlations:
 - overlap: the pixels already there (known pixels around the ROI, blocks placed before) against the
   context's sharp pixels, so the new block continues them.
 One of the near-best windows is taken (a tolerance, as in image quilting (Efros & Freeman 2001), so
-the same source is not repeated everywhere); it joins the blocks before it along the minimum-error
-path through their overlap. Last, the tone steps that remain at those seams and at the ROI's border
+the same source is not repeated everywhere), leaving out those that would show an earlier block's source
+at a second place (`not_repeated`); it joins the blocks before it along the minimum-error path through
+their overlap. Last, the tone steps that remain at those seams and at the ROI's border
 are removed by a Poisson solve that keeps each block's own gradients (gradient-domain compositing,
 Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary. The
 solve is screened: the ROI's broadest tone is held to the layout's, so blocks copied from a darker or
@@ -145,7 +146,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
           context_blurry: torch.Tensor, context_valid: torch.Tensor, *, generator: torch.Generator,
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
           tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0,
-          guide_outside: bool = True, continue_known: bool = True, local_search: bool = True) -> torch.Tensor | None:
+          guide_outside: bool = True, continue_known: bool = True, local_search: bool = True,
+          avoid_repeats: bool = True) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
@@ -161,7 +163,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     `continue_known` the overlap term agrees only with blocks placed before, not with the known pixels
     around the ROI (an edit that replaces a surface need not continue it at its border). Without
     `local_search` every block searches the whole context (what an edit asks for may lie anywhere in
-    it), not first the area around its own place."""
+    it), not first the area around its own place. Without `avoid_repeats` a block may show an earlier
+    block's source again (`not_repeated`)."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -179,6 +182,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     roi_guided = torch.from_numpy(roi_padded).double()
     filled = inside.numpy().astype(bool) & ~roi_padded & continue_known  # pixels with content to agree with
     source = np.full((2, *roi_padded.shape), -1, dtype=np.int64)  # context (y, x) each ROI pixel took
+    taken: list[tuple[int, int, int, int]] = []  # (source row, col, window row, col) of the blocks placed
     sources = _Sources(context_sharp.cpu(), context_blurry.cpu(), context_valid)
     sharp_np = sources.raw.numpy()
     # where the tile lies in the context, for the local search only
@@ -220,8 +224,11 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
                 return None
             best = float(cost.min())
             eligible = torch.nonzero(cost <= best * (1.0 + tolerance) + 1e-12)
+            if avoid_repeats:
+                eligible = not_repeated(eligible, (area[0], area[2]), (wy, wx), taken, block)
             pick = eligible[int(torch.randint(eligible.shape[0], (1,), generator=generator))]
             sy, sx = int(pick[0]) + area[0], int(pick[1]) + area[2]
+            taken.append((sy, sx, wy, wx))
             patch = sharp_np[:, sy:sy + side, sx:sx + side]
             take = _cut(canvas.numpy()[:, wy:wy + side, wx:wx + side], patch,
                         filled[wy:wy + side, wx:wx + side] & roi_padded[wy:wy + side, wx:wx + side], overlap, block)
@@ -237,6 +244,30 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     out = known.clone()
     out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
     return out
+
+
+def not_repeated(eligible: torch.Tensor, origin: tuple[int, int], window: tuple[int, int],
+                 taken: list[tuple[int, int, int, int]], block: int) -> torch.Tensor:
+    """The eligible source positions [N, 2] (relative to `origin` in the context) for the window at `window`
+    that would not show a block taken before at a second place, or all of them where each would.
+
+    A source less than a block from an earlier one repeats it, unless it continues that copy: its offset
+    from its window is the earlier one's to within a block. Among equally good windows the draw otherwise
+    took the same one again where few were eligible: one row of cumulus puffs twice in `make demo`'s sea.
+    Leaving out every source near an earlier one, continuations too, cost the small ROIs realism
+    (docs/benchmarks.md, "Sources used once")."""
+    if not taken:
+        return eligible
+    rows, cols = eligible[:, 0] + origin[0], eligible[:, 1] + origin[1]
+    repeats = torch.zeros(eligible.shape[0], dtype=torch.bool)
+    # one earlier block at a time: a whole-context search with a wide tolerance (text edits) can make
+    # hundreds of thousands of windows eligible
+    for sy, sx, wy, wx in taken:
+        near = ((rows - sy).abs() < block) & ((cols - sx).abs() < block)
+        moved = ((rows - window[0] - (sy - wy)).abs() >= block) | ((cols - window[1] - (sx - wx)).abs() >= block)
+        repeats |= near & moved
+    fresh = eligible[~repeats]
+    return fresh if fresh.shape[0] > 0 else eligible
 
 
 class _Sources:

@@ -83,6 +83,10 @@ CONTINUE_KNOWN = False
 # dark or pale blotches), and the nearest windows to it are the scene's most extreme; a wide tolerance draws
 # from the many windows of the matching surface, mostly typical ones (quilt.py's default is 0.1)
 TOLERANCE = 0.5
+# a block may take a source an earlier block took: the text edits copy from the few windows typical of their
+# prompt, and leaving out repeats made the crop field's interior less like the field's maize (its two-sample
+# AUC 0.69 -> 0.90; docs/benchmarks.md, "Sources not shown twice")
+AVOID_REPEATS = False
 
 
 # the copy sources of a guided ROI are the context's pixels in windows typical of its prompt: scoring at
@@ -217,7 +221,7 @@ class SceneTexture:
         return quilt(guide, self.known.float(), unit, self.context, self.context_blurry, valid,
                      generator=torch.Generator().manual_seed(seed), guidance_weight=GUIDANCE_WEIGHT,
                      tolerance=TOLERANCE, blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE,
-                     continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH)
+                     continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH, avoid_repeats=AVOID_REPEATS)
 
     @staticmethod
     def _composite(x0_hat: torch.Tensor, quilted: torch.Tensor, accept: torch.Tensor) -> torch.Tensor:
