@@ -255,13 +255,13 @@ def not_repeated(eligible: torch.Tensor, origin: tuple[int, int], window: tuple[
     from its window is the earlier one's to within a block. Among equally good windows the draw otherwise
     took the same one again where few were eligible: one row of cumulus puffs twice in `make demo`'s sea.
     Leaving out every source near an earlier one, continuations too, cost the small ROIs realism
-    (docs/benchmarks.md, "Sources used once")."""
+    (docs/benchmarks.md, "Sources not shown twice")."""
     if not taken:
         return eligible
     rows, cols = eligible[:, 0] + origin[0], eligible[:, 1] + origin[1]
     repeats = torch.zeros(eligible.shape[0], dtype=torch.bool)
-    # one earlier block at a time: a whole-context search with a wide tolerance (text edits) can make
-    # hundreds of thousands of windows eligible
+    # one earlier block at a time: over a whole context, a flat surface can make hundreds of thousands of
+    # windows eligible
     for sy, sx, wy, wx in taken:
         near = ((rows - sy).abs() < block) & ((cols - sx).abs() < block)
         moved = ((rows - window[0] - (sy - wy)).abs() >= block) | ((cols - window[1] - (sx - wx)).abs() >= block)
