@@ -479,8 +479,24 @@ def units_wanted(client) -> int:
 def test_the_units_in_flight_stay_within_the_window(cluster, scene, local_run, tmp_path):
     client = distributed.Client(cluster.scheduler_address, set_as_default=False)
     in_flight: list[int] = []
-    edit_scene(scene, ROIS, tmp_path / "out.tif", executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=2),
-               progress=lambda fraction, message: in_flight.append(units_wanted(client)), **EDIT)
+    editing = threading.Event()
+
+    def watch() -> None:
+        # read all along, not at progress reports: those come mostly just after the writer took a unit and
+        # before the next is sent, when one fewer is held, so whether any saw two was the workers' race
+        while editing.is_set():
+            in_flight.append(units_wanted(client))
+            time.sleep(0.02)
+
+    editing.set()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        edit_scene(scene, ROIS, tmp_path / "out.tif", executor=ExecutorOptions("dask", cluster.scheduler_address, ahead=2),
+                   **EDIT)
+    finally:
+        editing.clear()
+        watcher.join()
     client.close()
     # two ahead, and one more that the writer may ask for out of turn; six units in all
     assert 2 <= max(in_flight) <= 3
