@@ -138,6 +138,11 @@ def stripes(height: int, width: int, period: int = 12) -> np.ndarray:
     return np.stack([np.sin(phase), np.cos(phase), 0.5 * np.sin(2 * phase)]).astype(np.float64)
 
 
+def specks(rng: np.random.Generator, rows: int, cols: int, share: float) -> torch.Tensor:
+    """[3, rows, cols] grey specks (1) on 0, covering about `share` of the pixels."""
+    return torch.from_numpy(np.repeat((rng.random((1, rows, cols)) < share) * 1.0, 3, axis=0))
+
+
 def blurred(image: torch.Tensor) -> torch.Tensor:
     """A 7 px box blur: the layout and the context's blurry level are alike blurred, as the sampler's x~
     and the pyramid's blurry levels are."""
@@ -172,12 +177,8 @@ def test_a_speckled_layout_is_quilted_from_speckled_blocks_not_from_flat_ones_of
     line up, and the ROI came out calm (then smeared by the tone solve); the layout's distance asks for
     its contrast, so the ROI takes the speckled blocks."""
     rng = np.random.default_rng(3)
-
-    def specks(rows: int, cols: int) -> np.ndarray:
-        return np.repeat((rng.random((1, rows, cols)) < 0.1) * 1.0, 3, axis=0)
-
-    context = np.concatenate([np.full((3, 160, 80), 0.1), specks(160, 80)], axis=2)  # calm | speckled
-    tile = torch.from_numpy(specks(96, 96))
+    context = np.concatenate([np.full((3, 160, 80), 0.1), specks(rng, 160, 80, 0.1).numpy()], axis=2)  # calm | speckled
+    tile = specks(rng, 96, 96, 0.1)
     roi = torch.zeros(96, 96, dtype=torch.bool)
     roi[24:72, 24:72] = True
     valid = torch.ones(160, 160, dtype=torch.bool)
@@ -208,19 +209,15 @@ def test_two_rois_asking_for_the_same_rare_texture_do_not_show_one_source_twice(
     eligible. The draw among them took overlapping windows of one island for both ROIs at about every second
     seed: the same specks twice, as the repeated row of cumulus puffs in `make demo`'s sea."""
     rng = np.random.default_rng(5)
-
-    def specks(rows: int, cols: int) -> torch.Tensor:
-        return torch.from_numpy(np.repeat((rng.random((1, rows, cols)) < 0.15) * 1.0, 3, axis=0))
-
     context = torch.full((3, 160, 160), 0.1, dtype=torch.float64)
-    context[:, 20:44, 20:44] = specks(24, 24)
-    context[:, 100:124, 110:134] = specks(24, 24)
+    context[:, 20:44, 20:44] = specks(rng, 24, 24, 0.15)
+    context[:, 100:124, 110:134] = specks(rng, 24, 24, 0.15)
     tile = torch.full((3, 96, 96), 0.1, dtype=torch.float64)
     roi = torch.zeros(96, 96, dtype=torch.bool)
     roi[8:32, 8:32] = True
     roi[56:80, 56:80] = True  # one block each, two blocks apart
     guide = tile.clone()
-    guide[:, roi] = specks(48, 24).reshape(3, -1)
+    guide[:, roi] = specks(rng, 48, 24, 0.15).reshape(3, -1)
     valid = torch.ones(160, 160, dtype=torch.bool)
     windows = np.lib.stride_tricks.sliding_window_view(context[0].numpy(), (24, 24))
 
