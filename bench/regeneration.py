@@ -305,39 +305,49 @@ def size_figures(method: str, clusters: list[Cluster], results: dict, size: str)
 
 def contact_sheet(clusters: list[Cluster], filled: dict[str, dict[int, Filled]], path: Path, cell: int = 144) -> None:
     """One row per ROI, one column per method (the original first), each cell the ROI with a
-    quarter of its size around it, enlarged to fit `cell` px, stretched as the row's original."""
+    quarter of its size around it, stretched as the row's original. Crops are enlarged to at least
+    `cell` px and never shrunk: a large ROI at a third of its size hides the texture to be judged."""
     from PIL import Image, ImageDraw
 
     methods = ["original"] + list(filled)
-    label_w, head_h = 150, 18
-    rows = [(index, box_index) for index, cluster in enumerate(clusters) for box_index in range(len(cluster.boxes))]
-    sheet = Image.new("RGB", (label_w + len(methods) * (cell + 4), head_h + len(rows) * (cell + 4)), "white")
+    label_w, head_h, gap = 150, 18, 4
+    rows = []  # (cluster index, box index, ROI number within its size, crop, scale)
+    numbers: dict[str, int] = {}
+    for index, cluster in enumerate(clusters):
+        for box_index, (c0, r0, c1, r1) in enumerate(cluster.boxes):
+            numbers[cluster.size] = numbers.get(cluster.size, 0) + 1
+            margin = max((c1 - c0), (r1 - r0)) // 4
+            wc0, wr0 = max(c0 - margin - cluster.window[0], 0), max(r0 - margin - cluster.window[1], 0)
+            wc1 = min(c1 + margin - cluster.window[0], cluster.original.shape[2])
+            wr1 = min(r1 + margin - cluster.window[1], cluster.original.shape[1])
+            scale = max(cell / max(wr1 - wr0, wc1 - wc0), 1.0)
+            rows.append((index, box_index, numbers[cluster.size], (wc0, wr0, wc1, wr1), scale))
+    heights = [max(round((wr1 - wr0) * scale), 48) for *_, (wc0, wr0, wc1, wr1), scale in rows]  # 48: the label's
+    column_w = max([cell] + [round((wc1 - wc0) * scale) for *_, (wc0, wr0, wc1, wr1), scale in rows])
+    sheet = Image.new("RGB", (label_w + len(methods) * (column_w + gap), head_h + sum(h + gap for h in heights)),
+                      "white")
     draw = ImageDraw.Draw(sheet)
     for column, method in enumerate(methods):
-        draw.text((label_w + column * (cell + 4) + 2, 3), method, fill="black")
-    for row, (index, box_index) in enumerate(rows):
+        draw.text((label_w + column * (column_w + gap) + 2, 3), method, fill="black")
+    top = head_h
+    for (index, box_index, number, (wc0, wr0, wc1, wr1), scale), height in zip(rows, heights):
         cluster = clusters[index]
         c0, r0, c1, r1 = cluster.boxes[box_index]
-        margin = max((c1 - c0), (r1 - r0)) // 4
-        wc0, wr0 = max(c0 - margin - cluster.window[0], 0), max(r0 - margin - cluster.window[1], 0)
-        wc1 = min(c1 + margin - cluster.window[0], cluster.original.shape[2])
-        wr1 = min(r1 + margin - cluster.window[1], cluster.original.shape[1])
-        reference = cluster.original[:, wr0:wr1, wc0:wc1].astype(np.float64)
-        low, high = np.percentile(reference, (1, 99))
-        scale = cell / max(wr1 - wr0, wc1 - wc0)
-        top = head_h + row * (cell + 4)
-        draw.text((2, top + 2), f"{cluster.scene}\n{cluster.size} #{box_index + 1}\n{c1 - c0}x{r1 - r0} px", fill="black")
+        low, high = np.percentile(cluster.original[:, wr0:wr1, wc0:wc1].astype(np.float64), (1, 99))
+        draw.text((2, top + 2), f"{cluster.scene}\n{cluster.size} #{number}\n{c1 - c0}x{r1 - r0} px\n"
+                  f"shown {scale:.1f}x", fill="black")
         for column, method in enumerate(methods):
             pixels = cluster.original if method == "original" else filled[method][index].window
             crop = np.clip((pixels[:, wr0:wr1, wc0:wc1] - low) / max(high - low, 1e-9), 0, 1)
             tile = Image.fromarray((crop * 255).astype(np.uint8).transpose(1, 2, 0))
             tile = tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))), Image.NEAREST)
-            left = label_w + column * (cell + 4)
+            left = label_w + column * (column_w + gap)
             sheet.paste(tile, (left, top))
             # the ROI's outline, one pixel outside it, so the border itself stays visible
             box = [(c0 - cluster.window[0] - wc0) * scale - 1, (r0 - cluster.window[1] - wr0) * scale - 1,
                    (c1 - cluster.window[0] - wc0) * scale, (r1 - cluster.window[1] - wr0) * scale]
             draw.rectangle([left + box[0], top + box[1], left + box[2], top + box[3]], outline=(255, 0, 255))
+        top += height + gap
     sheet.save(path)
 
 
