@@ -322,7 +322,8 @@ def contact_sheet(clusters: list[Cluster], filled: dict[str, dict[int, Filled]],
             wr1 = min(r1 + margin - cluster.window[1], cluster.original.shape[1])
             scale = max(cell / max(wr1 - wr0, wc1 - wc0), 1.0)
             rows.append((index, box_index, numbers[cluster.size], (wc0, wr0, wc1, wr1), scale))
-    heights = [max(round((wr1 - wr0) * scale), 48) for *_, (wc0, wr0, wc1, wr1), scale in rows]  # 48: the label's
+    # a row is at least 48 px tall, for its label's four lines
+    heights = [max(round((wr1 - wr0) * scale), 48) for *_, (wc0, wr0, wc1, wr1), scale in rows]
     column_w = max([cell] + [round((wc1 - wc0) * scale) for *_, (wc0, wr0, wc1, wr1), scale in rows])
     sheet = Image.new("RGB", (label_w + len(methods) * (column_w + gap), head_h + sum(h + gap for h in heights)),
                       "white")
