@@ -135,7 +135,7 @@ class SceneTexture:
         self.accept: torch.Tensor | None = None  # [H, W] bool: ROI pixels that took the quilt
         # each composite's score under each guidance, by the composite's digest: the prompt check scores the
         # taken draw's two composites again where one guided ROI makes them the same (a CLIP pass each)
-        self._scores: dict[tuple[int, bytes], float] = {}
+        self._scores: dict[tuple[Callable[[torch.Tensor], float], bytes], float] = {}
 
     def applies(self, state: StepState) -> bool:
         # a single-scale pyramid has no coarser level to blur the layout to: its result stands
@@ -253,8 +253,9 @@ class SceneTexture:
 
     def _score(self, score: Callable[[torch.Tensor], float], composite: torch.Tensor) -> float:
         """score(composite), computed once per guidance and composite."""
-        key = (id(score), hashlib.blake2b(composite.detach().to("cpu", torch.float32).contiguous().numpy().tobytes(),
-                                          digest_size=16).digest())
+        # the guidance itself in the key, not its id(): a freed callable's id can be handed to a new one
+        key = (score, hashlib.blake2b(composite.detach().to("cpu", torch.float32).contiguous().numpy().tobytes(),
+                                      digest_size=16).digest())
         if key not in self._scores:
             self._scores[key] = float(score(composite))
         return self._scores[key]
