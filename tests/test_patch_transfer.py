@@ -118,3 +118,21 @@ def test_a_context_with_its_rois_left_out_copies_fine_patches_at_every_scale():
     kept = training_free_model(image, np.ones_like(valid), {"sha256": "x", "rois_left_out": False})
     assert set(left_out.model.denoiser.patch_sizes) == {FINE_PATCH_SIZE}
     assert kept.model.denoiser.patch_sizes[0] > FINE_PATCH_SIZE  # coarse layout patches where nothing is left out
+
+
+def test_a_smooth_deep_block_takes_texture_of_its_colour_where_squared_distance_takes_a_flat_block():
+    """A block deep in a ROI holds only the coarser scales' smooth layout. Against it, squared distance
+    prefers a flat block of another colour (open water for land) to the textured block of its own
+    colour; the texture distance takes the textured one. Both shown on the same candidates."""
+    from rsedit.models.patch.patch_transfer import _best_matches, texture_matches
+
+    rng = np.random.default_rng(0)
+    side, channels = 16, 3
+    textured = 0.2 + rng.choice([-1.0, 1.0], size=(channels, side, side))  # mean 0.2, sd 1 (land with cumulus)
+    flat = np.full((channels, side, side), 0.2 - 0.8)  # calm water 0.8 darker
+    # the layout: the textured block smoothed to a quarter of its contrast, as a posterior mean leaves it
+    layout = 0.2 + 0.25 * rng.choice([-1.0, 1.0], size=(channels, side, side))
+    candidates = torch.tensor(np.stack([flat.reshape(-1), textured.reshape(-1)]), dtype=torch.float32)
+    query = torch.tensor(layout.reshape(1, -1), dtype=torch.float32)
+    assert int(_best_matches(query, candidates, torch.Generator().manual_seed(0))[0]) == 0  # the flat block
+    assert int(texture_matches(query, candidates, channels)[0]) == 1  # the textured one

@@ -10,7 +10,8 @@ no coherent texture (docs/benchmarks.md, "Regeneration against the gap fillers")
 What. At the first step of the first scale this hook works on, the ROI is cut into blocks; each
 block, with a margin of known or coarse pixels around it, is matched against the training context
 at that scale by its blurry content only (query x~ against the context's own blurry level, so
-neither side has detail the other lacks), and the match's offset is kept. At the first step of that
+neither side has detail the other lacks; by squared distance, or by the texture distance where the
+window lies wholly inside the ROI: `texture_matches`), and the match's offset is kept. At the first step of that
 scale and of every finer one, the ROI's x0 estimate becomes the context's sharp pixels along those
 offsets (rescaled to the scale): the block's real texture, at its own scale, in one piece. The
 denoising steps that follow at each scale then harmonise the block seams with the surroundings.
@@ -121,6 +122,11 @@ class BlockTransfer:
         lefts = torch.tensor([min(left, width - self.block) for _, left in blocks])
         queries = gather_patches(padded, tops, lefts, side)
         best = _best_matches(queries, candidates, torch.Generator().manual_seed(self.seed))
+        # blocks whose window holds no known pixel: by the texture distance (see texture_matches)
+        roi_padded = F.pad(roi.float()[None], (self.margin,) * 4, mode="replicate")
+        deep = gather_patches(roi_padded, tops, lefts, side).min(dim=1).values > 0.5
+        if bool(deep.any()):
+            best[deep] = texture_matches(queries[deep], candidates, blurry.shape[0])
         for index, (top, left) in enumerate(blocks):
             bottom, right = min(top + self.block, height), min(left + self.block, width)
             # source of the block's top-left pixel at this scale in the context, then full resolution
@@ -179,6 +185,40 @@ def _best_matches(queries: torch.Tensor, candidates: torch.Tensor, generator: to
         shortlist = scores.topk(min(REDUCED_SHORTLIST, scores.shape[1]), dim=1).indices  # [q, s]
         exact = 2.0 * torch.einsum("qd,qsd->qs", queries[start:stop], candidates[shortlist]) - energy[shortlist]
         best[start:stop] = shortlist.gather(1, exact.argmax(dim=1, keepdim=True))[:, 0]
+    return best
+
+
+def texture_matches(queries: torch.Tensor, candidates: torch.Tensor, channels: int) -> torch.Tensor:
+    """Index of the nearest candidate [N, D] to each query [Q, D] (D = `channels` x pixels, channel by
+    channel) by the texture distance of quilt.ContextSpectra.texture_distance: per value, the squared
+    difference of the channel means and of the standard deviations, and 2 var_q (1 - rho).
+
+    Why. A block whose window lies wholly inside the ROI holds only x~ there, the coarser scales' posterior
+    mean, smoother than any real surface at this scale. By squared distance the flattest blocks of about
+    its colour were nearest: across a strip over a band of land with its cumulus, every deep block took
+    open water or calm shelf sea, and the land was gone from the layout the finest scale then quilted
+    (docs/benchmarks.md, "Filled from the border inwards"). The texture distance is the squared
+    distance less 2 sd_q (sd_c - sd_q) (1 - rho): a textured block is no longer held against the query
+    for texture that does not line up. Blocks that see known pixels keep the squared distance: with it
+    all the small ROIs (none of which has a deep block) stayed as they were, and with the texture
+    distance for every block their colour gap rose over its goal."""
+    def centred(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Channel means [n, C], the centred values scaled to unit norm [n, D], the standard deviation [n]."""
+        shaped = x.reshape(x.shape[0], channels, -1)
+        mean = shaped.mean(dim=2)
+        values = (shaped - mean[:, :, None]).reshape(x.shape[0], -1)
+        sd = values.pow(2).mean(dim=1).sqrt()
+        return mean, values / (sd[:, None] * values.shape[1] ** 0.5 + 1e-12), sd
+
+    c_mean, c_unit, c_sd = centred(candidates)
+    c_energy = c_mean.pow(2).sum(dim=1)
+    best = torch.empty(queries.shape[0], dtype=torch.long)
+    for start in range(0, queries.shape[0], 64):
+        q_mean, q_unit, q_sd = centred(queries[start:start + 64])
+        rho = q_unit @ c_unit.T
+        mean_term = (q_mean.pow(2).sum(dim=1)[:, None] - 2.0 * q_mean @ c_mean.T + c_energy[None]) / channels
+        cost = mean_term + (q_sd[:, None] - c_sd[None]) ** 2 + 2.0 * q_sd[:, None] ** 2 * (1.0 - rho)
+        best[start:start + 64] = cost.argmin(dim=1)
     return best
 
 
