@@ -315,3 +315,42 @@ def test_blocks_search_near_their_own_place_once_the_tile_is_found_in_a_large_co
     assert y1 - y0 < 1500 / 2 and x1 - x0 < 1300 / 2  # bounded, not the whole context
     assert sources.area_around((5, 1290), side)[::3] == (0, 1300)  # clipped at the context's edges
     assert sources.area_around(None, side)[1] - sources.area_around(None, side)[0] == y1 - y0
+
+
+def test_blocks_are_placed_from_the_roi_border_inwards_in_raster_order_within_a_depth():
+    from rsedit.models.patch.quilt import fill_order
+
+    roi = np.zeros((120, 120), dtype=bool)
+    roi[10:110, 12:100] = True  # 5 x 4 blocks of 24 px
+    order = fill_order(roi, 24)
+    ring = [(10, 12), (10, 36), (10, 60), (10, 84), (34, 12), (34, 84), (58, 12), (58, 84), (82, 12), (82, 84),
+            (106, 12), (106, 36), (106, 60), (106, 84)]
+    assert order[:len(ring)] == ring  # every block at the border first, in raster order
+    assert sorted(order[len(ring):]) == [(34, 36), (34, 60), (58, 36), (58, 60), (82, 36), (82, 60)]
+    assert order[-2:] == [(34, 36), (58, 36)]  # the deepest last: 25 px from the border at most
+    raster = [(top, left) for top in range(10, 110, 24) for left in range(12, 100, 24)]
+    assert fill_order(roi, 24, from_border=False) == raster
+    small = np.zeros((40, 40), dtype=bool)
+    small[4:36, 4:36] = True  # two blocks deep: the same order either way
+    assert fill_order(small, 24) == fill_order(small, 24, from_border=False)
+
+
+def test_a_window_holding_a_mark_the_surroundings_lack_is_told_from_clean_ones_and_from_specks():
+    """The check a deep block's pick goes through (quilt._MarkCheck): the block's surroundings are
+    stripes; a window of the same stripes passes, one with a painted mark (value 3) of 10 x 10 px in what
+    it writes does not, and one with a speck of 4 px (under MARK_SHARE of what it writes) passes."""
+    from rsedit.models.patch.quilt import MARK_SHARE, _MarkCheck
+
+    side = 40
+    surroundings = stripes(120, 120)
+    writes = np.zeros((side, side), dtype=bool)
+    writes[:32, :32] = True  # a block's core and its left/top bands
+    placed = surroundings[:, :, :8].reshape(3, -1)  # blocks placed beside it
+    check = _MarkCheck.around(placed, surroundings[:, 40:80, 40:80], writes)
+    assert check is not None
+    context = stripes(120, 120)
+    context[:, 20:30, 20:30] = 3.0  # the mark, inside the window at (0, 0)
+    context[:, 70:72, 90:92] = 3.0  # a speck, inside the window at (60, 70)
+    assert check.holds_mark(context, 0, 0)
+    assert not check.holds_mark(context, 60, 0)  # clean stripes
+    assert 4 / writes.sum() < MARK_SHARE and not check.holds_mark(context, 60, 70)

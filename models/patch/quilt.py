@@ -6,20 +6,21 @@ block border is a visible straight seam: a step in tone and a break in the textu
 (docs/benchmarks.md, "Regeneration against the gap fillers"). Letting the diffusion steps smooth the
 seams instead re-creates speckle, the fine scales' posterior mean at work.
 
-What. The ROI's bounding box is walked in raster order in blocks; each block's window, with an
-overlap band around it, is matched against every window of the context by two masked distances
-(squared differences without their bias for flat windows, `ContextSpectra.texture_distance`), computed
-for all context positions at once with FFT correlations:
+What. The ROI's bounding box is walked in blocks, from the ROI's border inwards (`fill_order`); each
+block's window, with an overlap band around it, is matched against every window of the context by two
+masked distances (squared differences without their bias for flat windows,
+`ContextSpectra.texture_distance`), computed for all context positions at once with FFT correlations:
 - guidance: the sampler's layout for the ROI (x~, the upsampled coarser result) against the
   context's own blurry level, so the coarse scales decide what goes where;
 - overlap: the pixels already there (known pixels around the ROI, blocks placed before) against the
   context's sharp pixels, so the new block continues them.
 One of the near-best windows is taken (a tolerance, as in image quilting (Efros & Freeman 2001), so
 the same source is not repeated everywhere), leaving out those that would show an earlier block's source
-at a second place (`not_repeated`); it joins the blocks before it along the minimum-error path through
-their overlap. Last, the tone steps that remain at those seams and at the ROI's border
-are removed by a Poisson solve that keeps each block's own gradients (gradient-domain compositing,
-Perez et al. 2003; Agarwala et al. 2004), with the known pixels around the ROI as its boundary. The
+at a second place (`not_repeated`) and, deep in the ROI, those that would bring in a mark the block's
+surroundings lack (`_MarkCheck`); it joins the blocks before it along the minimum-error path through
+their overlap. Last, the tone steps that remain at those seams and at the ROI's border are removed by
+a Poisson solve that keeps each block's own gradients (gradient-domain compositing, Perez et al. 2003;
+Agarwala et al. 2004), with the known pixels around the ROI as its boundary. The
 solve is screened: the ROI's broadest tone is held to the layout's, so blocks copied from a darker or
 brighter part of the scene keep their texture but not their tone; a smooth fill from the ROI's border
 was tried for this and smeared painted marks beside the ROI deep into it (docs/benchmarks.md).
@@ -44,6 +45,13 @@ TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eli
 # there: a search over the whole context made a 100 px ROI take 56 s with a 2048 px context
 SEARCH_RADIUS = 192
 SEARCH_STEP = 64  # search areas start on this grid, so neighbouring blocks share one area's FFTs
+# a picked window that would write a mark (`_MarkCheck`) is drawn again: a mark is more than MARK_SHARE of
+# the written pixels each farther than MARK_DISTANCE times the typical spacing of the colours around the block
+# (from MARK_REFERENCE of them) from all of those colours; at most MARK_DRAWS draws
+MARK_SHARE = 0.05
+MARK_DISTANCE = 8.0
+MARK_REFERENCE = 512
+MARK_DRAWS = 8
 EXACT = 1e-6  # mean squared difference per value under which the tile's pixels are where the context holds them
 
 
@@ -147,7 +155,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
           tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0,
           guide_outside: bool = True, continue_known: bool = True, local_search: bool = True,
-          avoid_repeats: bool = True) -> torch.Tensor | None:
+          avoid_repeats: bool = True, mark_guard: bool = True) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
@@ -164,7 +172,8 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     around the ROI (an edit that replaces a surface need not continue it at its border). Without
     `local_search` every block searches the whole context (what an edit asks for may lie anywhere in
     it), not first the area around its own place. Without `avoid_repeats` a block may show an earlier
-    block's source again (`not_repeated`)."""
+    block's source again (`not_repeated`). Without `mark_guard` a block deep in the ROI may bring in a
+    colour its surroundings lack (`_MarkCheck`): what an edit asks for."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -188,62 +197,139 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     # where the tile lies in the context, for the local search only
     offset = sources.locate(known.double().cpu(), roi_np) if local_search else None
     reach = overlap + block
-    ys, xs = np.nonzero(roi_np)
-    for top in range(int(ys.min()), int(ys.max()) + 1, block):
-        for left in range(int(xs.min()), int(xs.max()) + 1, block):
-            core = roi_np[top:top + block, left:left + block]
-            if not core.any():
-                continue
-            wy, wx = top + pad - overlap, left + pad - overlap  # window's top-left in the padded tile
-            existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
-            writes = torch.zeros(side, side, dtype=torch.float64)
-            writes[:reach, :reach] = torch.from_numpy(roi_padded[wy:wy + reach, wx:wx + reach]).double()
-            guided = inside[wy:wy + side, wx:wx + side] if guide_outside else roi_guided[wy:wy + side, wx:wx + side]
-            place = None if offset is None else (offset[0] + wy - pad, offset[1] + wx - pad)
-            cost = None
-            areas = (sources.area_around(place, side), sources.whole()) if local_search else (sources.whole(),)
-            for area in dict.fromkeys(areas):  # each area once
-                sharp, blurry, invalid = sources.spectra(area)
-                # texture_distance, not plain SSD: against a textured layout, SSD prefers a flat window (a
-                # calm sea for a field of cumulus, smooth water for cloudy land), which the tone solve then
-                # paints in the layout's colours as a smear (docs/benchmarks.md, "Layout distance")
-                cost = blurry.texture_distance(guide_padded[:, wy:wy + side, wx:wx + side], guided)
-                if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
-                    cost = cost + invalid_cost * invalid.masked_energy(guided) / max(float(guided.sum()), 1.0)
-                cost = guidance_weight * cost
-                if float(existing.sum()) > 0:
-                    cost = cost + (1.0 - guidance_weight) * sharp.texture_distance(canvas[:, wy:wy + side, wx:wx + side],
-                                                                                    existing)
-                # invalid context pixels (the ROIs themselves, nodata) are never copied; they read as 0 in
-                # the costs, so a window over them serves where the pixels it gives are valid but rarely wins
-                cost = cost.masked_fill(invalid.masked_energy(writes) > 0.5, float("inf"))
-                if bool(torch.isfinite(cost).any()):
-                    break
-                cost = None  # nothing usable near the block: search the whole context
-            if cost is None:
-                return None
+    known_np = inside.numpy().astype(bool) & ~roi_padded
+    for top, left in fill_order(roi_np, block, continue_known):
+        wy, wx = top + pad - overlap, left + pad - overlap  # window's top-left in the padded tile
+        existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
+        writes = torch.zeros(side, side, dtype=torch.float64)
+        writes[:reach, :reach] = torch.from_numpy(roi_padded[wy:wy + reach, wx:wx + reach]).double()
+        guided = inside[wy:wy + side, wx:wx + side] if guide_outside else roi_guided[wy:wy + side, wx:wx + side]
+        place = None if offset is None else (offset[0] + wy - pad, offset[1] + wx - pad)
+        cost = None
+        areas = (sources.area_around(place, side), sources.whole()) if local_search else (sources.whole(),)
+        for area in dict.fromkeys(areas):  # each area once
+            sharp, blurry, invalid = sources.spectra(area)
+            # texture_distance, not plain SSD: against a textured layout, SSD prefers a flat window (a
+            # calm sea for a field of cumulus, smooth water for cloudy land), which the tone solve then
+            # paints in the layout's colours as a smear (docs/benchmarks.md, "Layout distance")
+            cost = blurry.texture_distance(guide_padded[:, wy:wy + side, wx:wx + side], guided)
+            if invalid_cost > 0:  # each invalid pixel under the window's guided part, at that cost per value
+                cost = cost + invalid_cost * invalid.masked_energy(guided) / max(float(guided.sum()), 1.0)
+            cost = guidance_weight * cost
+            if float(existing.sum()) > 0:
+                cost = cost + (1.0 - guidance_weight) * sharp.texture_distance(canvas[:, wy:wy + side, wx:wx + side],
+                                                                                existing)
+            # invalid context pixels (the ROIs themselves, nodata) are never copied; they read as 0 in
+            # the costs, so a window over them serves where the pixels it gives are valid but rarely wins
+            cost = cost.masked_fill(invalid.masked_energy(writes) > 0.5, float("inf"))
+            if bool(torch.isfinite(cost).any()):
+                break
+            cost = None  # nothing usable near the block: search the whole context
+        if cost is None:
+            return None
+        # only blocks whose window reaches no known pixel are checked: the blocks at the border were
+        # measured to lose the sea's cumulus to the check (the small ROIs' colour gap over its goal)
+        deep = not known_np[wy:wy + side, wx:wx + side].any()
+        marks = _MarkCheck.around(canvas.numpy()[:, wy:wy + side, wx:wx + side][:, filled[wy:wy + side, wx:wx + side]],
+                                  guide_padded.numpy()[:, wy:wy + side, wx:wx + side],
+                                  writes.numpy() > 0) if mark_guard and deep else None
+        first = None
+        for _ in range(MARK_DRAWS if marks is not None else 1):
             best = float(cost.min())
             eligible = torch.nonzero(cost <= best * (1.0 + tolerance) + 1e-12)
             if avoid_repeats:
                 eligible = not_repeated(eligible, (area[0], area[2]), (wy, wx), taken, block)
             pick = eligible[int(torch.randint(eligible.shape[0], (1,), generator=generator))]
-            sy, sx = int(pick[0]) + area[0], int(pick[1]) + area[2]
-            taken.append((sy, sx, wy, wx))
-            patch = sharp_np[:, sy:sy + side, sx:sx + side]
-            take = _cut(canvas.numpy()[:, wy:wy + side, wx:wx + side], patch,
-                        filled[wy:wy + side, wx:wx + side] & roi_padded[wy:wy + side, wx:wx + side], overlap, block)
-            take &= roi_padded[wy:wy + side, wx:wx + side]
-            rows, cols = np.nonzero(take)
-            canvas[:, wy + rows, wx + cols] = torch.from_numpy(patch[:, rows, cols])
-            filled[wy + rows, wx + cols] = True
-            source[0, wy + rows, wx + cols] = sy + rows
-            source[1, wy + rows, wx + cols] = sx + cols
+            first = pick if first is None else first
+            if marks is None or not marks.holds_mark(sharp_np, int(pick[0]) + area[0], int(pick[1]) + area[2]):
+                break
+            # the windows near it hold the same mark: leave them all out, and draw again
+            py, px = int(pick[0]), int(pick[1])
+            cost = cost.clone()
+            cost[max(py - side, 0):py + side, max(px - side, 0):px + side] = float("inf")
+            if not bool(torch.isfinite(cost).any()):
+                pick = first
+                break
+        else:
+            pick = first  # a mark at every draw: the first draw stands
+        sy, sx = int(pick[0]) + area[0], int(pick[1]) + area[2]
+        taken.append((sy, sx, wy, wx))
+        patch = sharp_np[:, sy:sy + side, sx:sx + side]
+        take = _cut(canvas.numpy()[:, wy:wy + side, wx:wx + side], patch,
+                    filled[wy:wy + side, wx:wx + side] & roi_padded[wy:wy + side, wx:wx + side], overlap, block)
+        take &= roi_padded[wy:wy + side, wx:wx + side]
+        rows, cols = np.nonzero(take)
+        canvas[:, wy + rows, wx + cols] = torch.from_numpy(patch[:, rows, cols])
+        filled[wy + rows, wx + cols] = True
+        source[0, wy + rows, wx + cols] = sy + rows
+        source[1, wy + rows, wx + cols] = sx + cols
     unpadded = canvas[:, pad:pad + height, pad:pad + width].numpy()
     blended = gradient_blend(unpadded, roi_np, source[:, pad:pad + height, pad:pad + width], sharp_np,
                              tone=guide_padded[:, pad:pad + height, pad:pad + width].numpy()) if blend else unpadded
     out = known.clone()
     out[:, torch.from_numpy(roi_np)] = torch.from_numpy(blended[:, roi_np]).to(known.dtype).to(known.device)
     return out
+
+
+def fill_order(roi: np.ndarray, block: int, from_border: bool = True) -> list[tuple[int, int]]:
+    """(top, left) of the blocks over the ROI's bounding box that hold ROI pixels, in the order they are
+    placed: by their depth in the ROI (the fewest px from their core to a pixel outside it), the blocks
+    at the border first, then the ring inside them and so on; raster order within a depth, and
+    throughout without `from_border`.
+
+    In raster order a block deep inside a large ROI has only the blocks above and to its left to agree
+    with, so one copy was continued block after block: a strip of coast 300 px long down a 120 px wide
+    ROI of land. Filled from the border inwards, every deep block lies between blocks that continue
+    the surroundings on several sides (the fill order of exemplar-based inpainting, Criminisi et al.
+    2004). A ROI at most two blocks across (in its narrower direction) is filled in raster order either
+    way: each of its blocks meets its border."""
+    from scipy.ndimage import distance_transform_edt
+
+    ys, xs = np.nonzero(roi)
+    depth = distance_transform_edt(np.pad(roi, 1))[1:-1, 1:-1] if from_border else np.zeros(roi.shape)
+    blocks = []
+    for top in range(int(ys.min()), int(ys.max()) + 1, block):
+        for left in range(int(xs.min()), int(xs.max()) + 1, block):
+            core = roi[top:top + block, left:left + block]
+            if core.any():
+                blocks.append((float(depth[top:top + block, left:left + block][core].min()), top, left))
+    return [(top, left) for _, top, left in sorted(blocks)]
+
+
+@dataclass
+class _MarkCheck:
+    """Whether a window would write a mark into the ROI: more than MARK_SHARE of the pixels it writes
+    (`writes` [side, side]) farther than `limit` from every colour of `reference` [N, C], the colours
+    around the block (what is already placed there, and its layout).
+
+    Why. A painted mark in a window whose edges are maize matches the blocks around it as well as plain
+    maize does, and the layout, blurred, hardly sees it: blocks with blocks on every side (fill_order)
+    copied a green paint blob into a maize field at two seeds of three (docs/benchmarks.md, "Filled
+    from the border inwards"). `limit` is MARK_DISTANCE times the typical spacing of the reference
+    colours, so a surface of many colours (cumulus over sea, with the sea's own cumulus around) passes."""
+
+    reference: np.ndarray
+    writes: np.ndarray
+    limit: float
+
+    @classmethod
+    def around(cls, placed: np.ndarray, guide: np.ndarray, writes: np.ndarray) -> "_MarkCheck | None":
+        """From the placed pixels [C, N] and the layout [C, side, side] of a block's window; None when
+        there is too little to compare with."""
+        # distinct colours: in 8-bit or flat areas most repeat, and the spacing of repeats is 0
+        reference = np.unique(np.concatenate([placed, guide[:, writes]], axis=1).T, axis=0)
+        if reference.shape[0] < 2:
+            return None
+        reference = reference[::max(1, reference.shape[0] // MARK_REFERENCE)]  # a sample, evenly spread
+        spacing = np.sqrt(((reference[:, None] - reference[None]) ** 2).sum(axis=2))
+        np.fill_diagonal(spacing, np.inf)
+        return cls(reference, writes, MARK_DISTANCE * max(float(np.median(spacing.min(axis=1))), 1e-6))
+
+    def holds_mark(self, sharp: np.ndarray, row: int, col: int) -> bool:
+        side = self.writes.shape[0]
+        pixels = sharp[:, row:row + side, col:col + side][:, self.writes].T
+        nearest = np.sqrt(((pixels[:, None] - self.reference[None]) ** 2).sum(axis=2)).min(axis=1)
+        return float((nearest > self.limit).mean()) > MARK_SHARE
 
 
 def not_repeated(eligible: torch.Tensor, origin: tuple[int, int], window: tuple[int, int],
@@ -336,20 +422,29 @@ def locate_tile(context: torch.Tensor, known: torch.Tensor, roi: np.ndarray, *, 
 
 
 def _cut(existing: np.ndarray, patch: np.ndarray, placed: np.ndarray, overlap: int, block: int) -> np.ndarray:
-    """[side, side] bool: the window's pixels the new patch takes. The block's core and its left/top
-    bands up to the minimum-error paths through the pixels placed by earlier blocks; the
-    right/bottom bands are left to later blocks."""
+    """[side, side] bool: the window's pixels the new patch takes: its core and its left/top bands (the
+    right/bottom bands are the later blocks'), each band where earlier blocks placed pixels cut along the
+    minimum-error path through it. An earlier block can lie on any side (`fill_order`): on the right or
+    below it wrote into this block's core, and the path there keeps that block's side."""
     side = patch.shape[-1]
     errors = ((existing - patch) ** 2).sum(axis=0) * placed
     reach = overlap + block  # rows/columns this block may write: its core and the left/top bands
     take = np.zeros((side, side), dtype=bool)
     take[:reach, :reach] = True
-    if placed[:reach, :overlap].any():
+    band = np.arange(overlap)
+    if placed[:reach, :overlap].any():  # left: the new patch from the path rightwards
         path = seam(errors[:reach, :overlap])
-        take[:reach, :overlap] &= np.arange(overlap)[None, :] >= path[:, None]
-    if placed[:overlap, :reach].any():
+        take[:reach, :overlap] &= band[None, :] >= path[:, None]
+    if placed[:overlap, :reach].any():  # top: from the path downwards
         path = seam(errors[:overlap, :reach].T)
-        take[:overlap, :reach] &= np.arange(overlap)[:, None] >= path[None, :]
+        take[:overlap, :reach] &= band[:, None] >= path[None, :]
+    # right and below: only a block placed there, not the corner the block above or to the left shares
+    if placed[overlap:reach, block:reach].any():  # right: up to the path
+        path = seam(errors[:reach, block:reach])
+        take[:reach, block:reach] &= band[None, :] <= path[:, None]
+    if placed[block:reach, overlap:reach].any():  # below: down to the path
+        path = seam(errors[block:reach, :reach].T)
+        take[block:reach, :reach] &= band[:, None] <= path[None, :]
     # pixels nothing has been placed on must be taken, whatever the paths say
     take[:reach, :reach] |= ~placed[:reach, :reach]
     return take
