@@ -11,10 +11,10 @@ What. At the first step of the first scale this hook works on, the ROI is cut in
 block, with a margin of known or coarse pixels around it, is matched against the training context
 at that scale by its blurry content only (query x~ against the context's own blurry level, so
 neither side has detail the other lacks; by squared distance, or by the texture distance where the
-window lies wholly inside the ROI: `texture_matches`), and the match's offset is kept. At the first step of that
-scale and of every finer one, the ROI's x0 estimate becomes the context's sharp pixels along those
-offsets (rescaled to the scale): the block's real texture, at its own scale, in one piece. The
-denoising steps that follow at each scale then harmonise the block seams with the surroundings.
+window lies wholly inside the ROI: `texture_matches`), and the match's offset is kept. At the first
+step of that scale and of every finer one, the ROI's x0 estimate becomes the context's sharp pixels
+along those offsets (rescaled to the scale): the block's real texture, at its own scale, in one piece.
+The denoising steps that follow at each scale then harmonise the block seams with the surroundings.
 This is the coarse-to-fine correspondence idea of patch-based image completion (Wexler et al.;
 PatchMatch), applied inside the diffusion sampler.
 
