@@ -334,23 +334,3 @@ def test_blocks_are_placed_from_the_roi_border_inwards_in_raster_order_within_a_
     small[4:36, 4:36] = True  # two blocks deep: the same order either way
     assert fill_order(small, 24) == fill_order(small, 24, from_border=False)
 
-
-def test_a_window_holding_a_mark_the_surroundings_lack_is_told_from_clean_ones_and_from_specks():
-    """The check a deep block's pick goes through (quilt._MarkCheck): the block's surroundings are
-    stripes; a window of the same stripes passes, one with a painted mark (value 3) of 10 x 10 px in what
-    it writes does not, and one with a speck of 4 px (under MARK_SHARE of what it writes) passes."""
-    from rsedit.models.patch.quilt import MARK_SHARE, _MarkCheck
-
-    side = 40
-    surroundings = stripes(120, 120)
-    writes = np.zeros((side, side), dtype=bool)
-    writes[:32, :32] = True  # a block's core and its left/top bands
-    placed = surroundings[:, :, :8].reshape(3, -1)  # blocks placed beside it
-    check = _MarkCheck.around(placed, surroundings[:, 40:80, 40:80], writes)
-    assert check is not None
-    context = stripes(120, 120)
-    context[:, 20:30, 20:30] = 3.0  # the mark, inside the window at (0, 0)
-    context[:, 70:72, 90:92] = 3.0  # a speck, inside the window at (60, 70)
-    assert check.holds_mark(context, 0, 0)
-    assert not check.holds_mark(context, 60, 0)  # clean stripes
-    assert 4 / writes.sum() < MARK_SHARE and not check.holds_mark(context, 60, 70)

@@ -16,8 +16,7 @@ masked distances (squared differences without their bias for flat windows,
   context's sharp pixels, so the new block continues them.
 One of the near-best windows is taken (a tolerance, as in image quilting (Efros & Freeman 2001), so
 the same source is not repeated everywhere), leaving out those that would show an earlier block's source
-at a second place (`not_repeated`) and, deep in the ROI, those that would bring in a mark the block's
-surroundings lack (`_MarkCheck`); it joins the blocks before it along the minimum-error path through
+at a second place (`not_repeated`); it joins the blocks before it along the minimum-error path through
 their overlap. Last, the tone steps that remain at those seams and at the ROI's border are removed by
 a Poisson solve that keeps each block's own gradients (gradient-domain compositing, Perez et al. 2003;
 Agarwala et al. 2004), with the known pixels around the ROI as its boundary. The
@@ -45,13 +44,6 @@ TOLERANCE = 0.1  # windows within this fraction of the best cost are equally eli
 # there: a search over the whole context made a 100 px ROI take 56 s with a 2048 px context
 SEARCH_RADIUS = 192
 SEARCH_STEP = 64  # search areas start on this grid, so neighbouring blocks share one area's FFTs
-# a picked window that would write a mark (`_MarkCheck`) is drawn again: a mark is more than MARK_SHARE of
-# the written pixels each farther than MARK_DISTANCE times the typical spacing of the colours around the block
-# (from MARK_REFERENCE of them) from all of those colours; at most MARK_DRAWS draws
-MARK_SHARE = 0.05
-MARK_DISTANCE = 8.0
-MARK_REFERENCE = 512
-MARK_DRAWS = 8
 EXACT = 1e-6  # mean squared difference per value under which the tile's pixels are where the context holds them
 
 
@@ -155,7 +147,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
           block: int = BLOCK, overlap: int = OVERLAP, guidance_weight: float = GUIDANCE_WEIGHT,
           tolerance: float = TOLERANCE, blend: bool = True, invalid_cost: float = 0.0,
           guide_outside: bool = True, continue_known: bool = True, local_search: bool = True,
-          avoid_repeats: bool = True, mark_guard: bool = True) -> torch.Tensor | None:
+          avoid_repeats: bool = True) -> torch.Tensor | None:
     """The ROI filled from the context (see the module docstring); [C, H, W] like `known`, equal to it
     outside the ROI. `guide` [C, H, W] is the layout to follow, `known` the tile's pixels (used only
     outside `roi` [H, W] bool), `context_*` [C, Hc, Wc] the sharp and blurry context and [Hc, Wc] its
@@ -172,8 +164,7 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     around the ROI (an edit that replaces a surface need not continue it at its border). Without
     `local_search` every block searches the whole context (what an edit asks for may lie anywhere in
     it), not first the area around its own place. Without `avoid_repeats` a block may show an earlier
-    block's source again (`not_repeated`). Without `mark_guard` a block deep in the ROI may bring in a
-    colour its surroundings lack (`_MarkCheck`): what an edit asks for."""
+    block's source again (`not_repeated`)."""
     side = block + 2 * overlap
     context_valid = context_valid.bool().cpu()
     if min(context_valid.shape) < side or not bool(context_valid.any()):
@@ -197,7 +188,6 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
     # where the tile lies in the context, for the local search only
     offset = sources.locate(known.double().cpu(), roi_np) if local_search else None
     reach = overlap + block
-    known_np = inside.numpy().astype(bool) & ~roi_padded
     for top, left in fill_order(roi_np, block, continue_known):
         wy, wx = top + pad - overlap, left + pad - overlap  # window's top-left in the padded tile
         existing = torch.from_numpy(filled[wy:wy + side, wx:wx + side]).double()
@@ -227,31 +217,11 @@ def quilt(guide: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, context_s
             cost = None  # nothing usable near the block: search the whole context
         if cost is None:
             return None
-        # only blocks whose window reaches no known pixel are checked: the blocks at the border were
-        # measured to lose the sea's cumulus to the check (the small ROIs' colour gap over its goal)
-        deep = not known_np[wy:wy + side, wx:wx + side].any()
-        marks = _MarkCheck.around(canvas.numpy()[:, wy:wy + side, wx:wx + side][:, filled[wy:wy + side, wx:wx + side]],
-                                  guide_padded.numpy()[:, wy:wy + side, wx:wx + side],
-                                  writes.numpy() > 0) if mark_guard and deep else None
-        first = None
-        for _ in range(MARK_DRAWS if marks is not None else 1):
-            best = float(cost.min())
-            eligible = torch.nonzero(cost <= best * (1.0 + tolerance) + 1e-12)
-            if avoid_repeats:
-                eligible = not_repeated(eligible, (area[0], area[2]), (wy, wx), taken, block)
-            pick = eligible[int(torch.randint(eligible.shape[0], (1,), generator=generator))]
-            first = pick if first is None else first
-            if marks is None or not marks.holds_mark(sharp_np, int(pick[0]) + area[0], int(pick[1]) + area[2]):
-                break
-            # the windows near it hold the same mark: leave them all out, and draw again
-            py, px = int(pick[0]), int(pick[1])
-            cost = cost.clone()
-            cost[max(py - side, 0):py + side, max(px - side, 0):px + side] = float("inf")
-            if not bool(torch.isfinite(cost).any()):
-                pick = first
-                break
-        else:
-            pick = first  # a mark at every draw: the first draw stands
+        best = float(cost.min())
+        eligible = torch.nonzero(cost <= best * (1.0 + tolerance) + 1e-12)
+        if avoid_repeats:
+            eligible = not_repeated(eligible, (area[0], area[2]), (wy, wx), taken, block)
+        pick = eligible[int(torch.randint(eligible.shape[0], (1,), generator=generator))]
         sy, sx = int(pick[0]) + area[0], int(pick[1]) + area[2]
         taken.append((sy, sx, wy, wx))
         patch = sharp_np[:, sy:sy + side, sx:sx + side]
@@ -294,42 +264,6 @@ def fill_order(roi: np.ndarray, block: int, from_border: bool = True) -> list[tu
             if core.any():
                 blocks.append((float(depth[top:top + block, left:left + block][core].min()), top, left))
     return [(top, left) for _, top, left in sorted(blocks)]
-
-
-@dataclass
-class _MarkCheck:
-    """Whether a window would write a mark into the ROI: more than MARK_SHARE of the pixels it writes
-    (`writes` [side, side]) farther than `limit` from every colour of `reference` [N, C], the colours
-    around the block (what is already placed there, and its layout).
-
-    Why. A painted mark in a window whose edges are maize matches the blocks around it as well as plain
-    maize does, and the layout, blurred, hardly sees it: blocks with blocks on every side (fill_order)
-    copied a green paint blob into a maize field at two seeds of three (docs/benchmarks.md, "Filled
-    from the border inwards"). `limit` is MARK_DISTANCE times the typical spacing of the reference
-    colours, so a surface of many colours (cumulus over sea, with the sea's own cumulus around) passes."""
-
-    reference: np.ndarray
-    writes: np.ndarray
-    limit: float
-
-    @classmethod
-    def around(cls, placed: np.ndarray, guide: np.ndarray, writes: np.ndarray) -> "_MarkCheck | None":
-        """From the placed pixels [C, N] and the layout [C, side, side] of a block's window; None when
-        there is too little to compare with."""
-        # distinct colours: in 8-bit or flat areas most repeat, and the spacing of repeats is 0
-        reference = np.unique(np.concatenate([placed, guide[:, writes]], axis=1).T, axis=0)
-        if reference.shape[0] < 2:
-            return None
-        reference = reference[::max(1, reference.shape[0] // MARK_REFERENCE)]  # a sample, evenly spread
-        spacing = np.sqrt(((reference[:, None] - reference[None]) ** 2).sum(axis=2))
-        np.fill_diagonal(spacing, np.inf)
-        return cls(reference, writes, MARK_DISTANCE * max(float(np.median(spacing.min(axis=1))), 1e-6))
-
-    def holds_mark(self, sharp: np.ndarray, row: int, col: int) -> bool:
-        side = self.writes.shape[0]
-        pixels = sharp[:, row:row + side, col:col + side][:, self.writes].T
-        nearest = np.sqrt(((pixels[:, None] - self.reference[None]) ** 2).sum(axis=2)).min(axis=1)
-        return float((nearest > self.limit).mean()) > MARK_SHARE
 
 
 def not_repeated(eligible: torch.Tensor, origin: tuple[int, int], window: tuple[int, int],

@@ -87,8 +87,6 @@ TOLERANCE = 0.5
 # prompt, and leaving out repeats made the crop field's interior less like the field's maize (its two-sample
 # AUC 0.69 -> 0.90; docs/benchmarks.md, "Sources not shown twice")
 AVOID_REPEATS = False
-# no check of the copies for marks (quilt._MarkCheck): an edit is to bring what is not around the ROI
-MARK_GUARD = False
 
 
 # the copy sources of a guided ROI are the context's pixels in windows typical of its prompt: scoring at
@@ -223,8 +221,7 @@ class SceneTexture:
         return quilt(guide, self.known.float(), unit, self.context, self.context_blurry, valid,
                      generator=torch.Generator().manual_seed(seed), guidance_weight=GUIDANCE_WEIGHT,
                      tolerance=TOLERANCE, blend=BLEND, invalid_cost=INVALID_COST, guide_outside=GUIDE_OUTSIDE,
-                     continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH, avoid_repeats=AVOID_REPEATS,
-                     mark_guard=MARK_GUARD)
+                     continue_known=CONTINUE_KNOWN, local_search=LOCAL_SEARCH, avoid_repeats=AVOID_REPEATS)
 
     @staticmethod
     def _composite(x0_hat: torch.Tensor, quilted: torch.Tensor, accept: torch.Tensor) -> torch.Tensor:
