@@ -10,16 +10,16 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..colour_histogram import ColourHistogram
+
 # Known pixels weigh by how common their colour is around the ROI: a colour whose neighbourhood in a
-# BINS^3 colour histogram (its bin and the 26 around it) holds RARE_SHARE of the known pixels weighs 1/2,
-# a rarer one less (1/5 at half that share). A bright cloud or a paint mark on the ROI's border is not the
+# colour histogram (colour_histogram.py: its bin and the 26 around it) holds RARE_SHARE of the known
+# pixels weighs 1/2, a rarer one less (1/5 at half that share). A bright cloud or a paint mark on the ROI's border is not the
 # surface the ROI is to become: at full weight the fill carried it in as a pale blob that the model made
 # turquoise shallows in open sea, or a brown streak. Density, not distance to one typical colour, so that
 # two covers (a coast, a field's edge) both count in full (docs/benchmarks.md, "Typical colours in the
 # regeneration's first guess").
-BINS = 16
 RARE_SHARE = 0.02
-QUANTILE_SAMPLE = 100_000  # known pixels the histogram's range is read from (torch.quantile's size limit)
 
 
 def fill_from_surroundings(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
@@ -57,23 +57,8 @@ def colour_share(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     """[H, W]: for each known pixel, the share of all known pixels whose colour falls within one bin of its
     own in a BINS^3 histogram over the colours' three main axes (the bands themselves up to three bands);
     0 where unknown."""
-    values = image[:, known].detach().to("cpu", torch.float64)  # float64 on the CPU: not every device has it
-    values = values - values.mean(dim=1, keepdim=True)
-    if values.shape[0] > 3:  # more bands than a histogram can hold: their three main axes
-        _, _, axes = torch.linalg.svd(values @ values.T)
-        values = axes[:3] @ values
-    sample = values[:, ::max(1, values.shape[1] // QUANTILE_SAMPLE)]
-    # the range without its extreme 0.1 %, so that a few saturated pixels do not squeeze every other colour
-    # into a few bins
-    low, high = torch.quantile(sample, 0.001, dim=1), torch.quantile(sample, 0.999, dim=1)
-    bins = ((values - low[:, None]) / (high - low).clamp_min(1e-9)[:, None] * BINS).floor().clamp(0, BINS - 1).long()
-    dims = bins.shape[0]
-    flat = torch.zeros_like(bins[0])
-    for axis in range(dims):
-        flat = flat * BINS + bins[axis]
-    counts = torch.bincount(flat, minlength=BINS**dims).double().reshape([1, 1] + [BINS] * dims)
-    pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[dims - 1]
-    near = pool(counts, 3, stride=1, padding=1, count_include_pad=True) * 3**dims
+    histogram = ColourHistogram(image[:, known])
+    near = histogram.near(histogram.counts())
     share = torch.zeros(known.shape, dtype=image.dtype, device=image.device)
-    share[known] = (near.reshape(-1)[flat] / values.shape[1]).to(image.device, image.dtype)
+    share[known] = (near / int(known.sum())).to(image.device, image.dtype)
     return share

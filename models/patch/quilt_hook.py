@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..diffusion.resample import bilinear_resize, lanczos_resize
+from .border_colours import foreign_to_border
 from .quilt import quilt
 
 if TYPE_CHECKING:
@@ -20,13 +21,19 @@ if TYPE_CHECKING:
 
 class FinestScaleQuilt:
     """x0 hook: `context` [C, Hc, Wc] in model units and `valid` [Hc, Wc] its copyable pixels; `known`
-    [C, H, W] the tile in model units and `roi` [H, W] bool the pixels to regenerate. `context_blurry`
-    (the context's own x~ at the finest scale) is made like the pyramid's when not given: shrunk by the
-    ratio of the last two scales, then enlarged back. One instance serves one sampling run."""
+    [C, H, W] the tile in model units and `roi` [H, W] bool the pixels to regenerate; in a ROI deep enough
+    to have blocks out of its border's sight, context pixels of a colour its border lacks are not copied
+    (border_colours.py). `context_blurry` (the context's own x~ at the finest scale) is made like the
+    pyramid's when not given: shrunk by the ratio of the last two scales, then enlarged back. One instance
+    serves one sampling run."""
 
     def __init__(self, context: torch.Tensor, valid: torch.Tensor, known: torch.Tensor, roi: torch.Tensor, *,
                  seed: int = 0, context_blurry: torch.Tensor | None = None) -> None:
         self.context, self.valid, self.context_blurry = context, valid.bool(), context_blurry
+        # a large ROI copies no colour its border lacks (a paint mark elsewhere in the scene)
+        foreign = foreign_to_border(context, self.valid, known, roi.bool().cpu().numpy())
+        if foreign is not None and bool((self.valid & ~foreign.to(self.valid.device)).any()):
+            self.valid = self.valid & ~foreign.to(self.valid.device)
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
         self.quilted: torch.Tensor | None = None
         self.failed = False
