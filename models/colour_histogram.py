@@ -56,7 +56,7 @@ class ColourHistogram:
 
     def near(self, counts: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
         """[N]: for each pixel with these flat bins (the reference's by default), how many of the pixels
-        counted in `counts` (`counts`) lie in its bin or one of the bins around it."""
+        counted in `counts` lie in its bin or one of the bins around it."""
         flat = self._reference_bins if flat is None else flat
         pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[self.dims - 1]
         shaped = counts.reshape([1, 1] + [BINS] * self.dims)

@@ -14,11 +14,11 @@ from ..colour_histogram import ColourHistogram
 
 # Known pixels weigh by how common their colour is around the ROI: a colour whose neighbourhood in a
 # colour histogram (colour_histogram.py: its bin and the 26 around it) holds RARE_SHARE of the known
-# pixels weighs 1/2, a rarer one less (1/5 at half that share). A bright cloud or a paint mark on the ROI's border is not the
-# surface the ROI is to become: at full weight the fill carried it in as a pale blob that the model made
-# turquoise shallows in open sea, or a brown streak. Density, not distance to one typical colour, so that
-# two covers (a coast, a field's edge) both count in full (docs/benchmarks.md, "Typical colours in the
-# regeneration's first guess").
+# pixels weighs 1/2, a rarer one less (1/5 at half that share). A bright cloud or a paint mark on the
+# ROI's border is not the surface the ROI is to become: at full weight the fill carried it in as a pale
+# blob that the model made turquoise shallows in open sea, or a brown streak. Density, not distance to
+# one typical colour, so that two covers (a coast, a field's edge) both count in full
+# (docs/benchmarks.md, "Typical colours in the regeneration's first guess").
 RARE_SHARE = 0.02
 
 

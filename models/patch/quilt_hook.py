@@ -32,8 +32,10 @@ class FinestScaleQuilt:
         self.context, self.valid, self.context_blurry = context, valid.bool(), context_blurry
         # a large ROI copies no colour its border lacks (a paint mark elsewhere in the scene)
         foreign = foreign_to_border(context, self.valid, known, roi.bool().cpu().numpy())
-        if foreign is not None and bool((self.valid & ~foreign.to(self.valid.device)).any()):
-            self.valid = self.valid & ~foreign.to(self.valid.device)
+        if foreign is not None:
+            usable = self.valid & ~foreign.to(self.valid.device)
+            if bool(usable.any()):
+                self.valid = usable
         self.known, self.roi, self.seed = known, roi.bool(), int(seed)
         self.quilted: torch.Tensor | None = None
         self.failed = False
