@@ -44,10 +44,9 @@ def foreign_to_border(context: torch.Tensor, valid: torch.Tensor, known: torch.T
     valid = valid.bool().cpu()
     if not bool(ring.any()) or not bool(valid.any()):
         return None
-    context = context.detach().cpu()
-    histogram = ColourHistogram(context[:, valid])
-    ring_bins = histogram.bins(known.detach().cpu()[:, ring])
-    near = histogram.near(histogram.counts(ring_bins), histogram.bins(context.reshape(context.shape[0], -1)))
-    foreign = (near < FOREIGN_SHARE * int(ring.sum())).reshape(valid.shape).numpy() & valid.numpy()
+    histogram = ColourHistogram(context.detach().cpu()[:, valid])  # bins the valid pixels, the only ones judged
+    near = histogram.near(histogram.counts(histogram.bins(known.detach().cpu()[:, ring])))
+    foreign = np.zeros(tuple(valid.shape), dtype=bool)
+    foreign[valid.numpy()] = (near < FOREIGN_SHARE * int(ring.sum())).numpy()
     solid = binary_opening(foreign, iterations=SOLID // 2)
     return torch.from_numpy(binary_dilation(solid, iterations=SOLID // 2)) & valid
