@@ -63,12 +63,12 @@ class SamplingEditor:
         schedule = self.schedule
         if not (self.size_follows_roi and schedule.fill_roi and schedule.start_scale == 0) or not roi.any():
             return schedule
-        from scipy.ndimage import distance_transform_edt
+        from ..roi_depth import roi_depth
 
         height, width = roi.shape
         coarsest = self.sampler.pyramid.sizes_for((height, width))[0]
         shrink = min(coarsest[0] / height, coarsest[1] / width)
-        extent = 2.0 * float(distance_transform_edt(np.pad(roi, 1)).max()) * shrink
+        extent = 2.0 * float(roi_depth(roi).max()) * shrink
         low, high = LARGE_ROI_EXTENT
         share = min(max((extent - low) / (high - low), 0.0), 1.0)
         last = self.sampler.schedule.num_timesteps - 1

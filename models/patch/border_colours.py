@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..colour_histogram import ColourHistogram
+from ..roi_depth import roi_depth
 from .quilt import BLOCK, OVERLAP
 
 BORDER_RING = 16  # px around the ROI whose colours may be copied into it
@@ -35,10 +36,10 @@ def foreign_to_border(context: torch.Tensor, valid: torch.Tensor, known: torch.T
     """[Hc, Wc] bool: the valid pixels of `context` [C, Hc, Wc] whose colour lies near no colour of the
     ring of `known` [C, H, W] pixels around `roi` [H, W] (BORDER_RING px wide); None for a ROI too
     shallow to have blocks out of its border's sight (DEEP), or without a ring."""
-    from scipy.ndimage import binary_dilation, binary_opening, distance_transform_edt
+    from scipy.ndimage import binary_dilation, binary_opening
 
     roi = np.asarray(roi, dtype=bool)
-    if not roi.any() or float(distance_transform_edt(np.pad(roi, 1)).max()) < DEEP:
+    if not roi.any() or float(roi_depth(roi).max()) < DEEP:
         return None
     ring = torch.from_numpy(binary_dilation(roi, iterations=BORDER_RING) & ~roi)
     valid = valid.bool().cpu()

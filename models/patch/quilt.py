@@ -32,6 +32,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..roi_depth import roi_depth
+
 BLOCK = 24  # block side, full-resolution pixels
 OVERLAP = 8  # band shared with the neighbouring blocks and the known pixels around them
 GUIDANCE_WEIGHT = 0.2  # share of the layout in a block's cost; the rest is agreement with what is already there
@@ -253,10 +255,8 @@ def fill_order(roi: np.ndarray, block: int, from_border: bool = True) -> list[tu
     the surroundings on several sides (the fill order of exemplar-based inpainting, Criminisi et al.
     2004). A ROI at most two blocks across (in its narrower direction) is filled in raster order either
     way: each of its blocks meets its border."""
-    from scipy.ndimage import distance_transform_edt
-
     ys, xs = np.nonzero(roi)
-    depth = distance_transform_edt(np.pad(roi, 1))[1:-1, 1:-1] if from_border else np.zeros(roi.shape)
+    depth = roi_depth(roi) if from_border else np.zeros(roi.shape)
     blocks = []
     for top in range(int(ys.min()), int(ys.max()) + 1, block):
         for left in range(int(xs.min()), int(xs.max()) + 1, block):
@@ -458,10 +458,10 @@ def tone_lengths(roi: np.ndarray, longest: float) -> np.ndarray:
     """[H, W]: the tone length of each ROI pixel: `longest`, or TONE_DEPTH_SHARE of its ROI's depth (the
     largest distance to its border, per connected ROI) when that is shorter. A ROI narrower than the
     wavelengths the pull acts on (~2*pi*length) would otherwise keep its blocks' tone."""
-    from scipy.ndimage import distance_transform_edt, label, maximum
+    from scipy.ndimage import label, maximum
 
     labels, count = label(roi)
-    depth = distance_transform_edt(np.pad(roi, 1))[1:-1, 1:-1]
+    depth = roi_depth(roi)
     deepest = np.concatenate([[0.0], np.atleast_1d(maximum(depth, labels, np.arange(1, count + 1)))])
     return np.minimum(longest, np.maximum(TONE_DEPTH_SHARE * deepest[labels], 1.0))
 
