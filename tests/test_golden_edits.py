@@ -36,6 +36,8 @@ def test_every_recorded_scenario_is_still_run(tmp_path):
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_edit_writes_the_recorded_bytes(name, tmp_path):
+    if GOLDEN["digests"][name] is None:  # changed on purpose since this CPU's record: says why, and how to record
+        pytest.skip(f"{name} is not recorded for this CPU: {GOLDEN.get('not_recorded', {}).get(name, '')}")
     assert scenarios(tmp_path)[name]() == GOLDEN["digests"][name]
 
 

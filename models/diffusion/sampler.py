@@ -94,7 +94,11 @@ class MultiScaleSampler:
                 progress(done / total, f"sampling step {done} of {total}")
             raise_if_cancelled(is_cancelled, "Sampling was cancelled.")
 
-        x, blurry, t_start = self._first_iterate(start, sizes, count, generator)
+        drafts = hooks.drafts
+        if drafts is not None and count != 1:
+            raise ModelError("Drafts are kept one at a time: sample with count 1.")
+        chosen_at = len(sizes) - 1 if drafts is None else min(max(drafts.last_scale(sizes), first_scale), len(sizes) - 1)
+        x, blurry, t_start = self._first_iterate(start, sizes, count if drafts is None else drafts.count, generator)
         result = x
         for scale in range(first_scale, len(sizes)):
             if scale > first_scale:
@@ -103,9 +107,11 @@ class MultiScaleSampler:
                     state = self._state(scale, -1, sizes, None, None, None, blurry, generator)
                     blurry = _replace(blurry, hooks.scale_hook(state))
                 t_start = self.scales.start_steps[scale]
-                steps = torch.full((count,), t_start, dtype=torch.long)
+                steps = torch.full((blurry.shape[0],), t_start, dtype=torch.long)
                 x = self.schedule.add_noise(blurry, steps, _randn(blurry.shape, generator, self.device))
             result = self._denoise_scale(x, scale, t_start, blurry, sizes, hooks, eta, generator, tick)
+            if drafts is not None and scale == chosen_at:
+                result = drafts(result)
         return result
 
     def _check_start(self, start: SamplingStart) -> int:

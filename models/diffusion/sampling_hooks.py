@@ -6,6 +6,9 @@ and may return a replacement: CLIP guidance steps, ROI content copies.
 a replacement: mask / NGDM blending with the source noised to step t-1 (`state.noise_to`).
 `scale_hook(state) -> Tensor | None` runs once per scale on the upsampled start image x~^s
 (state.blurry) before it is noised, e.g. to paste the source outside a mask.
+`drafts`: a DraftChoice that has the coarse scales drawn several times, up to a scale it names, and
+makes one image of the drafts there (regeneration keeps the layout that agrees best with the ROI's
+surroundings).
 Returning None keeps the sampler's value. All tensors are [B, C, H, W] in model units ([-1, 1]).
 The sampler runs under torch.no_grad(): a hook that needs gradients (CLIP guidance) wraps its
 work in torch.enable_grad() and differentiates with respect to a detached copy of x0_hat.
@@ -13,7 +16,7 @@ work in torch.enable_grad() and differentiates with respect to a detached copy o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 import torch
 
@@ -51,8 +54,19 @@ class StepState:
 Hook = Callable[[StepState], Optional[torch.Tensor]]
 
 
+class DraftChoice(Protocol):
+    count: int  # drafts drawn
+
+    def last_scale(self, sizes: list[tuple[int, int]]) -> int:
+        """The scale at whose end the drafts are compared, for an image of these scale `sizes`."""
+
+    def __call__(self, drafts: torch.Tensor) -> torch.Tensor:
+        """The one image [1, C, h, w] kept of `drafts` [count, C, h, w]."""
+
+
 @dataclass
 class SamplingHooks:
     x0_hook: Hook | None = None
     x_prev_hook: Hook | None = None
     scale_hook: Hook | None = None
+    drafts: DraftChoice | None = None

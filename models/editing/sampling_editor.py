@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from ..diffusion.chunked_denoiser import ChunkedDenoiser
+from ..diffusion.sampling_hooks import DraftChoice
 from .editor import EditTile, cast_like
 from .tile_edit import EditSchedule, edit_image
 
@@ -56,6 +57,18 @@ class SamplingEditor:
         """NGDM's map A for this tile, or None: the ROI weight."""
         return None
 
+    def drafts(self, tile: EditTile, schedule: EditSchedule) -> Optional[DraftChoice]:
+        """A DraftChoice for the coarse scales (sampling_hooks.py), or None for one draw. A regeneration that
+        schedule_for starts from more noise than REGENERATE_START_T (a large ROI with the trained model;
+        not a start step the user chose) draws them several times and keeps, per ROI, the layout that
+        agrees best with the ROI's surroundings (ring_agreement.py), so that open sea gets no island."""
+        raised = self.size_follows_roi and (schedule.start_t or 0) > REGENERATE_START_T
+        if not (raised and schedule.fill_roi and schedule.start_scale == 0):
+            return None
+        from .ring_agreement import RingAgreement
+
+        return RingAgreement(torch.from_numpy(tile.roi_weight >= 0.5), seed=tile.tile_seed)
+
     def schedule_for(self, roi: np.ndarray) -> EditSchedule:
         """The schedule for one image: a regeneration from the coarsest scale starts from more noise
         the wider the ROI's widest part (twice its largest inscribed radius) is at that scale
@@ -77,8 +90,10 @@ class SamplingEditor:
     def edit(self, tile: EditTile) -> np.ndarray:
         source = self.model.to_model_units(tile.data)
         roi_weight = torch.from_numpy(tile.roi_weight)
-        edited = edit_image(self.sampler, source, roi_weight, self.schedule_for(tile.roi_weight > 0),
+        schedule = self.schedule_for(tile.roi_weight > 0)
+        edited = edit_image(self.sampler, source, roi_weight, schedule,
                             x0_hook=self.x0_hook(tile, source), weight_map=self.weight_map(tile, source),
+                            drafts=self.drafts(tile, schedule),
                             seed=tile.tile_seed,
                             progress=tile.progress,
                             is_cancelled=tile.is_cancelled)[0]

@@ -12,7 +12,7 @@ import torch
 from ...core.errors import ModelError
 from ...core.progress import CancelCheck, ProgressCallback
 from ..diffusion.sampler import MultiScaleSampler, SamplingStart
-from ..diffusion.sampling_hooks import Hook, SamplingHooks, StepState
+from ..diffusion.sampling_hooks import DraftChoice, Hook, SamplingHooks, StepState
 from .ngdm import DEFAULT_A, DEFAULT_B, NgdmBlend, noise_weights
 from .roi_fill import fill_from_surroundings
 
@@ -78,6 +78,7 @@ def edit_image(
     *,
     x0_hook: Hook | None = None,
     weight_map: torch.Tensor | None = None,
+    drafts: DraftChoice | None = None,
     seed: int = 0,
     count: int = 1,
     progress: ProgressCallback | None = None,
@@ -86,7 +87,8 @@ def edit_image(
     """Edited versions [count, C, H, W] of `source` ([C, H, W], model units) inside `roi_weight`
     ([H, W] in [0, 1], 0 = keep). Pixels with weight 0 come back exactly as the source.
     `weight_map` ([H, W] in [0, 1], 0 wherever roi_weight is 0) replaces roi_weight as NGDM's map A,
-    e.g. a CLIP weight map (clip_weight_map.py)."""
+    e.g. a CLIP weight map (clip_weight_map.py). `drafts` has the coarse scales drawn several times and
+    keeps one image of them (ring_agreement.py)."""
     if source.dim() != 3:
         raise ModelError(f"Expected a source image [bands, height, width], got shape {tuple(source.shape)}.")
     if tuple(roi_weight.shape) != tuple(source.shape[-2:]):
@@ -97,6 +99,6 @@ def edit_image(
     if weight_map is not None and tuple(weight_map.shape) != tuple(roi_weight.shape):
         raise ModelError(f"The weight map {tuple(weight_map.shape)} does not match the image {tuple(roi_weight.shape)}.")
     weights = schedule.weights((roi_weight if weight_map is None else weight_map).float())
-    hooks = SamplingHooks(x0_hook=x0_hook, x_prev_hook=NgdmBlend(source, weights, seed))
+    hooks = SamplingHooks(x0_hook=x0_hook, x_prev_hook=NgdmBlend(source, weights, seed), drafts=drafts)
     return sampler.sample(tuple(source.shape[-2:]), count=count, seed=seed, start=start, hooks=hooks,
                           progress=progress, is_cancelled=is_cancelled)
