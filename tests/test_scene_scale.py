@@ -178,6 +178,30 @@ def test_chunked_denoising_equals_denoising_the_whole_image():
     assert float((ChunkedDenoiser(whole, chunk=48, halo=2)(x, t, 1) - expected).abs().max()) > 1e-3
 
 
+def test_chunked_denoising_takes_drafts_one_at_a_time():
+    """Drafts of a large ROI (ring_agreement.py) come as a batch: each is denoised as alone, and the net
+    never sees more than one, so memory stays that of one chunk."""
+    from rsedit.models.diffusion.chunked_denoiser import ChunkedDenoiser
+    from rsedit.models.diffusion.denoiser import NetDenoiser
+    from rsedit.models.sinddm.denoiser_net import SinDDMNet, SinDDMNetConfig
+
+    torch.manual_seed(0)
+    whole = NetDenoiser(SinDDMNet(SinDDMNetConfig(channels=3, width=16)), torch.device("cpu"), use_autocast=False)
+    batches = []
+
+    def counting(x_t, t, scale):
+        batches.append(x_t.shape[0])
+        return whole(x_t, t, scale)
+
+    counting.prediction = whole.prediction
+    x = torch.randn(3, 3, 150, 170)
+    t = torch.tensor([40, 40, 40])
+    got = ChunkedDenoiser(counting, chunk=48)(x, t, 1)
+    assert got.shape == x.shape and set(batches) == {1}
+    for index in range(3):
+        assert float((got[index] - whole(x[index:index + 1], t[:1], 1)[0]).abs().max()) < 1e-4
+
+
 @pytest.mark.parametrize("backend", ["training-free", "trained"])
 def test_a_540_by_240_hole_is_regenerated_with_structure(backend, tmp_path, data_dir):
     source = data_dir / "fotomap" / "fotomap_small.tif"

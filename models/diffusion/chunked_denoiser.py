@@ -35,6 +35,8 @@ class ChunkedDenoiser:
         return getattr(self.inner, name)  # device, channels, ... of the wrapped denoiser
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, scale: int) -> torch.Tensor:
+        if x_t.shape[0] > 1:  # several drafts (ring_agreement.py): one at a time, in one chunk's memory
+            return torch.cat([self(x_t[index:index + 1], t[index:index + 1], scale) for index in range(x_t.shape[0])])
         height, width = x_t.shape[-2:]
         if height <= self.chunk + 2 * self.halo and width <= self.chunk + 2 * self.halo:
             return self.inner(x_t, t, scale)
