@@ -358,7 +358,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench" / "regeneration")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an edit_scene setting for RSEdit's calls (JSON value), e.g. start_t=60")
-    parser.add_argument("--only", choices=("rsedit", "anchors"), help="run RSEdit's models or the anchors only")
+    parser.add_argument("--only", choices=("rsedit", "anchors", "training-free", "trained"),
+                        help="run RSEdit's models, the anchors, or one of RSEdit's models only")
     parser.add_argument("--sizes", help="comma-separated sizes to run (default: small,medium with --quick, else all)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -368,7 +369,9 @@ def main() -> None:
     options = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     sizes = tuple(args.sizes.split(",")) if args.sizes else ("small", "medium") if args.quick else SIZES
     backends = [] if args.only == "anchors" else ["training-free"] if args.quick else ["training-free", "trained"]
-    anchors = {} if args.only == "rsedit" else ANCHORS
+    if args.only in ("training-free", "trained"):
+        backends = [args.only]
+    anchors = ANCHORS if args.only in (None, "anchors") else {}
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     clusters, scenes = build_clusters(sizes)
