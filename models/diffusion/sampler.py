@@ -97,7 +97,8 @@ class MultiScaleSampler:
         drafts = hooks.drafts
         if drafts is not None and count != 1:
             raise ModelError("Drafts are kept one at a time: sample with count 1.")
-        chosen_at = len(sizes) - 1 if drafts is None else min(max(drafts.last_scale(sizes), first_scale), len(sizes) - 1)
+        last = len(sizes) - 1
+        chosen_at = last if drafts is None else min(max(drafts.last_scale(sizes), first_scale), last)
         x, blurry, t_start = self._first_iterate(start, sizes, count if drafts is None else drafts.count, generator)
         result = x
         for scale in range(first_scale, len(sizes)):

@@ -28,12 +28,12 @@ MAX_PIXELS = 2048  # pixels of a part, and of its ring, that a score compares (d
 class RingAgreement:
     """DraftChoice for the sampler (sampling_hooks.py): `roi` [H, W] bool at the image's full size.
 
-    At the drafts' scale (last_scale) the ROI falls into separate parts (8-connected); each part's ring is the pixels
-    outside the ROI within the part's depth of it (MIN_RING at least). A draft's score for one part is a
-    local chamfer distance of colours: the mean, over the part's pixels, of the colour distance to the
-    nearest-coloured ring pixel within the pixel's depth + REACH of it, plus the same from the ring's
-    pixels to the part's. Every pixel the drafts change is taken from the best draft of its nearest
-    part."""
+    At the drafts' scale (last_scale) the ROI falls into separate parts (8-connected); each part's ring
+    is the pixels outside the ROI within the part's depth of it (MIN_RING at least). A draft's score for
+    one part is a local chamfer distance of colours: the mean, over the part's pixels, of the colour
+    distance to the nearest-coloured ring pixel within the pixel's depth + REACH of it, plus the same
+    from the ring's pixels to the part's. Every pixel the drafts change is taken from the best draft of
+    its nearest part."""
 
     def __init__(self, roi: torch.Tensor, *, count: int = DRAFTS, seed: int = 0) -> None:
         self.roi = roi.bool()
