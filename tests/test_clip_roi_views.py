@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from tiny_clip import tiny_guidance_clip
-from tiny_sampler import smooth_image, tiny_sampler
+from tiny_sampler import TinySceneModel, smooth_image
 
 from rsedit.core.errors import InputError, ModelError
 from rsedit.core.settings import TextSettings
@@ -179,21 +179,6 @@ def test_each_roi_moves_towards_its_own_prompt_with_roi_views(clip, texts):
     outside = (rois[0] + rois[1]) == 0
     assert torch.equal(x[:, :, outside], image[:, :, outside])
     assert (x != image).any(dim=1)[0][~outside].float().mean() > 0.9
-
-
-class TinySceneModel:
-    """A scene model for TextEditor: the tiny untrained SinDDM sampler, 8-bit raster units."""
-
-    description: dict = {}
-
-    def sampler(self, device: str):
-        return tiny_sampler(sizes=((22, 22), (32, 32), (48, 48)))
-
-    def to_model_units(self, array: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(array.astype(np.float32)) / 127.5 - 1
-
-    def to_raster(self, tensor: torch.Tensor) -> np.ndarray:
-        return ((tensor.clamp(-1, 1) + 1) * 127.5).numpy()
 
 
 def _tile(masks: dict[Any, np.ndarray], seed: int = 11) -> EditTile:

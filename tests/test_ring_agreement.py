@@ -11,11 +11,12 @@ from rsedit.models.diffusion.sampling_hooks import SamplingHooks
 from rsedit.models.editing.editor import EditTile
 from rsedit.models.editing.ring_agreement import RingAgreement
 from rsedit.models.editing.sampling_editor import REGENERATE_START_T, SamplingEditor
-from tiny_sampler import smooth_image, tiny_sampler
+from tiny_sampler import TinySceneModel, smooth_image, tiny_sampler
 
 SEA = torch.tensor([-0.8, -0.7, -0.5])
 LAND = torch.tensor([-0.3, -0.2, -0.6])
 SIZE = 40
+SIZES = ((16, 16), (24, 24), (48, 48))  # the tiny scene model's scales
 
 
 def _surface(colour: torch.Tensor, seed: int) -> torch.Tensor:
@@ -128,19 +129,6 @@ def test_the_sampler_draws_drafts_up_to_the_named_scale_and_goes_on_from_the_one
         sampler.sample((32, 40), count=2, hooks=SamplingHooks(drafts=TakeDraft(3, 1, 0)))
 
 
-class TinyModel:
-    description: dict = {}
-
-    def sampler(self, device: str):
-        return tiny_sampler(sizes=((16, 16), (24, 24), (48, 48)))
-
-    def to_model_units(self, array: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(array.astype(np.float32)) / 127.5 - 1
-
-    def to_raster(self, tensor: torch.Tensor) -> np.ndarray:
-        return ((tensor.clamp(-1, 1) + 1) * 127.5).numpy()
-
-
 def _tile(roi: np.ndarray) -> EditTile:
     data = (np.clip(smooth_image(5, (3, 48, 48)).numpy() + 1, 0, 2) * 127.5).astype(np.uint8)
     weight = roi.astype(np.float32)
@@ -152,7 +140,7 @@ def _tile(roi: np.ndarray) -> EditTile:
 def test_only_regeneration_from_more_noise_than_the_usual_start_draws_drafts():
     """A ROI wide at the coarsest scale starts from more noise (schedule_for) and is drafted; a small
     one, or one started at the usual step, is drawn once, as before; the edit keeps pixels outside it."""
-    editor = SamplingEditor(TinyModel(), device="cpu", fill_roi=True)
+    editor = SamplingEditor(TinySceneModel(SIZES), device="cpu", fill_roi=True)
     large, small = np.zeros((48, 48), bool), np.zeros((48, 48), bool)
     large[4:44, 4:44] = True
     small[20:24, 20:24] = True
@@ -160,7 +148,7 @@ def test_only_regeneration_from_more_noise_than_the_usual_start_draws_drafts():
     assert large_schedule.start_t > REGENERATE_START_T
     assert isinstance(editor.drafts(_tile(large), large_schedule), RingAgreement)
     assert editor.drafts(_tile(small), editor.schedule_for(small)) is None
-    fixed = SamplingEditor(TinyModel(), device="cpu", fill_roi=True, start_t=REGENERATE_START_T)
+    fixed = SamplingEditor(TinySceneModel(SIZES), device="cpu", fill_roi=True, start_t=REGENERATE_START_T)
     assert fixed.drafts(_tile(large), fixed.schedule_for(large)) is None
     tile = _tile(large)
     edited = editor.edit(tile)

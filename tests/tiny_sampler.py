@@ -1,6 +1,7 @@
 """A small untrained SinDDM sampler for tests of the editing modes: fast, deterministic, real code."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
@@ -48,3 +49,22 @@ def gaussian_prior_sampler(channels: int = 3, sizes=((16, 20), (24, 30), (32, 40
 
     return MultiScaleSampler(GaussianPriorDenoiser(net_sampler.schedule), net_sampler.schedule, net_sampler.scales,
                              net_sampler.pyramid, channels)
+
+
+class TinySceneModel:
+    """A scene model for the sampling editors: the tiny untrained SinDDM sampler at these scale `sizes`,
+    8-bit raster units."""
+
+    description: dict = {}
+
+    def __init__(self, sizes=((22, 22), (32, 32), (48, 48))) -> None:
+        self.sizes = sizes
+
+    def sampler(self, device: str):
+        return tiny_sampler(sizes=self.sizes)
+
+    def to_model_units(self, array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(array.astype(np.float32)) / 127.5 - 1
+
+    def to_raster(self, tensor: torch.Tensor) -> np.ndarray:
+        return ((tensor.clamp(-1, 1) + 1) * 127.5).numpy()
