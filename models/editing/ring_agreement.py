@@ -4,7 +4,7 @@ A large ROI regenerated from (nearly) pure noise gets its layout from the coarse
 draw any of the scene's covers there: land in the middle of open sea. Drawing those scales several
 times costs little (they are the smallest images). Of the drafts, the one kept is the one whose ROI
 holds the fewest colours not found near it outside the ROI, and leaves out the fewest colours found
-there: sea stays sea, and a coast runs on where the ROI's surroundings hold both covers. Each
+there: sea mostly stays sea, and a coast runs on where the ROI's surroundings hold both covers. Each
 separate ROI of the image keeps its own best draft.
 
 The drafts are compared at the last scale at most a third of the finest scale's size: at the coarsest

@@ -61,9 +61,10 @@ class SamplingEditor:
         """A DraftChoice for the coarse scales (sampling_hooks.py), or None for one draw. A regeneration that
         schedule_for starts from more noise than REGENERATE_START_T (a large ROI with the trained model;
         not a start step the user chose) draws them several times and keeps, per ROI, the layout that
-        agrees best with the ROI's surroundings (ring_agreement.py), so that open sea gets no island."""
-        raised = self.size_follows_roi and (schedule.start_t or 0) > REGENERATE_START_T
-        if not (raised and schedule.fill_roi and schedule.start_scale == 0):
+        agrees best with the ROI's surroundings (ring_agreement.py), which makes an island in open sea
+        rarer. Only schedule_for raises the start step above REGENERATE_START_T, and only for a
+        regeneration from the coarsest scale whose size follows the ROI."""
+        if not (self.size_follows_roi and (schedule.start_t or 0) > REGENERATE_START_T):
             return None
         from .ring_agreement import RingAgreement
 
